@@ -1,0 +1,140 @@
+package accounts
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Key describes an API key. It never holds the secret or its hash, so it can
+// be shown as it is.
+type Key struct {
+	ID         uint64     `json:"key_id"`
+	UserID     uint64     `json:"user_id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Scopes     Scopes     `json:"scopes"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// keyRecord is a Key as stored: with the SHA-256 of its secret.
+type keyRecord struct {
+	Key
+	SHA256 string `json:"sha256"`
+}
+
+func (r keyRecord) hash() (KeyHash, error) {
+	var h KeyHash
+	b, err := hex.DecodeString(r.SHA256)
+	if err != nil || len(b) != len(h) {
+		return h, fmt.Errorf("key %d has a malformed hash", r.ID)
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+const maxKeyNameLen = 100
+
+// CreateKey makes a key for a user. The returned secret is the only copy:
+// the store keeps its SHA-256 and a short display prefix.
+func (s *Store) CreateKey(userID uint64, name string, scopes Scopes) (secret string, key Key, err error) {
+	if len(name) > maxKeyNameLen {
+		return "", Key{}, fmt.Errorf("%w: key name is longer than %d characters", ErrInvalidInput, maxKeyNameLen)
+	}
+	if scopes == 0 || scopes&^(ScopeRead|ScopeWrite) != 0 {
+		return "", Key{}, fmt.Errorf("%w: give at least one of read, write", ErrInvalidScope)
+	}
+	secret, err = newSecret()
+	if err != nil {
+		return "", Key{}, fmt.Errorf("creating key: %w", err)
+	}
+	hash := HashKey(secret)
+	rec := keyRecord{
+		Key: Key{
+			UserID:    userID,
+			Name:      name,
+			Prefix:    displayPrefix(secret),
+			Scopes:    scopes,
+			CreatedAt: s.now().UTC().Truncate(time.Second),
+		},
+		SHA256: hash.String(),
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketUsers).Get(itob(userID)) == nil {
+			return fmt.Errorf("user %d: %w", userID, ErrUserNotFound)
+		}
+		byID := tx.Bucket(bucketKeysByID)
+		id, err := byID.NextSequence()
+		if err != nil {
+			return fmt.Errorf("allocating key id: %w", err)
+		}
+		rec.ID = id
+		if err := putJSON(byID, itob(id), rec); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketKeys).Put(hash[:], itob(id))
+	})
+	if err != nil {
+		return "", Key{}, fmt.Errorf("creating key: %w", err)
+	}
+	return secret, rec.Key, nil
+}
+
+// Keys lists keys in ID order: all of them when userID is 0, else that
+// user's. Pending last-used times are written first so the list is current.
+func (s *Store) Keys(userID uint64) ([]Key, error) {
+	if err := s.FlushLastUsed(); err != nil {
+		return nil, err
+	}
+	var keys []Key
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketKeysByID).ForEach(func(_, v []byte) error {
+			var rec keyRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("decoding key: %w", err)
+			}
+			if userID == 0 || rec.UserID == userID {
+				keys = append(keys, rec.Key)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing keys: %w", err)
+	}
+	return keys, nil
+}
+
+// RevokeKey revokes a key for good. It takes effect before RevokeKey returns,
+// for cached keys too. Revoking a revoked key changes nothing.
+func (s *Store) RevokeKey(id uint64) (Key, error) {
+	s.revokeMu.Lock()
+	defer s.revokeMu.Unlock()
+	var rec keyRecord
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		byID := tx.Bucket(bucketKeysByID)
+		if err := getJSON(byID, itob(id), &rec, ErrKeyNotFound); err != nil {
+			return err
+		}
+		if rec.RevokedAt != nil {
+			return nil
+		}
+		now := s.now().UTC().Truncate(time.Second)
+		rec.RevokedAt = &now
+		return putJSON(byID, itob(id), rec)
+	})
+	if err != nil {
+		return Key{}, fmt.Errorf("revoking key %d: %w", id, err)
+	}
+	hash, err := rec.hash()
+	if err != nil {
+		return Key{}, err
+	}
+	s.forget(hash)
+	return rec.Key, nil
+}
