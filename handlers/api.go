@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/keinetech/kaine/accounts"
+)
+
+// Users looks up the account behind an identity.
+type Users interface {
+	User(id uint64) (*accounts.User, error)
+}
+
+// API holds what the v1 endpoints need. Its fields are set once, before the
+// first request, and never changed.
+type API struct {
+	Errors Errors
+	Auth   Authenticator
+	Users  Users
+}
+
+// Routes lists every v1 endpoint with the scope it needs.
+func (a *API) Routes() []Route {
+	return []Route{
+		{Method: http.MethodGet, Path: "/v1/ping", Handle: a.ping},
+		{Method: http.MethodGet, Path: "/v1/me", Scope: accounts.ScopeRead, Handle: a.me},
+	}
+}
+
+// NotFound answers a /v1 path that has no endpoint.
+func (a *API) NotFound(w http.ResponseWriter, r *http.Request) {
+	a.Errors.Write(w, CodeNotFound, "There is no endpoint "+r.Method+" "+r.URL.Path+"; see the API docs for the list.")
+}
+
+// MethodNotAllowed answers a known path called with the wrong method.
+func (a *API) MethodNotAllowed(w http.ResponseWriter, r *http.Request, allowed []string) {
+	list := strings.Join(allowed, ", ")
+	w.Header().Set("Allow", list)
+	a.Errors.Write(w, CodeMethodNotAllowed, r.URL.Path+" does not take "+r.Method+"; use "+list+".")
+}
+
+var pingBody = []byte(`{"ok":true,"version":"v1"}`)
+
+func (a *API) ping(w http.ResponseWriter, _ *http.Request, _ *Call) {
+	writeJSONBytes(w, http.StatusOK, pingBody)
+}
+
+type meAnswer struct {
+	UserID   uint64          `json:"user_id"`
+	Username string          `json:"username"`
+	Email    string          `json:"email"`
+	Scopes   accounts.Scopes `json:"scopes"`
+	KeyID    uint64          `json:"key_id"`
+}
+
+func (a *API) me(w http.ResponseWriter, _ *http.Request, call *Call) {
+	u, err := a.Users.User(call.Identity.UserID)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The account of this key could not be read; try again.")
+		return
+	}
+	WriteJSON(w, http.StatusOK, meAnswer{
+		UserID:   u.ID,
+		Username: u.Username,
+		Email:    u.Email,
+		Scopes:   call.Identity.Scopes,
+		KeyID:    call.Identity.KeyID,
+	})
+}

@@ -1,0 +1,84 @@
+// Package handlers serves the Kaine v1 API as plain net/http handlers: the
+// route table, the one error writer, the JSON helpers and the endpoints.
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Error codes of the public contract. Each is sent with one fixed status.
+const (
+	CodeMissingFields     = "missing_fields"
+	CodeInvalidJSON       = "invalid_json"
+	CodeInvalidField      = "invalid_field"
+	CodeInvalidProvider   = "invalid_provider"
+	CodeMissingAPIKey     = "missing_api_key"
+	CodeInvalidAPIKey     = "invalid_api_key"
+	CodeRevokedAPIKey     = "revoked_api_key"
+	CodeInsufficientScope = "insufficient_scope"
+	CodeNotFound          = "not_found"
+	CodeMethodNotAllowed  = "method_not_allowed"
+	CodeBodyTooLarge      = "body_too_large"
+	CodeUsageCapReached   = "usage_cap_reached"
+	CodeRateLimitExceeded = "rate_limit_exceeded"
+	CodeProviderError     = "provider_error"
+	CodeGenerationFailed  = "generation_failed"
+	// CodeInternal is for Kaine's own faults (a database error, say), kept
+	// apart from the provider's so a user knows whom to blame.
+	CodeInternal = "internal_error"
+)
+
+var statusOf = map[string]int{
+	CodeMissingFields:     http.StatusBadRequest,
+	CodeInvalidJSON:       http.StatusBadRequest,
+	CodeInvalidField:      http.StatusBadRequest,
+	CodeInvalidProvider:   http.StatusBadRequest,
+	CodeMissingAPIKey:     http.StatusUnauthorized,
+	CodeInvalidAPIKey:     http.StatusUnauthorized,
+	CodeRevokedAPIKey:     http.StatusUnauthorized,
+	CodeInsufficientScope: http.StatusForbidden,
+	CodeNotFound:          http.StatusNotFound,
+	CodeMethodNotAllowed:  http.StatusMethodNotAllowed,
+	CodeBodyTooLarge:      http.StatusRequestEntityTooLarge,
+	CodeUsageCapReached:   http.StatusTooManyRequests,
+	CodeRateLimitExceeded: http.StatusTooManyRequests,
+	CodeProviderError:     http.StatusInternalServerError,
+	CodeGenerationFailed:  http.StatusInternalServerError,
+	CodeInternal:          http.StatusInternalServerError,
+}
+
+// StatusOf returns the HTTP status the contract gives a code.
+func StatusOf(code string) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Detail errorDetail `json:"detail"`
+}
+
+type errorDetail struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Docs    string `json:"docs"`
+}
+
+// Errors writes every error the API sends, in the contract's shape:
+// {"detail":{"error":CODE,"message":TEXT,"docs":DOCS_URL}}.
+type Errors struct {
+	// DocsURL goes into every error's "docs" field.
+	DocsURL string
+}
+
+// Write sends code with its contract status. message says what to do next
+// and must never hold a secret.
+func (e Errors) Write(w http.ResponseWriter, code, message string) {
+	body, err := json.Marshal(errorBody{Detail: errorDetail{Error: code, Message: message, Docs: e.DocsURL}})
+	if err != nil { // cannot happen: three strings always encode
+		body = []byte(`{"detail":{"error":"` + code + `"}}`)
+	}
+	writeJSONBytes(w, StatusOf(code), body)
+}

@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/keinetech/kaine/accounts"
+)
+
+// Call is what the pipeline hands an endpoint: who is calling. Identity is
+// nil on public routes.
+type Call struct {
+	Identity *accounts.Identity
+}
+
+// HandlerFunc serves one endpoint of an authenticated (or public) call.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, call *Call)
+
+// Route is one endpoint: its method, path and the scope a key needs.
+// A path segment written {name} matches any one segment, read back with
+// r.PathValue(name). Scope 0 makes the route public (no key needed).
+type Route struct {
+	Method string
+	Path   string
+	Scope  accounts.Scopes
+	Handle HandlerFunc
+}
+
+// Router finds the route for a request. Static paths are a map lookup.
+type Router struct {
+	static   map[string][]*Route
+	patterns [][]*Route // routes sharing one pattern path, with {name} segments
+}
+
+// NewRouter indexes routes. Routes with the same path must differ in method.
+func NewRouter(routes []Route) *Router {
+	rt := &Router{static: map[string][]*Route{}}
+	byPattern := map[string]int{}
+	for i := range routes {
+		r := &routes[i]
+		if !strings.Contains(r.Path, "{") {
+			rt.static[r.Path] = append(rt.static[r.Path], r)
+			continue
+		}
+		if j, ok := byPattern[r.Path]; ok {
+			rt.patterns[j] = append(rt.patterns[j], r)
+			continue
+		}
+		byPattern[r.Path] = len(rt.patterns)
+		rt.patterns = append(rt.patterns, []*Route{r})
+	}
+	return rt
+}
+
+// Match returns the route for method and path, and the path values its
+// pattern captured. With no route it returns nil and, when the path exists
+// under other methods, those methods (for a 405 and its Allow header).
+func (rt *Router) Match(method, path string) (route *Route, values []string, allowed []string) {
+	candidates := rt.static[path]
+	if candidates == nil {
+		for _, group := range rt.patterns {
+			if v, ok := matchPattern(group[0].Path, path); ok {
+				candidates, values = group, v
+				break
+			}
+		}
+	}
+	for _, r := range candidates {
+		if r.Method == method {
+			return r, values, nil
+		}
+		allowed = append(allowed, r.Method)
+	}
+	sort.Strings(allowed)
+	return nil, nil, allowed
+}
+
+// matchPattern matches path against a pattern with {name} segments and
+// returns the segment values in order.
+func matchPattern(pattern, path string) ([]string, bool) {
+	var values []string
+	for pattern != "" && path != "" {
+		pseg, prest, _ := strings.Cut(pattern, "/")
+		seg, rest, _ := strings.Cut(path, "/")
+		switch {
+		case strings.HasPrefix(pseg, "{"):
+			if seg == "" {
+				return nil, false
+			}
+			values = append(values, seg)
+		case pseg != seg:
+			return nil, false
+		}
+		pattern, path = prest, rest
+	}
+	return values, pattern == "" && path == ""
+}
+
+// SetPathValues gives the handler its captured segments by name.
+func (r *Route) SetPathValues(req *http.Request, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	i := 0
+	for _, seg := range strings.Split(r.Path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			req.SetPathValue(seg[1:len(seg)-1], values[i])
+			i++
+		}
+	}
+}
