@@ -1,0 +1,201 @@
+// Package caddymodule is the Caddy glue of Kaine: the kaine app (global
+// options), the kaine HTTP handler, the admin API routes and the CLI
+// subcommands. It is the only package that imports Caddy; everything it
+// serves is built from the plain packages (accounts, handlers).
+package caddymodule
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/keinetech/kaine/handlers"
+)
+
+func init() {
+	caddy.RegisterModule(new(App))
+}
+
+// App is the kaine app: storage, tiers and providers, shared by the kaine
+// handler and the admin API. It is configured by the `kaine` global option.
+type App struct {
+	// Storage is the bbolt database file. Default: kaine-data/kaine.db.
+	Storage string `json:"storage,omitempty"`
+	// FilesDir is where generated files (landing pages) are written and
+	// served from at /files/. Default: kaine-data/files.
+	FilesDir string `json:"files_dir,omitempty"`
+	// PublicURL is this gateway's address as clients see it, used to build
+	// the URLs in answers. Default: http://localhost:8080.
+	PublicURL string `json:"public_url,omitempty"`
+	// DocsURL goes into the "docs" field of every error. Default:
+	// https://keine.tech/api-docs.
+	DocsURL string `json:"docs_url,omitempty"`
+	// Tiers maps a tier name to its cap and rate. The contract's four tiers
+	// (starter, pro, agency, developer) exist unless overridden here.
+	Tiers map[string]Tier `json:"tiers,omitempty"`
+	// Providers maps a provider name to its upstream. anthropic, google and
+	// openai always exist, with keys from ANTHROPIC_API_KEY, GEMINI_API_KEY
+	// and OPENAI_API_KEY unless set here.
+	Providers map[string]Provider `json:"providers,omitempty"`
+
+	storagePath  string
+	providerKeys map[string]string // resolved secrets; never logged or serialized
+	runtime      *runtime
+	api          *handlers.API
+	router       *handlers.Router
+	logger       *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (*App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "kaine", New: func() caddy.Module { return new(App) }}
+}
+
+// Provision fills defaults, resolves provider keys and takes a reference to
+// the shared runtime, so everything a request needs is ready when it returns.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.logger = ctx.Logger()
+	if a.Storage == "" {
+		a.Storage = filepath.Join("kaine-data", "kaine.db")
+	}
+	if a.FilesDir == "" {
+		a.FilesDir = filepath.Join("kaine-data", "files")
+	}
+	if a.PublicURL == "" {
+		a.PublicURL = "http://localhost:8080"
+	}
+	a.PublicURL = strings.TrimRight(a.PublicURL, "/")
+	if a.DocsURL == "" {
+		a.DocsURL = "https://keine.tech/api-docs"
+	}
+	tiers := defaultTiers()
+	for name, t := range a.Tiers {
+		tiers[name] = t
+	}
+	a.Tiers = tiers
+	if err := a.provisionProviders(); err != nil {
+		return err
+	}
+	path, err := filepath.Abs(a.Storage)
+	if err != nil {
+		return fmt.Errorf("resolving storage path %q: %w", a.Storage, err)
+	}
+	a.storagePath = path
+	rt, err := acquireRuntime(path, a.logger)
+	if err != nil {
+		return fmt.Errorf("loading storage: %w", err)
+	}
+	a.runtime = rt
+	a.api = &handlers.API{
+		Errors: handlers.Errors{DocsURL: a.DocsURL},
+		Auth:   rt.accounts,
+		Users:  rt.accounts,
+	}
+	a.router = handlers.NewRouter(a.api.Routes())
+	return nil
+}
+
+func (a *App) provisionProviders() error {
+	providers := make(map[string]Provider, len(knownProviders)+len(a.Providers))
+	for name, p := range knownProviders {
+		providers[name] = p
+	}
+	for name, p := range a.Providers {
+		if known, ok := knownProviders[name]; ok && p.APIKey == "" {
+			p.APIKey = known.APIKey
+		}
+		providers[name] = p
+	}
+	repl := caddy.NewReplacer()
+	a.providerKeys = make(map[string]string, len(providers))
+	for name, p := range providers {
+		p = p.withDefaults(name)
+		providers[name] = p
+		a.providerKeys[name] = repl.ReplaceAll(p.APIKey, "")
+	}
+	a.Providers = providers
+	return nil
+}
+
+// Validate checks the config; it changes nothing.
+func (a *App) Validate() error {
+	if _, err := url.ParseRequestURI(a.PublicURL); err != nil {
+		return fmt.Errorf("public_url %q: %w", a.PublicURL, err)
+	}
+	for name, t := range a.Tiers {
+		if err := validateTier(name, t); err != nil {
+			return err
+		}
+	}
+	for name, p := range a.Providers {
+		if err := p.validate(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Start logs what this config serves. Background work belongs to the
+// runtime, which is already running: apps start in random order and the
+// HTTP server may take requests before this is called.
+func (a *App) Start() error {
+	var configured []string
+	for name, key := range a.providerKeys {
+		if key != "" {
+			configured = append(configured, name)
+		}
+	}
+	sort.Strings(configured)
+	a.logger.Info("kaine started",
+		zap.String("storage", a.storagePath),
+		zap.Strings("providers_configured", configured),
+		zap.Int("tiers", len(a.Tiers)))
+	return nil
+}
+
+// Stop writes what is pending; the storage itself stays open for requests
+// still running and for the next config.
+func (a *App) Stop() error {
+	a.runtime.flush()
+	return nil
+}
+
+// Cleanup releases the runtime reference Provision took.
+func (a *App) Cleanup() error {
+	if a.runtime == nil {
+		return nil
+	}
+	if err := releaseRuntime(a.storagePath); err != nil {
+		return fmt.Errorf("releasing storage: %w", err)
+	}
+	return nil
+}
+
+// hasTier reports whether name is a configured tier.
+func (a *App) hasTier(name string) bool {
+	_, ok := a.Tiers[name]
+	return ok
+}
+
+// tierNames lists the configured tiers, sorted.
+func (a *App) tierNames() []string {
+	names := make([]string, 0, len(a.Tiers))
+	for n := range a.Tiers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Interface guards
+var (
+	_ caddy.App          = (*App)(nil)
+	_ caddy.Provisioner  = (*App)(nil)
+	_ caddy.Validator    = (*App)(nil)
+	_ caddy.CleanerUpper = (*App)(nil)
+)

@@ -1,0 +1,201 @@
+package caddymodule
+
+import (
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func init() {
+	httpcaddyfile.RegisterGlobalOption("kaine", parseGlobalOption)
+	httpcaddyfile.RegisterHandlerDirective("kaine", parseHandlerDirective)
+	httpcaddyfile.RegisterDirectiveOrder("kaine", httpcaddyfile.Before, "respond")
+}
+
+// parseGlobalOption sets up the kaine app from the global option block:
+//
+//	kaine {
+//		storage    kaine-data/kaine.db
+//		files_dir  kaine-data/files
+//		public_url http://localhost:8080
+//		docs_url   https://keine.tech/api-docs
+//		tier <name> {
+//			cap_usd <usd>
+//			rpm     <requests per minute>
+//		}
+//		provider <name> {
+//			protocol anthropic|gemini|openai
+//			api_key  {env.VAR}
+//			base_url <url>
+//			model    <model id>
+//			timeout  <duration>
+//		}
+//	}
+//
+// The block may appear once. Settings not given take their defaults.
+func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
+	if existing != nil {
+		return nil, d.Err("the kaine global option may appear only once")
+	}
+	app := new(App)
+	d.Next() // the option name
+	if d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	for d.NextBlock(0) {
+		switch d.Val() {
+		case "storage":
+			if err := oneArg(d, &app.Storage); err != nil {
+				return nil, err
+			}
+		case "files_dir":
+			if err := oneArg(d, &app.FilesDir); err != nil {
+				return nil, err
+			}
+		case "public_url":
+			if err := oneArg(d, &app.PublicURL); err != nil {
+				return nil, err
+			}
+		case "docs_url":
+			if err := oneArg(d, &app.DocsURL); err != nil {
+				return nil, err
+			}
+		case "tier":
+			if err := parseTier(d, app); err != nil {
+				return nil, err
+			}
+		case "provider":
+			if err := parseProvider(d, app); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, d.Errf("unrecognized kaine option %q", d.Val())
+		}
+	}
+	return httpcaddyfile.App{Name: "kaine", Value: caddyconfig.JSON(app, nil)}, nil
+}
+
+func oneArg(d *caddyfile.Dispenser, dst *string) error {
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	*dst = d.Val()
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	return nil
+}
+
+func parseTier(d *caddyfile.Dispenser, app *App) error {
+	var name string
+	if err := oneArg(d, &name); err != nil {
+		return err
+	}
+	if _, dup := app.Tiers[name]; dup {
+		return d.Errf("tier %q is defined twice", name)
+	}
+	t := defaultTiers()[name] // a partial block changes only what it names
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var val string
+		key := d.Val()
+		if err := oneArg(d, &val); err != nil {
+			return err
+		}
+		switch key {
+		case "cap_usd":
+			f, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return d.Errf("tier %s: cap_usd %q is not a number", name, val)
+			}
+			t.CapUSD = f
+		case "rpm":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return d.Errf("tier %s: rpm %q is not a whole number", name, val)
+			}
+			t.RPM = n
+		default:
+			return d.Errf("tier %s: unrecognized setting %q (known: cap_usd, rpm)", name, key)
+		}
+	}
+	if err := validateTier(name, t); err != nil {
+		return d.Err(err.Error())
+	}
+	if app.Tiers == nil {
+		app.Tiers = map[string]Tier{}
+	}
+	app.Tiers[name] = t
+	return nil
+}
+
+func parseProvider(d *caddyfile.Dispenser, app *App) error {
+	var name string
+	if err := oneArg(d, &name); err != nil {
+		return err
+	}
+	if _, dup := app.Providers[name]; dup {
+		return d.Errf("provider %q is defined twice", name)
+	}
+	var p Provider
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var val string
+		key := d.Val()
+		if err := oneArg(d, &val); err != nil {
+			return err
+		}
+		switch key {
+		case "protocol":
+			p.Protocol = val
+		case "api_key":
+			p.APIKey = val
+		case "base_url":
+			p.BaseURL = val
+		case "model":
+			p.Model = val
+		case "timeout":
+			dur, err := caddy.ParseDuration(val)
+			if err != nil {
+				return d.Errf("provider %s: timeout %q: %v", name, val, err)
+			}
+			p.Timeout = caddy.Duration(dur)
+		default:
+			return d.Errf("provider %s: unrecognized setting %q (known: protocol, api_key, base_url, model, timeout)", name, key)
+		}
+	}
+	if err := p.withDefaults(name).validate(name); err != nil {
+		return d.Err(err.Error())
+	}
+	if app.Providers == nil {
+		app.Providers = map[string]Provider{}
+	}
+	app.Providers[name] = p
+	return nil
+}
+
+// parseHandlerDirective sets up the kaine handler. It takes no arguments:
+//
+//	kaine
+func parseHandlerDirective(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	handler := new(Handler)
+	err := handler.UnmarshalCaddyfile(h.Dispenser)
+	return handler, err
+}
+
+// UnmarshalCaddyfile reads the directive, which has no arguments or block.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // the directive name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	if d.NextBlock(0) {
+		return d.Errf("the kaine directive takes no block; configure it in the kaine global option")
+	}
+	return nil
+}
+
+// Interface guards
+var _ caddyfile.Unmarshaler = (*Handler)(nil)

@@ -1,0 +1,104 @@
+package caddymodule
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+)
+
+// Tier is a plan: the monthly USD cap and the request rate a user on it gets.
+type Tier struct {
+	// CapUSD is the most a user may spend in a rolling 30 days, in USD.
+	CapUSD float64 `json:"cap_usd"`
+	// RPM is the number of requests a user may make per minute.
+	RPM int `json:"rpm"`
+}
+
+// defaultTiers are the contract's four tiers; the Caddyfile may change them
+// or add more.
+func defaultTiers() map[string]Tier {
+	return map[string]Tier{
+		"starter":   {CapUSD: 50, RPM: 30},
+		"pro":       {CapUSD: 150, RPM: 60},
+		"agency":    {CapUSD: 400, RPM: 120},
+		"developer": {CapUSD: 500, RPM: 120},
+	}
+}
+
+func validateTier(name string, t Tier) error {
+	if t.CapUSD < 0 || math.IsNaN(t.CapUSD) || math.IsInf(t.CapUSD, 0) || t.CapUSD > 1e9 {
+		return fmt.Errorf("tier %s: cap_usd must be between 0 and 1e9, got %v", name, t.CapUSD)
+	}
+	if t.RPM <= 0 {
+		return fmt.Errorf("tier %s: rpm must be positive, got %d", name, t.RPM)
+	}
+	return nil
+}
+
+// Provider is an upstream LLM provider. A provider whose API key is empty
+// after placeholders are resolved is listed but never routed to.
+type Provider struct {
+	// Protocol is the wire protocol: anthropic, gemini or openai. Default:
+	// the provider's own for anthropic, google and openai; openai otherwise.
+	Protocol string `json:"protocol,omitempty"`
+	// APIKey is the provider key. Write it as {env.VAR} or {file./path}: it is
+	// resolved at provision time, so the secret never lands in the config
+	// JSON, /config/ or autosave.json.
+	APIKey string `json:"api_key,omitempty"`
+	// BaseURL is where the provider's API lives. Default: the provider's
+	// public endpoint for anthropic, google and openai.
+	BaseURL string `json:"base_url,omitempty"`
+	// Model is the default model for an OpenAI-compatible provider.
+	Model string `json:"model,omitempty"`
+	// Timeout bounds one upstream call. Default: 2m.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+}
+
+// knownProviders gives the defaults for the three providers Kaine knows.
+var knownProviders = map[string]Provider{
+	"anthropic": {Protocol: "anthropic", BaseURL: "https://api.anthropic.com", APIKey: "{env.ANTHROPIC_API_KEY}"},
+	"google":    {Protocol: "gemini", BaseURL: "https://generativelanguage.googleapis.com", APIKey: "{env.GEMINI_API_KEY}"},
+	"openai":    {Protocol: "openai", BaseURL: "https://api.openai.com", APIKey: "{env.OPENAI_API_KEY}"},
+}
+
+var protocols = []string{"anthropic", "gemini", "openai"}
+
+const defaultProviderTimeout = 2 * time.Minute
+
+// withDefaults fills a provider's unset fields.
+func (p Provider) withDefaults(name string) Provider {
+	known, isKnown := knownProviders[name]
+	if p.Protocol == "" {
+		p.Protocol = "openai"
+		if isKnown {
+			p.Protocol = known.Protocol
+		}
+	}
+	if p.BaseURL == "" && isKnown {
+		p.BaseURL = known.BaseURL
+	}
+	if p.Timeout == 0 {
+		p.Timeout = caddy.Duration(defaultProviderTimeout)
+	}
+	return p
+}
+
+func (p Provider) validate(name string) error {
+	if i := sort.SearchStrings(protocols, p.Protocol); i == len(protocols) || protocols[i] != p.Protocol {
+		return fmt.Errorf("provider %s: unknown protocol %q (known: %s)", name, p.Protocol, strings.Join(protocols, ", "))
+	}
+	if p.BaseURL == "" {
+		return fmt.Errorf("provider %s: base_url is required for a provider Kaine does not know", name)
+	}
+	if !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
+		return fmt.Errorf("provider %s: base_url %q must start with http:// or https://", name, p.BaseURL)
+	}
+	if p.Timeout < 0 {
+		return fmt.Errorf("provider %s: timeout must be positive", name)
+	}
+	return nil
+}

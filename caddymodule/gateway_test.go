@@ -1,0 +1,171 @@
+package caddymodule
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	_ "github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	_ "github.com/caddyserver/caddy/v2/modules/standard"
+)
+
+// These tests run the real Caddy config in this process, one at a time:
+// Caddy holds one global config, and each load replaces it as a reload does.
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kaine-caddy-home")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_DATA_HOME", dir)
+	os.Setenv("XDG_CONFIG_HOME", dir)
+	code := m.Run()
+	caddy.Stop()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// gateway is a running Kaine config on loopback ports of its own.
+type gateway struct {
+	t       *testing.T
+	base    string // http://127.0.0.1:PORT
+	admin   string // http://localhost:PORT
+	storage string
+	client  *http.Client
+}
+
+const docsURL = "https://docs.test/kaine"
+
+// freePort asks the kernel for a loopback port nobody is using.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startGateway loads a config with the given extra kaine options and the
+// kaine directive on a fresh port, storage in a temp dir.
+func startGateway(t *testing.T, kaineOptions string) *gateway {
+	t.Helper()
+	g := &gateway{t: t, storage: filepath.Join(t.TempDir(), "kaine.db"), client: &http.Client{}}
+	httpPort, adminPort := freePort(t), freePort(t)
+	g.base = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	g.admin = fmt.Sprintf("http://localhost:%d", adminPort)
+	g.load(fmt.Sprintf(`{
+	admin localhost:%d
+	persist_config off
+	kaine {
+		storage %s
+		docs_url %s
+		%s
+	}
+}
+http://127.0.0.1:%d {
+	kaine
+	respond "next handler"
+}`, adminPort, g.storage, docsURL, kaineOptions, httpPort))
+	t.Cleanup(func() { caddy.Stop() })
+	return g
+}
+
+// load adapts a Caddyfile and loads it, as `kaine run` or `kaine reload` would.
+func (g *gateway) load(caddyfile string) {
+	g.t.Helper()
+	cfg, warnings, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(caddyfile), nil)
+	if err != nil {
+		g.t.Fatalf("adapting: %v", err)
+	}
+	for _, w := range warnings {
+		g.t.Logf("adapt warning: %s", w.String())
+	}
+	if err := caddy.Load(cfg, true); err != nil {
+		g.t.Fatalf("loading config: %v", err)
+	}
+}
+
+// do sends a request and returns the status and body.
+func (g *gateway) do(method, url, key string, body any) (int, http.Header, []byte) {
+	g.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if strings.HasPrefix(url, g.admin) {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, data
+}
+
+// adminJSON calls an admin route, checks the status and decodes the answer.
+func (g *gateway) adminJSON(method, path string, body any, wantStatus int, out any) {
+	g.t.Helper()
+	status, _, data := g.do(method, g.admin+path, "", body)
+	if status != wantStatus {
+		g.t.Fatalf("%s %s: status %d, want %d: %s", method, path, status, wantStatus, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			g.t.Fatalf("%s %s: decoding %s: %v", method, path, data, err)
+		}
+	}
+}
+
+type newKey struct {
+	Key    string   `json:"key"`
+	KeyID  uint64   `json:"key_id"`
+	UserID uint64   `json:"user_id"`
+	Scopes []string `json:"scopes"`
+	Prefix string   `json:"prefix"`
+}
+
+// userWithKey creates a user and one key with the given scopes.
+func (g *gateway) userWithKey(username string, scopes ...string) newKey {
+	g.t.Helper()
+	g.adminJSON("POST", "/kaine/users", map[string]string{"username": username, "email": username + "@example.com", "tier": "developer"}, 201, nil)
+	var k newKey
+	g.adminJSON("POST", "/kaine/keys", map[string]any{"username": username, "scopes": scopes}, 201, &k)
+	return k
+}
+
+// activeApp returns the kaine app of the running config.
+func activeApp(t *testing.T) *App {
+	t.Helper()
+	mod, err := caddy.ActiveContext().AppIfConfigured("kaine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mod.(*App)
+}

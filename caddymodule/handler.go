@@ -1,0 +1,73 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/keinetech/kaine/handlers"
+)
+
+func init() {
+	caddy.RegisterModule(new(Handler))
+}
+
+// Handler serves the Kaine v1 API under /v1/. Any other path goes on to the
+// next handler, so Kaine can share a site with other routes. It is
+// configured by the kaine app; the directive itself takes no settings.
+type Handler struct {
+	app *App
+}
+
+// CaddyModule returns the Caddy module information.
+func (*Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.handlers.kaine", New: func() caddy.Module { return new(Handler) }}
+}
+
+// Provision finds the kaine app, creating it with defaults when the config
+// has no kaine global option.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	app, err := ctx.App("kaine")
+	if err != nil {
+		return fmt.Errorf("getting kaine app: %w", err)
+	}
+	h.app = app.(*App)
+	return nil
+}
+
+// ServeHTTP walks a v1 request through the pipeline, in this order:
+// route → auth → scope → endpoint. Each step writes its own JSON error.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if r.URL.Path != "/v1" && !strings.HasPrefix(r.URL.Path, "/v1/") {
+		return next.ServeHTTP(w, r)
+	}
+	api := h.app.api
+	route, values, allowed := h.app.router.Match(r.Method, r.URL.Path)
+	if route == nil {
+		if allowed != nil {
+			api.MethodNotAllowed(w, r, allowed)
+		} else {
+			api.NotFound(w, r)
+		}
+		return nil
+	}
+	route.SetPathValues(r, values)
+	var call handlers.Call
+	if route.Scope != 0 {
+		call.Identity = api.Authenticate(w, r)
+		if call.Identity == nil || !api.Authorize(w, route, call.Identity) {
+			return nil
+		}
+	}
+	route.Handle(w, r, &call)
+	return nil
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

@@ -1,0 +1,114 @@
+package caddymodule
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+	"go.uber.org/zap"
+
+	"github.com/keinetech/kaine/accounts"
+)
+
+// runtimes holds one runtime per storage file. A reload provisions the new
+// config before the old one is cleaned up, so both share the open bbolt
+// handle through this pool instead of deadlocking on its file lock.
+var runtimes = caddy.NewUsagePool()
+
+// lastUsedFlushInterval bounds how stale a key's last_used_at can be in bbolt.
+const lastUsedFlushInterval = 5 * time.Second
+
+// runtime is the state that outlives a config: the database, the stores and
+// their background work. Requests that started under an old config keep
+// using it after a reload, so it closes only when the last config lets go.
+type runtime struct {
+	path     string
+	db       *bolt.DB
+	accounts *accounts.Store
+	logger   *zap.Logger
+
+	stop     chan struct{}
+	stopped  sync.WaitGroup
+}
+
+// acquireRuntime returns the runtime for path, opening it on first use.
+// Every successful call must be paired with releaseRuntime(path).
+func acquireRuntime(path string, logger *zap.Logger) (*runtime, error) {
+	val, _, err := runtimes.LoadOrNew(path, func() (caddy.Destructor, error) {
+		return openRuntime(path, logger)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return val.(*runtime), nil
+}
+
+func releaseRuntime(path string) error {
+	_, err := runtimes.Delete(path)
+	return err
+}
+
+func openRuntime(path string, logger *zap.Logger) (*runtime, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating storage directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("opening storage %s: the file is locked, usually by another running kaine; use 'kaine reload' to change a running one's config", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
+	}
+	store, err := accounts.Open(db, accounts.Options{})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
+	}
+	rt := &runtime{path: path, db: db, accounts: store, logger: logger, stop: make(chan struct{})}
+	rt.stopped.Add(1)
+	go rt.flushLoop()
+	logger.Info("storage opened", zap.String("path", path))
+	return rt, nil
+}
+
+// flushLoop writes batched bookkeeping on a timer until Destruct.
+func (rt *runtime) flushLoop() {
+	defer rt.stopped.Done()
+	tick := time.NewTicker(lastUsedFlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-rt.stop:
+			return
+		case <-tick.C:
+			rt.flush()
+		}
+	}
+}
+
+// flush writes what is pending now; Stop calls it on every reload and exit.
+func (rt *runtime) flush() {
+	if err := rt.accounts.FlushLastUsed(); err != nil {
+		rt.logger.Error("flushing key last-used times", zap.Error(err))
+	}
+}
+
+// Destruct runs when the last config using this storage is cleaned up.
+func (rt *runtime) Destruct() error {
+	close(rt.stop)
+	rt.stopped.Wait()
+	err := errors.Join(rt.accounts.Close(), rt.db.Close())
+	if err != nil {
+		return fmt.Errorf("closing storage %s: %w", rt.path, err)
+	}
+	rt.logger.Info("storage closed", zap.String("path", rt.path))
+	return nil
+}
+
+var _ caddy.Destructor = (*runtime)(nil)
