@@ -33,8 +33,8 @@ type runtime struct {
 	accounts *accounts.Store
 	logger   *zap.Logger
 
-	stop     chan struct{}
-	stopped  sync.WaitGroup
+	stop    chan struct{}
+	stopped sync.WaitGroup
 }
 
 // acquireRuntime returns the runtime for path, opening it on first use.
