@@ -1,0 +1,76 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+)
+
+func adapt(t *testing.T, caddyfile string) ([]byte, error) {
+	t.Helper()
+	cfg, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(caddyfile), map[string]any{"filename": "Caddyfile"})
+	return cfg, err
+}
+
+func TestDefaultCaddyfileAdaptsWithoutSecrets(t *testing.T) {
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-must-not-appear")
+	src, err := os.ReadFile("../Caddyfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := adapt(t, string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(cfg), "sk-ant-must-not-appear") {
+		t.Fatal("the adapted default config holds a provider key")
+	}
+	var parsed struct {
+		Admin struct {
+			Listen string `json:"listen"`
+			Config struct {
+				Persist *bool `json:"persist"`
+			} `json:"config"`
+		} `json:"admin"`
+		Apps struct {
+			Kaine App `json:"kaine"`
+		} `json:"apps"`
+	}
+	if err := json.Unmarshal(cfg, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(parsed.Admin.Listen, "localhost:") || parsed.Admin.Config.Persist == nil || *parsed.Admin.Config.Persist {
+		t.Fatalf("admin = %+v; want localhost and persist_config off", parsed.Admin)
+	}
+	k := parsed.Apps.Kaine
+	if k.Storage != "kaine-data/kaine.db" || k.Providers["anthropic"].APIKey != "{env.ANTHROPIC_API_KEY}" {
+		t.Fatalf("kaine app = %+v", k)
+	}
+}
+
+func TestCaddyfileErrorsNameTheLine(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"unknown option", "colour blue", `unrecognized kaine option "colour"`},
+		{"missing value", "storage", "wrong argument count"},
+		{"bad cap", "tier pro {\n\t\tcap_usd lots\n\t}", `cap_usd "lots" is not a number`},
+		{"new tier without rpm", "tier gold {\n\t\tcap_usd 10\n\t}", "rpm must be positive"},
+		{"unknown tier setting", "tier pro {\n\t\tburst 5\n\t}", `unrecognized setting "burst"`},
+		{"unknown protocol", "provider x {\n\t\tprotocol grpc\n\t\tbase_url http://127.0.0.1:1\n\t}", `unknown protocol "grpc"`},
+		{"custom provider without url", "provider local {\n\t\tprotocol openai\n\t}", "base_url is required"},
+		{"bad timeout", "provider openai {\n\t\ttimeout soon\n\t}", `timeout "soon"`},
+		{"duplicate tier", "tier a {\n\t\trpm 1\n\t}\n\ttier a {\n\t\trpm 2\n\t}", "defined twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := adapt(t, "{\n\tkaine {\n\t"+tc.body+"\n\t}\n}\n:8080 {\n\tkaine\n}\n")
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "Caddyfile:") {
+				t.Fatalf("err = %v; want one naming the file and line and saying %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := adapt(t, ":8080 {\n\tkaine extra\n}\n"); err == nil {
+		t.Fatal("the directive took an argument")
+	}
+}
