@@ -92,9 +92,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	a.runtime = rt
 	a.api = &handlers.API{
-		Errors: handlers.Errors{DocsURL: a.DocsURL},
-		Auth:   rt.accounts,
-		Users:  rt.accounts,
+		Errors:  handlers.Errors{DocsURL: a.DocsURL},
+		Auth:    rt.accounts,
+		Users:   rt.accounts,
+		Limiter: rt.limiter,
+		Tiers:   meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+
+	"github.com/keinetech/kaine/metering"
 )
 
 // Tier is a plan: the monthly USD cap and the request rate a user on it gets.
@@ -27,6 +29,15 @@ func defaultTiers() map[string]Tier {
 		"agency":    {CapUSD: 400, RPM: 120},
 		"developer": {CapUSD: 500, RPM: 120},
 	}
+}
+
+// meteringTiers converts the configured tiers to integer micro-USD caps.
+func meteringTiers(tiers map[string]Tier) map[string]metering.Tier {
+	out := make(map[string]metering.Tier, len(tiers))
+	for name, t := range tiers {
+		out[name] = metering.Tier{CapMicroUSD: int64(math.Round(t.CapUSD * 1e6)), RPM: t.RPM}
+	}
+	return out
 }
 
 func validateTier(name string, t Tier) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 
 	"github.com/keinetech/kaine/handlers"
 )
@@ -39,12 +40,17 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 }
 
 // ServeHTTP walks a v1 request through the pipeline, in this order:
-// route → auth → scope → endpoint. Each step writes its own JSON error.
+// request ID → route → auth → scope → rate limit → endpoint. Each step
+// writes its own JSON error and ends the request there.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	if r.URL.Path != "/v1" && !strings.HasPrefix(r.URL.Path, "/v1/") {
 		return next.ServeHTTP(w, r)
 	}
 	api := h.app.api
+	requestID := h.app.runtime.requestIDs.For(r)
+	w.Header().Set("X-Request-Id", requestID)
+	logFields := logFieldsOf(r)
+	logFields.Add(zap.String("request_id", requestID))
 	route, values, allowed := h.app.router.Match(r.Method, r.URL.Path)
 	if route == nil {
 		if allowed != nil {
@@ -58,12 +64,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	var call handlers.Call
 	if route.Scope != 0 {
 		call.Identity = api.Authenticate(w, r)
-		if call.Identity == nil || !api.Authorize(w, route, call.Identity) {
+		if call.Identity == nil {
+			return nil
+		}
+		logFields.Add(zap.Uint64("user_id", call.Identity.UserID))
+		logFields.Add(zap.Uint64("key_id", call.Identity.KeyID))
+		if !api.Authorize(w, route, call.Identity) || !api.Limit(w, call.Identity) {
 			return nil
 		}
 	}
 	route.Handle(w, r, &call)
 	return nil
+}
+
+// logFieldsOf returns the request's access-log fields, or a throwaway set
+// when the request did not come through a Caddy server (unit tests).
+func logFieldsOf(r *http.Request) *caddyhttp.ExtraLogFields {
+	if f, ok := r.Context().Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+		return f
+	}
+	return new(caddyhttp.ExtraLogFields)
 }
 
 // Interface guards

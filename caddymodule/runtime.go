@@ -14,6 +14,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/keinetech/kaine/accounts"
+	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/metering"
 )
 
 // runtimes holds one runtime per storage file. A reload provisions the new
@@ -28,10 +30,12 @@ const lastUsedFlushInterval = 5 * time.Second
 // their background work. Requests that started under an old config keep
 // using it after a reload, so it closes only when the last config lets go.
 type runtime struct {
-	path     string
-	db       *bolt.DB
-	accounts *accounts.Store
-	logger   *zap.Logger
+	path       string
+	db         *bolt.DB
+	accounts   *accounts.Store
+	limiter    *metering.RateLimiter
+	requestIDs *handlers.RequestIDs
+	logger     *zap.Logger
 
 	stop    chan struct{}
 	stopped sync.WaitGroup
@@ -70,7 +74,21 @@ func openRuntime(path string, logger *zap.Logger) (*runtime, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
-	rt := &runtime{path: path, db: db, accounts: store, logger: logger, stop: make(chan struct{})}
+	requestIDs, err := handlers.NewRequestIDs()
+	if err != nil {
+		store.Close()
+		db.Close()
+		return nil, fmt.Errorf("seeding request IDs: %w", err)
+	}
+	rt := &runtime{
+		path:       path,
+		db:         db,
+		accounts:   store,
+		limiter:    new(metering.RateLimiter),
+		requestIDs: requestIDs,
+		logger:     logger,
+		stop:       make(chan struct{}),
+	}
 	rt.stopped.Add(1)
 	go rt.flushLoop()
 	logger.Info("storage opened", zap.String("path", path))
@@ -86,8 +104,9 @@ func (rt *runtime) flushLoop() {
 		select {
 		case <-rt.stop:
 			return
-		case <-tick.C:
+		case now := <-tick.C:
 			rt.flush()
+			rt.limiter.Sweep(now)
 		}
 	}
 }

@@ -3,8 +3,10 @@ package handlers
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/keinetech/kaine/accounts"
+	"github.com/keinetech/kaine/metering"
 )
 
 // Users looks up the account behind an identity.
@@ -15,9 +17,15 @@ type Users interface {
 // API holds what the v1 endpoints need. Its fields are set once, before the
 // first request, and never changed.
 type API struct {
-	Errors Errors
-	Auth   Authenticator
-	Users  Users
+	Errors  Errors
+	Auth    Authenticator
+	Users   Users
+	Limiter *metering.RateLimiter
+	// Tiers maps a tier name to its limits; it must hold "starter", the
+	// fallback for an account whose tier is no longer configured.
+	Tiers map[string]metering.Tier
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
 }
 
 // Routes lists every v1 endpoint with the scope it needs.

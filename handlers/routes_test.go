@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -76,6 +77,28 @@ func TestBearerKey(t *testing.T) {
 		}
 		if got := BearerKey(r); got != want {
 			t.Errorf("BearerKey(%q) = %q, want %q", header, got, want)
+		}
+	}
+}
+
+func TestRequestIDs(t *testing.T) {
+	g, err := NewRequestIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/v1/me", nil)
+	a, b := g.For(r), g.For(r)
+	if a == b || a == "" {
+		t.Fatalf("generated IDs %q, %q", a, b)
+	}
+	r.Header.Set("X-Request-Id", "client-42:abc")
+	if got := g.For(r); got != "client-42:abc" {
+		t.Fatalf("client ID replaced by %q", got)
+	}
+	for _, bad := range []string{"has space", "quote\"", strings.Repeat("x", 129), "new\nline"} {
+		r.Header.Set("X-Request-Id", bad)
+		if got := g.For(r); got == bad {
+			t.Fatalf("insane client ID %q kept", bad)
 		}
 	}
 }
