@@ -96,6 +96,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Auth:    rt.accounts,
 		Users:   rt.accounts,
 		Limiter: rt.limiter,
+		Ledger:  rt.ledger,
 		Tiers:   meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())

@@ -35,7 +35,7 @@ func defaultTiers() map[string]Tier {
 func meteringTiers(tiers map[string]Tier) map[string]metering.Tier {
 	out := make(map[string]metering.Tier, len(tiers))
 	for name, t := range tiers {
-		out[name] = metering.Tier{CapMicroUSD: int64(math.Round(t.CapUSD * 1e6)), RPM: t.RPM}
+		out[name] = metering.Tier{Cap: metering.MicroUSDFromUSD(t.CapUSD), RPM: t.RPM}
 	}
 	return out
 }

@@ -23,8 +23,9 @@ import (
 // handle through this pool instead of deadlocking on its file lock.
 var runtimes = caddy.NewUsagePool()
 
-// lastUsedFlushInterval bounds how stale a key's last_used_at can be in bbolt.
-const lastUsedFlushInterval = 5 * time.Second
+// flushInterval bounds what batched bookkeeping (key last-used times, the
+// usage ledger) a crash can lose: at most this much of the latest changes.
+const flushInterval = time.Second
 
 // runtime is the state that outlives a config: the database, the stores and
 // their background work. Requests that started under an old config keep
@@ -34,6 +35,7 @@ type runtime struct {
 	db         *bolt.DB
 	accounts   *accounts.Store
 	limiter    *metering.RateLimiter
+	ledger     *metering.Ledger
 	requestIDs *handlers.RequestIDs
 	logger     *zap.Logger
 
@@ -58,7 +60,7 @@ func releaseRuntime(path string) error {
 	return err
 }
 
-func openRuntime(path string, logger *zap.Logger) (*runtime, error) {
+func openRuntime(path string, logger *zap.Logger) (rt *runtime, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating storage directory: %w", err)
 	}
@@ -69,25 +71,20 @@ func openRuntime(path string, logger *zap.Logger) (*runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
-	store, err := accounts.Open(db, accounts.Options{})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("opening storage %s: %w", path, err)
-	}
-	requestIDs, err := handlers.NewRequestIDs()
-	if err != nil {
-		store.Close()
-		db.Close()
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	rt = &runtime{path: path, db: db, limiter: new(metering.RateLimiter), logger: logger, stop: make(chan struct{})}
+	if rt.requestIDs, err = handlers.NewRequestIDs(); err != nil {
 		return nil, fmt.Errorf("seeding request IDs: %w", err)
 	}
-	rt := &runtime{
-		path:       path,
-		db:         db,
-		accounts:   store,
-		limiter:    new(metering.RateLimiter),
-		requestIDs: requestIDs,
-		logger:     logger,
-		stop:       make(chan struct{}),
+	if rt.ledger, err = metering.OpenLedger(db, nil); err != nil {
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
+	}
+	if rt.accounts, err = accounts.Open(db, accounts.Options{}); err != nil {
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
 	rt.stopped.Add(1)
 	go rt.flushLoop()
@@ -98,14 +95,17 @@ func openRuntime(path string, logger *zap.Logger) (*runtime, error) {
 // flushLoop writes batched bookkeeping on a timer until Destruct.
 func (rt *runtime) flushLoop() {
 	defer rt.stopped.Done()
-	tick := time.NewTicker(lastUsedFlushInterval)
-	defer tick.Stop()
+	flush := time.NewTicker(flushInterval)
+	defer flush.Stop()
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
 	for {
 		select {
 		case <-rt.stop:
 			return
-		case now := <-tick.C:
+		case <-flush.C:
 			rt.flush()
+		case now := <-sweep.C:
 			rt.limiter.Sweep(now)
 		}
 	}
@@ -116,13 +116,16 @@ func (rt *runtime) flush() {
 	if err := rt.accounts.FlushLastUsed(); err != nil {
 		rt.logger.Error("flushing key last-used times", zap.Error(err))
 	}
+	if err := rt.ledger.Flush(); err != nil {
+		rt.logger.Error("flushing the usage ledger", zap.Error(err))
+	}
 }
 
 // Destruct runs when the last config using this storage is cleaned up.
 func (rt *runtime) Destruct() error {
 	close(rt.stop)
 	rt.stopped.Wait()
-	err := errors.Join(rt.accounts.Close(), rt.db.Close())
+	err := errors.Join(rt.ledger.Flush(), rt.accounts.Close(), rt.db.Close())
 	if err != nil {
 		return fmt.Errorf("closing storage %s: %w", rt.path, err)
 	}

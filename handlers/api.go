@@ -21,6 +21,7 @@ type API struct {
 	Auth    Authenticator
 	Users   Users
 	Limiter *metering.RateLimiter
+	Ledger  Ledger
 	// Tiers maps a tier name to its limits; it must hold "starter", the
 	// fallback for an account whose tier is no longer configured.
 	Tiers map[string]metering.Tier
@@ -33,6 +34,7 @@ func (a *API) Routes() []Route {
 	return []Route{
 		{Method: http.MethodGet, Path: "/v1/ping", Handle: a.ping},
 		{Method: http.MethodGet, Path: "/v1/me", Scope: accounts.ScopeRead, Handle: a.me},
+		{Method: http.MethodGet, Path: "/v1/usage", Scope: accounts.ScopeRead, Handle: a.usage},
 	}
 }
 

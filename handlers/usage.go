@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/keinetech/kaine/metering"
+)
+
+// Ledger tells an account's settled spending in the rolling window.
+type Ledger interface {
+	Used(account uint64) (metering.MicroUSD, error)
+}
+
+type usageAnswer struct {
+	Status usageStatus `json:"status"`
+}
+
+type usageStatus struct {
+	Tier         string            `json:"tier"`
+	CapUSD       metering.MicroUSD `json:"cap_usd"`
+	UsedUSD      metering.MicroUSD `json:"used_usd"`
+	RemainingUSD metering.MicroUSD `json:"remaining_usd"`
+	Percent      int               `json:"percent"`
+	Blocked      bool              `json:"blocked"`
+}
+
+// usage answers GET /v1/usage: the 30-day window against the tier's cap.
+func (a *API) usage(w http.ResponseWriter, _ *http.Request, call *Call) {
+	u, err := a.Users.User(call.Identity.UserID)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The account of this key could not be read; try again.")
+		return
+	}
+	used, err := a.Ledger.Used(u.ID)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "Usage could not be read; try again.")
+		return
+	}
+	limit := a.tierOf(u).Cap
+	s := usageStatus{Tier: u.Tier, CapUSD: limit, UsedUSD: used, RemainingUSD: max(limit-used, 0), Blocked: used >= limit}
+	switch {
+	case limit > 0:
+		s.Percent = int(min(used, limit) * 100 / limit)
+	case s.Blocked:
+		s.Percent = 100
+	}
+	WriteJSON(w, http.StatusOK, usageAnswer{Status: s})
+}
