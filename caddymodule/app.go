@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
@@ -38,6 +39,9 @@ type App struct {
 	// Tiers maps a tier name to its cap and rate. The contract's four tiers
 	// (starter, pro, agency, developer) exist unless overridden here.
 	Tiers map[string]Tier `json:"tiers,omitempty"`
+	// AuditRetention is how long audit records are kept; older ones are
+	// deleted hourly. Default: 90d.
+	AuditRetention caddy.Duration `json:"audit_retention,omitempty"`
 	// Providers maps a provider name to its upstream. anthropic, google and
 	// openai always exist, with keys from ANTHROPIC_API_KEY, GEMINI_API_KEY
 	// and OPENAI_API_KEY unless set here.
@@ -56,6 +60,8 @@ func (*App) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "kaine", New: func() caddy.Module { return new(App) }}
 }
 
+const defaultAuditRetention = 90 * 24 * time.Hour
+
 // Provision fills defaults, resolves provider keys and takes a reference to
 // the shared runtime, so everything a request needs is ready when it returns.
 func (a *App) Provision(ctx caddy.Context) error {
@@ -72,6 +78,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	a.PublicURL = strings.TrimRight(a.PublicURL, "/")
 	if a.DocsURL == "" {
 		a.DocsURL = "https://keine.tech/api-docs"
+	}
+	if a.AuditRetention == 0 {
+		a.AuditRetention = caddy.Duration(defaultAuditRetention)
 	}
 	tiers := defaultTiers()
 	for name, t := range a.Tiers {
@@ -91,12 +100,14 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("loading storage: %w", err)
 	}
 	a.runtime = rt
+	rt.retention.Store(int64(a.AuditRetention))
 	a.api = &handlers.API{
 		Errors:  handlers.Errors{DocsURL: a.DocsURL},
 		Auth:    rt.accounts,
 		Users:   rt.accounts,
 		Limiter: rt.limiter,
 		Ledger:  rt.ledger,
+		Audit:   rt.audit,
 		Tiers:   meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())
@@ -130,6 +141,9 @@ func (a *App) Validate() error {
 	if _, err := url.ParseRequestURI(a.PublicURL); err != nil {
 		return fmt.Errorf("public_url %q: %w", a.PublicURL, err)
 	}
+	if a.AuditRetention < 0 {
+		return fmt.Errorf("audit_retention must be positive")
+	}
 	for name, t := range a.Tiers {
 		if err := validateTier(name, t); err != nil {
 			return err
@@ -161,10 +175,11 @@ func (a *App) Start() error {
 	return nil
 }
 
-// Stop writes what is pending; the storage itself stays open for requests
-// still running and for the next config.
+// Stop writes what is pending, on every reload and at exit; the storage
+// itself stays open for requests still running and for the next config.
 func (a *App) Stop() error {
 	a.runtime.flush()
+	a.runtime.audit.Flush()
 	return nil
 }
 

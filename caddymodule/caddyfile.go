@@ -23,6 +23,7 @@ func init() {
 //		files_dir  kaine-data/files
 //		public_url http://localhost:8080
 //		docs_url   https://keine.tech/api-docs
+//		audit_retention 90d
 //		tier <name> {
 //			cap_usd <usd>
 //			rpm     <requests per minute>
@@ -64,6 +65,16 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			if err := oneArg(d, &app.DocsURL); err != nil {
 				return nil, err
 			}
+		case "audit_retention":
+			var val string
+			if err := oneArg(d, &val); err != nil {
+				return nil, err
+			}
+			dur, err := caddy.ParseDuration(val)
+			if err != nil || dur <= 0 {
+				return nil, d.Errf("audit_retention %q is not a positive duration like 90d", val)
+			}
+			app.AuditRetention = caddy.Duration(dur)
 		case "tier":
 			if err := parseTier(d, app); err != nil {
 				return nil, err

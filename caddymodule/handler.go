@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -40,17 +41,20 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 }
 
 // ServeHTTP walks a v1 request through the pipeline, in this order:
-// request ID → route → auth → scope → rate limit → endpoint. Each step
-// writes its own JSON error and ends the request there.
+// request ID → route → auth → scope → rate limit → endpoint → audit. Each
+// step writes its own JSON error and ends the request there; every
+// authenticated call, whatever its status, gets its audit record.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	if r.URL.Path != "/v1" && !strings.HasPrefix(r.URL.Path, "/v1/") {
 		return next.ServeHTTP(w, r)
 	}
-	api := h.app.api
-	requestID := h.app.runtime.requestIDs.For(r)
+	start := time.Now()
+	api, rt := h.app.api, h.app.runtime
+	requestID := rt.requestIDs.For(r)
 	w.Header().Set("X-Request-Id", requestID)
 	logFields := logFieldsOf(r)
 	logFields.Add(zap.String("request_id", requestID))
+
 	route, values, allowed := h.app.router.Match(r.Method, r.URL.Path)
 	if route == nil {
 		if allowed != nil {
@@ -62,18 +66,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	route.SetPathValues(r, values)
 	var call handlers.Call
-	if route.Scope != 0 {
-		call.Identity = api.Authenticate(w, r)
-		if call.Identity == nil {
-			return nil
-		}
-		logFields.Add(zap.Uint64("user_id", call.Identity.UserID))
-		logFields.Add(zap.Uint64("key_id", call.Identity.KeyID))
-		if !api.Authorize(w, route, call.Identity) || !api.Limit(w, call.Identity) {
-			return nil
-		}
+	if route.Scope == 0 {
+		route.Handle(w, r, &call)
+		return nil
 	}
-	route.Handle(w, r, &call)
+
+	if call.Identity = api.Authenticate(w, r); call.Identity == nil {
+		return nil
+	}
+	logFields.Add(zap.Uint64("user_id", call.Identity.UserID))
+	logFields.Add(zap.Uint64("key_id", call.Identity.KeyID))
+	rec := &handlers.Recorder{ResponseWriter: w}
+	if api.Authorize(rec, route, call.Identity) && api.Limit(rec, call.Identity) {
+		route.Handle(rec, r, &call)
+	}
+
+	end := time.Now()
+	a := &call.Audit
+	a.UserID, a.KeyID = call.Identity.UserID, call.Identity.KeyID
+	a.RequestID, a.Endpoint, a.Method = requestID, r.URL.Path, r.Method
+	a.Status, a.Error = rec.Status, rec.ErrorCode
+	a.LatencyMS, a.Time = end.Sub(start).Milliseconds(), end
+	rt.audit.Record(*a)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -31,11 +32,15 @@ const flushInterval = time.Second
 // their background work. Requests that started under an old config keep
 // using it after a reload, so it closes only when the last config lets go.
 type runtime struct {
-	path       string
-	db         *bolt.DB
-	accounts   *accounts.Store
-	limiter    *metering.RateLimiter
-	ledger     *metering.Ledger
+	path     string
+	db       *bolt.DB
+	accounts *accounts.Store
+	limiter  *metering.RateLimiter
+	ledger   *metering.Ledger
+	audit    *metering.AuditLog
+	// retention is how long audit records are kept, in nanoseconds; the
+	// latest config sets it.
+	retention  atomic.Int64
 	requestIDs *handlers.RequestIDs
 	logger     *zap.Logger
 
@@ -86,6 +91,13 @@ func openRuntime(path string, logger *zap.Logger) (rt *runtime, err error) {
 	if rt.accounts, err = accounts.Open(db, accounts.Options{}); err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
+	rt.audit, err = metering.OpenAuditLog(db, metering.AuditOptions{OnError: func(err error) {
+		logger.Error("audit log", zap.Error(err))
+	}})
+	if err != nil {
+		rt.accounts.Close()
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
+	}
 	rt.stopped.Add(1)
 	go rt.flushLoop()
 	logger.Info("storage opened", zap.String("path", path))
@@ -99,6 +111,8 @@ func (rt *runtime) flushLoop() {
 	defer flush.Stop()
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
+	retention := time.NewTicker(time.Hour)
+	defer retention.Stop()
 	for {
 		select {
 		case <-rt.stop:
@@ -107,11 +121,13 @@ func (rt *runtime) flushLoop() {
 			rt.flush()
 		case now := <-sweep.C:
 			rt.limiter.Sweep(now)
+		case now := <-retention.C:
+			rt.sweepAudit(now)
 		}
 	}
 }
 
-// flush writes what is pending now; Stop calls it on every reload and exit.
+// flush writes the batched bookkeeping (the audit log commits on its own).
 func (rt *runtime) flush() {
 	if err := rt.accounts.FlushLastUsed(); err != nil {
 		rt.logger.Error("flushing key last-used times", zap.Error(err))
@@ -121,10 +137,28 @@ func (rt *runtime) flush() {
 	}
 }
 
+// sweepAudit deletes audit records past retention, in bounded transactions
+// so the writer is never held up for long.
+func (rt *runtime) sweepAudit(now time.Time) {
+	before := now.Add(-time.Duration(rt.retention.Load()))
+	const chunk = 10_000
+	for {
+		n, err := rt.audit.Sweep(before, chunk)
+		if err != nil {
+			rt.logger.Error("sweeping audit records", zap.Error(err))
+			return
+		}
+		if n < chunk {
+			return
+		}
+	}
+}
+
 // Destruct runs when the last config using this storage is cleaned up.
 func (rt *runtime) Destruct() error {
 	close(rt.stop)
 	rt.stopped.Wait()
+	rt.audit.Close()
 	err := errors.Join(rt.ledger.Flush(), rt.accounts.Close(), rt.db.Close())
 	if err != nil {
 		return fmt.Errorf("closing storage %s: %w", rt.path, err)

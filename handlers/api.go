@@ -22,6 +22,7 @@ type API struct {
 	Users   Users
 	Limiter *metering.RateLimiter
 	Ledger  Ledger
+	Audit   AuditLog
 	// Tiers maps a tier name to its limits; it must hold "starter", the
 	// fallback for an account whose tier is no longer configured.
 	Tiers map[string]metering.Tier
@@ -35,6 +36,7 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/ping", Handle: a.ping},
 		{Method: http.MethodGet, Path: "/v1/me", Scope: accounts.ScopeRead, Handle: a.me},
 		{Method: http.MethodGet, Path: "/v1/usage", Scope: accounts.ScopeRead, Handle: a.usage},
+		{Method: http.MethodGet, Path: "/v1/audit", Scope: accounts.ScopeRead, Handle: a.audit},
 	}
 }
 

@@ -76,6 +76,9 @@ type Errors struct {
 // Write sends code with its contract status. message says what to do next
 // and must never hold a secret.
 func (e Errors) Write(w http.ResponseWriter, code, message string) {
+	if rec, ok := w.(*Recorder); ok {
+		rec.ErrorCode = code
+	}
 	body, err := json.Marshal(errorBody{Detail: errorDetail{Error: code, Message: message, Docs: e.DocsURL}})
 	if err != nil { // cannot happen: three strings always encode
 		body = []byte(`{"detail":{"error":"` + code + `"}}`)

@@ -6,12 +6,15 @@ import (
 	"strings"
 
 	"github.com/keinetech/kaine/accounts"
+	"github.com/keinetech/kaine/metering"
 )
 
-// Call is what the pipeline hands an endpoint: who is calling. Identity is
-// nil on public routes.
+// Call is what the pipeline hands an endpoint: who is calling (Identity is
+// nil on public routes) and the audit record, whose provider, model, token
+// and cost fields a billable endpoint fills in.
 type Call struct {
 	Identity *accounts.Identity
+	Audit    metering.AuditRecord
 }
 
 // HandlerFunc serves one endpoint of an authenticated (or public) call.

@@ -1,0 +1,31 @@
+package handlers
+
+import "net/http"
+
+// Recorder wraps a ResponseWriter to keep what the audit record needs: the
+// status sent and, for an error, its code.
+type Recorder struct {
+	http.ResponseWriter
+	Status    int
+	ErrorCode string
+}
+
+// WriteHeader notes the status.
+func (r *Recorder) WriteHeader(status int) {
+	if r.Status == 0 {
+		r.Status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// Write notes an implicit 200.
+func (r *Recorder) Write(b []byte) (int, error) {
+	if r.Status == 0 {
+		r.Status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath (to
+// flush a stream).
+func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

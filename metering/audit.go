@@ -1,0 +1,367 @@
+package metering
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// AuditRecord is one call an account made, whatever its outcome.
+type AuditRecord struct {
+	ID        uint64    `json:"id"`
+	UserID    uint64    `json:"-"`
+	KeyID     uint64    `json:"key_id"`
+	RequestID string    `json:"request_id"`
+	Endpoint  string    `json:"endpoint"`
+	Method    string    `json:"method"`
+	Status    int       `json:"status"`
+	Provider  string    `json:"provider,omitempty"`
+	Model     string    `json:"model,omitempty"`
+	TokensIn  int64     `json:"tokens_in"`
+	TokensOut int64     `json:"tokens_out"`
+	Cost      MicroUSD  `json:"cost_usd"`
+	LatencyMS int64     `json:"latency_ms"`
+	Error     string    `json:"error,omitempty"`
+	Time      time.Time `json:"timestamp"`
+}
+
+// storedAudit is an AuditRecord as kept in bbolt, with its owner.
+type storedAudit struct {
+	AuditRecord
+	User uint64 `json:"user_id"`
+}
+
+var (
+	bucketAudit           = []byte("audit")             // user, seq → record
+	bucketAuditByEndpoint = []byte("audit_by_endpoint") // user, endpoint, 0, seq → nothing
+	bucketAuditByTime     = []byte("audit_by_time")     // unix nanos, seq → user, endpoint
+)
+
+// AuditOptions tune the writer. Zero values take the defaults.
+type AuditOptions struct {
+	// BatchSize commits a batch once it holds this many records. Default: 4096.
+	BatchSize int
+	// FlushInterval commits a batch at most this long after its first
+	// record arrived: the most a crash can lose of records already taken.
+	// Default: 50ms.
+	FlushInterval time.Duration
+	// QueueSize bounds the records waiting for the writer; when full,
+	// Record waits (back-pressure) rather than drop. Default: 65536.
+	QueueSize int
+	// OnError reports a failed batch or a record dropped after Close.
+	OnError func(error)
+}
+
+// AuditLog writes audit records with group commit: callers enqueue, one
+// goroutine writes each batch in a single bbolt transaction.
+type AuditLog struct {
+	db   *bolt.DB
+	opts AuditOptions
+
+	queue   chan AuditRecord
+	flushes chan chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	closed  atomic.Bool
+	once    sync.Once
+}
+
+// OpenAuditLog creates the audit buckets and starts the writer.
+func OpenAuditLog(db *bolt.DB, opts AuditOptions) (*AuditLog, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 4096
+	}
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = 50 * time.Millisecond
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 65536
+	}
+	if opts.OnError == nil {
+		opts.OnError = func(error) {}
+	}
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketAudit, bucketAuditByEndpoint, bucketAuditByTime} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("creating bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("preparing audit buckets: %w", err)
+	}
+	l := &AuditLog{
+		db:      db,
+		opts:    opts,
+		queue:   make(chan AuditRecord, opts.QueueSize),
+		flushes: make(chan chan struct{}),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	go l.run()
+	return l, nil
+}
+
+// ErrAuditClosed is reported for a record that arrived after Close.
+var ErrAuditClosed = errors.New("audit log closed")
+
+// Record enqueues one record. It never blocks on the database, only on a
+// full queue.
+func (l *AuditLog) Record(r AuditRecord) {
+	if l.closed.Load() {
+		l.opts.OnError(fmt.Errorf("dropping audit record of request %s: %w", r.RequestID, ErrAuditClosed))
+		return
+	}
+	select {
+	case l.queue <- r:
+	case <-l.done:
+		l.opts.OnError(fmt.Errorf("dropping audit record of request %s: %w", r.RequestID, ErrAuditClosed))
+	}
+}
+
+// Flush commits every record enqueued before the call, then returns.
+func (l *AuditLog) Flush() {
+	ack := make(chan struct{})
+	select {
+	case l.flushes <- ack:
+		<-ack
+	case <-l.done:
+	}
+}
+
+// Close commits what is queued and stops the writer. Later records are
+// reported through OnError and dropped.
+func (l *AuditLog) Close() {
+	l.once.Do(func() {
+		close(l.stop)
+		<-l.done
+		l.closed.Store(true)
+	})
+}
+
+func (l *AuditLog) run() {
+	defer close(l.done)
+	batch := make([]AuditRecord, 0, l.opts.BatchSize)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	commit := func() {
+		timer.Stop()
+		if len(batch) == 0 {
+			return
+		}
+		if err := l.write(batch); err != nil {
+			l.opts.OnError(err)
+		}
+		clear(batch)
+		batch = batch[:0]
+	}
+	drain := func() {
+		for {
+			select {
+			case r := <-l.queue:
+				batch = append(batch, r)
+				if len(batch) >= l.opts.BatchSize {
+					commit()
+				}
+			default:
+				return
+			}
+		}
+	}
+	for {
+		select {
+		case r := <-l.queue:
+			if len(batch) == 0 {
+				timer.Reset(l.opts.FlushInterval)
+			}
+			batch = append(batch, r)
+			if len(batch) >= l.opts.BatchSize {
+				commit()
+			}
+		case <-timer.C:
+			commit()
+		case ack := <-l.flushes:
+			drain()
+			commit()
+			close(ack)
+		case <-l.stop:
+			drain()
+			commit()
+			return
+		}
+	}
+}
+
+// write stores a batch in one transaction.
+func (l *AuditLog) write(batch []AuditRecord) error {
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		records := tx.Bucket(bucketAudit)
+		byEndpoint := tx.Bucket(bucketAuditByEndpoint)
+		byTime := tx.Bucket(bucketAuditByTime)
+		byTime.FillPercent = 0.95 // keys only ever grow: pack pages full
+		seq := records.Sequence()
+		for i := range batch {
+			r := &batch[i]
+			seq++
+			r.ID = seq
+			data, err := json.Marshal(storedAudit{AuditRecord: *r, User: r.UserID})
+			if err != nil {
+				return fmt.Errorf("encoding audit record: %w", err)
+			}
+			if err := records.Put(recordKey(r.UserID, seq), data); err != nil {
+				return err
+			}
+			if err := byEndpoint.Put(endpointKey(r.UserID, r.Endpoint, seq), nil); err != nil {
+				return err
+			}
+			if err := byTime.Put(timeKey(r.Time, seq), timeValue(r.UserID, r.Endpoint)); err != nil {
+				return err
+			}
+		}
+		return records.SetSequence(seq)
+	})
+	if err != nil {
+		return fmt.Errorf("writing %d audit records: %w", len(batch), err)
+	}
+	return nil
+}
+
+func recordKey(user, seq uint64) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, user)
+	binary.BigEndian.PutUint64(k[8:], seq)
+	return k
+}
+
+func endpointPrefix(user uint64, endpoint string) []byte {
+	k := make([]byte, 8, 8+len(endpoint)+1+8)
+	binary.BigEndian.PutUint64(k, user)
+	k = append(k, endpoint...)
+	return append(k, 0)
+}
+
+func endpointKey(user uint64, endpoint string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(endpointPrefix(user, endpoint), seq)
+}
+
+func timeKey(t time.Time, seq uint64) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, uint64(t.UnixNano()))
+	binary.BigEndian.PutUint64(k[8:], seq)
+	return k
+}
+
+func timeValue(user uint64, endpoint string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, user), endpoint...)
+}
+
+// Query returns an account's newest records first, at most limit of them,
+// only those for endpoint when it is not empty. It reads an index, never
+// scanning other accounts' or other endpoints' records.
+func (l *AuditLog) Query(user uint64, endpoint string, limit int) ([]AuditRecord, error) {
+	var out []AuditRecord
+	err := l.db.View(func(tx *bolt.Tx) error {
+		records := tx.Bucket(bucketAudit)
+		if endpoint == "" {
+			prefix := binary.BigEndian.AppendUint64(nil, user)
+			return reverseScan(records.Cursor(), prefix, func(_, v []byte) error {
+				return appendRecord(&out, v, limit)
+			})
+		}
+		prefix := endpointPrefix(user, endpoint)
+		return reverseScan(tx.Bucket(bucketAuditByEndpoint).Cursor(), prefix, func(k, _ []byte) error {
+			seq := binary.BigEndian.Uint64(k[len(k)-8:])
+			return appendRecord(&out, records.Get(recordKey(user, seq)), limit)
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading audit log: %w", err)
+	}
+	return out, nil
+}
+
+// errEnough stops a scan once the limit is reached.
+var errEnough = errors.New("enough records")
+
+func appendRecord(out *[]AuditRecord, data []byte, limit int) error {
+	if data == nil {
+		return nil // swept between index and record: skip
+	}
+	var s storedAudit
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("decoding audit record: %w", err)
+	}
+	s.AuditRecord.UserID = s.User
+	*out = append(*out, s.AuditRecord)
+	if len(*out) >= limit {
+		return errEnough
+	}
+	return nil
+}
+
+// reverseScan calls fn for each key with prefix, from the last to the first,
+// where every key is prefix followed by exactly 8 bytes.
+func reverseScan(c *bolt.Cursor, prefix []byte, fn func(k, v []byte) error) error {
+	upper := append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	k, v := c.Seek(upper)
+	if k == nil {
+		k, v = c.Last()
+	} else if !bytes.Equal(k, upper) {
+		k, v = c.Prev()
+	}
+	for ; k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		if err := fn(k, v); err != nil {
+			if errors.Is(err, errEnough) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Sweep deletes up to max records older than before, oldest first, in one
+// transaction, and returns how many it deleted. The owner calls it until it
+// returns less than max.
+func (l *AuditLog) Sweep(before time.Time, max int) (int, error) {
+	n := 0
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		byTime := tx.Bucket(bucketAuditByTime)
+		type expired struct{ key, value []byte }
+		var batch []expired
+		// Collect first: deleting under a cursor makes Next skip keys.
+		c := byTime.Cursor()
+		cutoff := uint64(before.UnixNano())
+		for k, v := c.First(); k != nil && len(batch) < max && binary.BigEndian.Uint64(k) < cutoff; k, v = c.Next() {
+			batch = append(batch, expired{bytes.Clone(k), bytes.Clone(v)})
+		}
+		records := tx.Bucket(bucketAudit)
+		byEndpoint := tx.Bucket(bucketAuditByEndpoint)
+		for _, e := range batch {
+			seq := binary.BigEndian.Uint64(e.key[8:])
+			user := binary.BigEndian.Uint64(e.value)
+			err := errors.Join(
+				records.Delete(recordKey(user, seq)),
+				byEndpoint.Delete(endpointKey(user, string(e.value[8:]), seq)),
+				byTime.Delete(e.key),
+			)
+			if err != nil {
+				return err
+			}
+		}
+		n = len(batch)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sweeping audit records: %w", err)
+	}
+	return n, nil
+}
