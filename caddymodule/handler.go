@@ -79,6 +79,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	rec := &handlers.Recorder{ResponseWriter: w}
 	if api.Authorize(rec, route, call.Identity) && api.Limit(rec, call.Identity) {
 		route.Handle(rec, r, &call)
+		call.Release()
 	}
 
 	end := time.Now()

@@ -15,6 +15,10 @@ import (
 type Call struct {
 	Identity *accounts.Identity
 	Audit    metering.AuditRecord
+
+	reservation metering.Reservation
+	reserved    bool
+	ledger      Reserver
 }
 
 // HandlerFunc serves one endpoint of an authenticated (or public) call.

@@ -6,8 +6,10 @@ import (
 	"github.com/keinetech/kaine/metering"
 )
 
-// Ledger tells an account's settled spending in the rolling window.
+// Ledger tells an account's settled spending in the rolling window and
+// holds reservations against its cap.
 type Ledger interface {
+	Reserver
 	Used(account uint64) (metering.MicroUSD, error)
 }
 

@@ -1,0 +1,62 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/keinetech/kaine/metering"
+)
+
+// Reserver holds and settles spending against an account's cap.
+type Reserver interface {
+	Reserve(account uint64, capacity, estimate metering.MicroUSD) (metering.Reservation, error)
+	Settle(r metering.Reservation, cost metering.MicroUSD)
+	Release(r metering.Reservation)
+}
+
+// Reserve is the pipeline's cap step, called by a billable endpoint once it
+// knows its worst-case cost: it holds estimate against the caller's cap, or
+// writes the 429 and reports false. The endpoint must then call
+// call.Settle with the real cost (or 0) however the call ends.
+func (a *API) Reserve(w http.ResponseWriter, call *Call, estimate metering.MicroUSD) bool {
+	u, err := a.Users.User(call.Identity.UserID)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The account of this key could not be read; try again.")
+		return false
+	}
+	capacity := a.tierOf(u).Cap
+	r, err := a.Ledger.Reserve(u.ID, capacity, estimate)
+	switch {
+	case errors.Is(err, metering.ErrCapReached):
+		a.Errors.Write(w, CodeUsageCapReached, "This call could cost up to $"+estimate.String()+
+			", which would pass the account's $"+capacity.String()+" 30-day cap. Check GET /v1/usage, lower max_tokens, or move to a higher tier.")
+		return false
+	case err != nil:
+		a.Errors.Write(w, CodeInternal, "Usage could not be read; try again.")
+		return false
+	}
+	call.reservation, call.reserved, call.ledger = r, true, a.Ledger
+	return true
+}
+
+// Settle ends the call's reservation with its real cost and puts the cost
+// in the audit record. Calling it without a reservation, or twice, does
+// nothing.
+func (c *Call) Settle(cost metering.MicroUSD) {
+	if !c.reserved {
+		return
+	}
+	c.reserved = false
+	c.ledger.Settle(c.reservation, cost)
+	c.Audit.Cost = cost
+}
+
+// Release ends a reservation the endpoint did not settle, recording no
+// cost; the pipeline calls it after every endpoint so none can leak.
+func (c *Call) Release() {
+	if !c.reserved {
+		return
+	}
+	c.reserved = false
+	c.ledger.Release(c.reservation)
+}
