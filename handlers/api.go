@@ -66,10 +66,19 @@ type meAnswer struct {
 	KeyID    uint64          `json:"key_id"`
 }
 
-func (a *API) me(w http.ResponseWriter, _ *http.Request, call *Call) {
-	u, err := a.Users.User(call.Identity.UserID)
+// account returns the caller's account, or writes the error and nil.
+func (a *API) account(w http.ResponseWriter, id *accounts.Identity) *accounts.User {
+	u, err := a.Users.User(id.UserID)
 	if err != nil {
 		a.Errors.Write(w, CodeInternal, "The account of this key could not be read; try again.")
+		return nil
+	}
+	return u
+}
+
+func (a *API) me(w http.ResponseWriter, _ *http.Request, call *Call) {
+	u := a.account(w, call.Identity)
+	if u == nil {
 		return
 	}
 	WriteJSON(w, http.StatusOK, meAnswer{

@@ -19,9 +19,8 @@ type Reserver interface {
 // writes the 429 and reports false. The endpoint must then call
 // call.Settle with the real cost (or 0) however the call ends.
 func (a *API) Reserve(w http.ResponseWriter, call *Call, estimate metering.MicroUSD) bool {
-	u, err := a.Users.User(call.Identity.UserID)
-	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The account of this key could not be read; try again.")
+	u := a.account(w, call.Identity)
+	if u == nil {
 		return false
 	}
 	capacity := a.tierOf(u).Cap

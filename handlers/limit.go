@@ -25,9 +25,8 @@ func (a *API) tierOf(u *accounts.User) metering.Tier {
 // on every authenticated answer and writes the 429 when the account is over
 // its tier's rate.
 func (a *API) Limit(w http.ResponseWriter, id *accounts.Identity) bool {
-	u, err := a.Users.User(id.UserID)
-	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The account of this key could not be read; try again.")
+	u := a.account(w, id)
+	if u == nil {
 		return false
 	}
 	d := a.Limiter.Allow(id.UserID, a.tierOf(u).RPM, a.now())

@@ -28,9 +28,8 @@ type usageStatus struct {
 
 // usage answers GET /v1/usage: the 30-day window against the tier's cap.
 func (a *API) usage(w http.ResponseWriter, _ *http.Request, call *Call) {
-	u, err := a.Users.User(call.Identity.UserID)
-	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The account of this key could not be read; try again.")
+	u := a.account(w, call.Identity)
+	if u == nil {
 		return
 	}
 	used, err := a.Ledger.Used(u.ID)

@@ -29,15 +29,21 @@ func (c *testClock) now() time.Time          { return time.Unix(c.unix.Load(), 0
 func (c *testClock) advance(d time.Duration) { c.unix.Add(int64(d / time.Second)) }
 
 func newTestLedger(t testing.TB) (*Ledger, *testClock, *bolt.DB) {
+	l, clock, db, _ := newTestLedgerAt(t)
+	return l, clock, db
+}
+
+// newTestLedgerAt is newTestLedger that also tells the database file.
+func newTestLedgerAt(t testing.TB) (*Ledger, *testClock, *bolt.DB, string) {
 	t.Helper()
-	db, _ := openTestDB(t)
+	db, path := openTestDB(t)
 	clock := &testClock{}
 	clock.unix.Store(t0.Unix())
 	l, err := OpenLedger(db, clock.now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l, clock, db
+	return l, clock, db, path
 }
 
 const dollar = MicroUSD(1_000_000)
@@ -174,13 +180,7 @@ func BenchmarkReserveSettle(b *testing.B) {
 // A crash loses at most what was settled since the last Flush: a copy of
 // the file taken without a final flush stands for the disk after a kill.
 func TestCrashLosesOnlyWhatWasNotFlushed(t *testing.T) {
-	db, path := openTestDB(t)
-	clock := &testClock{}
-	clock.unix.Store(t0.Unix())
-	l, err := OpenLedger(db, clock.now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, clock, _, path := newTestLedgerAt(t)
 	for i := 0; i < 10; i++ {
 		r, _ := l.Reserve(1, 100*dollar, dollar)
 		l.Settle(r, dollar/10)
