@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 
 // gateway is a running Kaine config on loopback ports of its own.
 type gateway struct {
-	t       *testing.T
+	t       testing.TB
 	base    string // http://127.0.0.1:PORT
 	admin   string // http://localhost:PORT
 	storage string
@@ -46,7 +46,7 @@ type gateway struct {
 const docsURL = "https://docs.test/kaine"
 
 // freePort asks the kernel for a loopback port nobody is using.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,7 +58,7 @@ func freePort(t *testing.T) int {
 
 // startGateway loads a config with the given extra kaine options and the
 // kaine directive on a fresh port, storage in a temp dir.
-func startGateway(t *testing.T, kaineOptions string) *gateway {
+func startGateway(t testing.TB, kaineOptions string) *gateway {
 	t.Helper()
 	g := &gateway{t: t, storage: filepath.Join(t.TempDir(), "kaine.db"), client: &http.Client{}}
 	httpPort, adminPort := freePort(t), freePort(t)
@@ -161,7 +161,7 @@ func (g *gateway) userWithKey(username string, scopes ...string) newKey {
 }
 
 // activeApp returns the kaine app of the running config.
-func activeApp(t *testing.T) *App {
+func activeApp(t testing.TB) *App {
 	t.Helper()
 	mod, err := caddy.ActiveContext().AppIfConfigured("kaine")
 	if err != nil {
