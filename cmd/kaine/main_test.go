@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// These tests build the kaine binary once and drive it as an operator
+// would: run, the users and keys subcommands, reload, stop.
+
+var kaineBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kaine-bin")
+	if err != nil {
+		panic(err)
+	}
+	kaineBin = filepath.Join(dir, "kaine")
+	// -race shares the package builds of `go test -race` and checks the
+	// running gateway for races too.
+	build := exec.Command("go", "build", "-race", "-o", kaineBin, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building kaine:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// instance is one running kaine process with its own ports and storage.
+type instance struct {
+	t         *testing.T
+	dir       string
+	config    string
+	adminAddr string
+	base      string
+	httpPort  int
+	cmd       *exec.Cmd
+	log       *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func newInstance(t *testing.T) *instance {
+	t.Helper()
+	in := &instance{t: t, dir: t.TempDir(), httpPort: freePort(t), log: &syncBuffer{}}
+	in.adminAddr = fmt.Sprintf("localhost:%d", freePort(t))
+	in.base = fmt.Sprintf("http://127.0.0.1:%d", in.httpPort)
+	in.config = filepath.Join(in.dir, "Caddyfile")
+	in.writeConfig("https://docs.test/v0")
+	return in
+}
+
+// writeConfig writes the instance's Caddyfile with the given docs URL, the
+// setting the reload test changes.
+func (in *instance) writeConfig(docs string) {
+	in.t.Helper()
+	cfg := fmt.Sprintf(`{
+	admin %s
+	persist_config off
+	kaine {
+		storage %s
+		docs_url %s
+		tier load {
+			cap_usd 1
+			rpm 100000000
+		}
+	}
+}
+http://127.0.0.1:%d {
+	kaine
+}
+`, in.adminAddr, filepath.Join(in.dir, "data", "kaine.db"), docs, in.httpPort)
+	if err := os.WriteFile(in.config, []byte(cfg), 0o600); err != nil {
+		in.t.Fatal(err)
+	}
+}
+
+func (in *instance) env() []string {
+	return append(os.Environ(), "XDG_DATA_HOME="+in.dir, "XDG_CONFIG_HOME="+in.dir, "HOME="+in.dir)
+}
+
+// start runs `kaine run` and waits until /v1/ping answers.
+func (in *instance) start() {
+	in.t.Helper()
+	in.cmd = exec.Command(kaineBin, "run", "--config", in.config, "--adapter", "caddyfile")
+	in.cmd.Dir, in.cmd.Env = in.dir, in.env()
+	in.cmd.Stdout, in.cmd.Stderr = in.log, in.log
+	if err := in.cmd.Start(); err != nil {
+		in.t.Fatal(err)
+	}
+	in.t.Cleanup(func() {
+		if in.cmd.ProcessState == nil {
+			in.cmd.Process.Kill()
+			in.cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(in.base + "/v1/ping"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	in.t.Fatalf("kaine did not answer within 30s; log:\n%s", in.log)
+}
+
+// stop runs `kaine stop` and waits for the process to exit.
+func (in *instance) stop() {
+	in.t.Helper()
+	if out, err := in.kaine("stop", "--address", in.adminAddr); err != nil {
+		in.t.Fatalf("kaine stop: %v\n%s", err, out)
+	}
+	done := make(chan error, 1)
+	go func() { done <- in.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		in.t.Fatal("kaine did not exit after stop")
+	}
+}
+
+// kaine runs a subcommand and returns its combined output.
+func (in *instance) kaine(args ...string) (string, error) {
+	cmd := exec.Command(kaineBin, args...)
+	cmd.Dir, cmd.Env = in.dir, in.env()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// admin runs a users/keys subcommand against this instance and decodes its
+// JSON output.
+func (in *instance) admin(out any, args ...string) {
+	in.t.Helper()
+	text, err := in.kaine(append(args, "--address", in.adminAddr)...)
+	if err != nil {
+		in.t.Fatalf("kaine %s: %v\n%s", strings.Join(args, " "), err, text)
+	}
+	if out != nil {
+		if err := json.Unmarshal([]byte(text), out); err != nil {
+			in.t.Fatalf("kaine %s printed %q: %v", strings.Join(args, " "), text, err)
+		}
+	}
+}
+
+// newKey creates a user on the unlimited "load" tier and a key for it.
+func (in *instance) newKey(username string, scopes string) string {
+	in.t.Helper()
+	in.admin(nil, "users", "add", "--username", username, "--email", username+"@example.com", "--tier", "load")
+	var k struct {
+		Key string `json:"key"`
+	}
+	in.admin(&k, "keys", "create", "--user", username, "--scopes", scopes, "--name", "test")
+	if !strings.HasPrefix(k.Key, "kn_live_") {
+		in.t.Fatalf("created key %q", k.Key)
+	}
+	return k.Key
+}
+
+func get(ctx context.Context, client *http.Client, url, key string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
+}
