@@ -10,6 +10,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/keinetech/kaine/metering"
+
+	"github.com/keinetech/kaine/money"
 )
 
 // Tier is a plan: the monthly USD cap and the request rate a user on it gets.
@@ -35,7 +37,7 @@ func defaultTiers() map[string]Tier {
 func meteringTiers(tiers map[string]Tier) map[string]metering.Tier {
 	out := make(map[string]metering.Tier, len(tiers))
 	for name, t := range tiers {
-		out[name] = metering.Tier{Cap: metering.MicroUSDFromUSD(t.CapUSD), RPM: t.RPM}
+		out[name] = metering.Tier{Cap: money.FromUSD(t.CapUSD), RPM: t.RPM}
 	}
 	return out
 }

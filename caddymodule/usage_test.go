@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/keinetech/kaine/metering"
+	"github.com/keinetech/kaine/money"
 )
 
 func TestUsageMatchesTheLedger(t *testing.T) {
@@ -31,7 +31,7 @@ func TestUsageMatchesTheLedger(t *testing.T) {
 	}
 
 	r, _ := ledger.Reserve(k.UserID, 500*1e6, 0)
-	ledger.Settle(r, metering.MicroUSD(460*1e6)) // a call that cost more than its estimate
+	ledger.Settle(r, money.MicroUSD(460*1e6)) // a call that cost more than its estimate
 	status, _, body = g.do("GET", g.base+"/v1/usage", k.Key, nil)
 	var over struct {
 		Status struct {

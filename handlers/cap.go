@@ -5,12 +5,14 @@ import (
 	"net/http"
 
 	"github.com/keinetech/kaine/metering"
+
+	"github.com/keinetech/kaine/money"
 )
 
 // Reserver holds and settles spending against an account's cap.
 type Reserver interface {
-	Reserve(account uint64, capacity, estimate metering.MicroUSD) (metering.Reservation, error)
-	Settle(r metering.Reservation, cost metering.MicroUSD)
+	Reserve(account uint64, capacity, estimate money.MicroUSD) (metering.Reservation, error)
+	Settle(r metering.Reservation, cost money.MicroUSD)
 	Release(r metering.Reservation)
 }
 
@@ -18,7 +20,7 @@ type Reserver interface {
 // knows its worst-case cost: it holds estimate against the caller's cap, or
 // writes the 429 and reports false. The endpoint must then call
 // call.Settle with the real cost (or 0) however the call ends.
-func (a *API) Reserve(w http.ResponseWriter, call *Call, estimate metering.MicroUSD) bool {
+func (a *API) Reserve(w http.ResponseWriter, call *Call, estimate money.MicroUSD) bool {
 	u := a.account(w, call.Identity)
 	if u == nil {
 		return false
@@ -41,7 +43,7 @@ func (a *API) Reserve(w http.ResponseWriter, call *Call, estimate metering.Micro
 // Settle ends the call's reservation with its real cost and puts the cost
 // in the audit record. Calling it without a reservation, or twice, does
 // nothing.
-func (c *Call) Settle(cost metering.MicroUSD) {
+func (c *Call) Settle(cost money.MicroUSD) {
 	if !c.reserved {
 		return
 	}

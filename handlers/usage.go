@@ -3,14 +3,14 @@ package handlers
 import (
 	"net/http"
 
-	"github.com/keinetech/kaine/metering"
+	"github.com/keinetech/kaine/money"
 )
 
 // Ledger tells an account's settled spending in the rolling window and
 // holds reservations against its cap.
 type Ledger interface {
 	Reserver
-	Used(account uint64) (metering.MicroUSD, error)
+	Used(account uint64) (money.MicroUSD, error)
 }
 
 type usageAnswer struct {
@@ -18,12 +18,12 @@ type usageAnswer struct {
 }
 
 type usageStatus struct {
-	Tier         string            `json:"tier"`
-	CapUSD       metering.MicroUSD `json:"cap_usd"`
-	UsedUSD      metering.MicroUSD `json:"used_usd"`
-	RemainingUSD metering.MicroUSD `json:"remaining_usd"`
-	Percent      int               `json:"percent"`
-	Blocked      bool              `json:"blocked"`
+	Tier         string         `json:"tier"`
+	CapUSD       money.MicroUSD `json:"cap_usd"`
+	UsedUSD      money.MicroUSD `json:"used_usd"`
+	RemainingUSD money.MicroUSD `json:"remaining_usd"`
+	Percent      int            `json:"percent"`
+	Blocked      bool           `json:"blocked"`
 }
 
 // usage answers GET /v1/usage: the 30-day window against the tier's cap.

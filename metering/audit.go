@@ -11,25 +11,27 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/money"
 )
 
 // AuditRecord is one call an account made, whatever its outcome.
 type AuditRecord struct {
-	ID        uint64    `json:"id"`
-	UserID    uint64    `json:"-"`
-	KeyID     uint64    `json:"key_id"`
-	RequestID string    `json:"request_id"`
-	Endpoint  string    `json:"endpoint"`
-	Method    string    `json:"method"`
-	Status    int       `json:"status"`
-	Provider  string    `json:"provider,omitempty"`
-	Model     string    `json:"model,omitempty"`
-	TokensIn  int64     `json:"tokens_in"`
-	TokensOut int64     `json:"tokens_out"`
-	Cost      MicroUSD  `json:"cost_usd"`
-	LatencyMS int64     `json:"latency_ms"`
-	Error     string    `json:"error,omitempty"`
-	Time      time.Time `json:"timestamp"`
+	ID        uint64         `json:"id"`
+	UserID    uint64         `json:"-"`
+	KeyID     uint64         `json:"key_id"`
+	RequestID string         `json:"request_id"`
+	Endpoint  string         `json:"endpoint"`
+	Method    string         `json:"method"`
+	Status    int            `json:"status"`
+	Provider  string         `json:"provider,omitempty"`
+	Model     string         `json:"model,omitempty"`
+	TokensIn  int64          `json:"tokens_in"`
+	TokensOut int64          `json:"tokens_out"`
+	Cost      money.MicroUSD `json:"cost_usd"`
+	LatencyMS int64          `json:"latency_ms"`
+	Error     string         `json:"error,omitempty"`
+	Time      time.Time      `json:"timestamp"`
 }
 
 // storedAudit is an AuditRecord as kept in bbolt, with its owner.

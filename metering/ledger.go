@@ -9,6 +9,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/money"
 )
 
 // ErrCapReached means a call would take an account past its cap.
@@ -37,17 +39,17 @@ type ledgerAccount struct {
 
 	mu       sync.Mutex
 	loaded   bool
-	days     map[int64]MicroUSD // UTC day number → spent that day
-	changed  map[int64]bool     // days to write at the next flush
-	reserved MicroUSD           // sum of open reservations
-	queued   bool               // in Ledger.dirty
+	days     map[int64]money.MicroUSD // UTC day number → spent that day
+	changed  map[int64]bool           // days to write at the next flush
+	reserved money.MicroUSD           // sum of open reservations
+	queued   bool                     // in Ledger.dirty
 }
 
 // Reservation is a hold on an account's cap for one call's worst case.
 // Settle or Release it exactly once.
 type Reservation struct {
 	account  *ledgerAccount
-	estimate MicroUSD
+	estimate money.MicroUSD
 }
 
 // OpenLedger creates the usage bucket and returns a Ledger over db. now is
@@ -71,7 +73,7 @@ func dayOf(t time.Time) int64 { return t.UTC().Unix() / 86400 }
 // Reserve holds estimate against the account's cap. It fails with
 // ErrCapReached when the settled usage already reached the cap, or when
 // usage plus open reservations plus estimate would pass it.
-func (l *Ledger) Reserve(account uint64, capacity, estimate MicroUSD) (Reservation, error) {
+func (l *Ledger) Reserve(account uint64, capacity, estimate money.MicroUSD) (Reservation, error) {
 	if estimate < 0 {
 		estimate = 0
 	}
@@ -91,7 +93,7 @@ func (l *Ledger) Reserve(account uint64, capacity, estimate MicroUSD) (Reservati
 
 // Settle ends a reservation with the call's real cost, which is recorded
 // on today's UTC date whatever the estimate was.
-func (l *Ledger) Settle(r Reservation, cost MicroUSD) {
+func (l *Ledger) Settle(r Reservation, cost money.MicroUSD) {
 	if r.account == nil {
 		return
 	}
@@ -117,7 +119,7 @@ func (l *Ledger) Settle(r Reservation, cost MicroUSD) {
 func (l *Ledger) Release(r Reservation) { l.Settle(r, 0) }
 
 // Used returns the account's settled spending in the rolling window.
-func (l *Ledger) Used(account uint64) (MicroUSD, error) {
+func (l *Ledger) Used(account uint64) (money.MicroUSD, error) {
 	a, err := l.account(account)
 	if err != nil {
 		return 0, err
@@ -128,8 +130,8 @@ func (l *Ledger) Used(account uint64) (MicroUSD, error) {
 }
 
 // usedLocked sums the window ending today and forgets older days.
-func (a *ledgerAccount) usedLocked(today int64) MicroUSD {
-	var sum MicroUSD
+func (a *ledgerAccount) usedLocked(today int64) money.MicroUSD {
+	var sum money.MicroUSD
 	for day, v := range a.days {
 		if day <= today-WindowDays {
 			if !a.changed[day] {
@@ -147,7 +149,7 @@ func (a *ledgerAccount) usedLocked(today int64) MicroUSD {
 func (l *Ledger) account(id uint64) (*ledgerAccount, error) {
 	v, ok := l.accounts.Load(id)
 	if !ok {
-		v, _ = l.accounts.LoadOrStore(id, &ledgerAccount{id: id, days: map[int64]MicroUSD{}, changed: map[int64]bool{}})
+		v, _ = l.accounts.LoadOrStore(id, &ledgerAccount{id: id, days: map[int64]money.MicroUSD{}, changed: map[int64]bool{}})
 	}
 	a := v.(*ledgerAccount)
 	a.mu.Lock()
@@ -164,7 +166,7 @@ func (l *Ledger) account(id uint64) (*ledgerAccount, error) {
 			if err != nil {
 				return fmt.Errorf("account %d: malformed usage %q", id, v)
 			}
-			a.days[int64(binary.BigEndian.Uint64(k[8:]))] += MicroUSD(n)
+			a.days[int64(binary.BigEndian.Uint64(k[8:]))] += money.MicroUSD(n)
 		}
 		return nil
 	})
@@ -196,7 +198,7 @@ func (l *Ledger) Flush() error {
 	}
 	type write struct {
 		key   []byte
-		value MicroUSD
+		value money.MicroUSD
 	}
 	var writes []write
 	for _, a := range batch {

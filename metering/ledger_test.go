@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/money"
 )
 
 func openTestDB(t testing.TB) (*bolt.DB, string) {
@@ -46,7 +48,7 @@ func newTestLedgerAt(t testing.TB) (*Ledger, *testClock, *bolt.DB, string) {
 	return l, clock, db, path
 }
 
-const dollar = MicroUSD(1_000_000)
+const dollar = money.MicroUSD(1_000_000)
 
 func TestReserveSettleRelease(t *testing.T) {
 	l, _, _ := newTestLedger(t)
@@ -143,17 +145,6 @@ func TestFlushPersistsAndReloads(t *testing.T) {
 	}
 	if used, _ := again.Used(43); used != 0 {
 		t.Fatalf("another account's usage leaked: %d", used)
-	}
-}
-
-func TestMicroUSDFormatting(t *testing.T) {
-	for m, want := range map[MicroUSD]string{0: "0", 5: "0.000005", 42_180_000: "42.18", 500 * dollar: "500", -1_500_000: "-1.5"} {
-		if got := m.String(); got != want {
-			t.Errorf("%d.String() = %q, want %q", int64(m), got, want)
-		}
-	}
-	if MicroUSDFromUSD(0.000005) != 5 || MicroUSDFromUSD(457.82) != 457_820_000 {
-		t.Fatal("MicroUSDFromUSD rounds wrong")
 	}
 }
 

@@ -1,4 +1,5 @@
-package metering
+// Package money is Kaine's one money type: integer micro-USD, formatted in one place.
+package money
 
 import (
 	"strconv"
@@ -9,11 +10,11 @@ import (
 // arithmetic on money is integer; this is the one place that formats it.
 type MicroUSD int64
 
-// MicroUSDFromUSD converts a dollar figure from config, rounding to the
+// FromUSD converts a dollar figure from config, rounding to the
 // nearest micro-dollar.
-func MicroUSDFromUSD(usd float64) MicroUSD {
+func FromUSD(usd float64) MicroUSD {
 	if usd < 0 {
-		return -MicroUSDFromUSD(-usd)
+		return -FromUSD(-usd)
 	}
 	return MicroUSD(usd*1e6 + 0.5)
 }
