@@ -41,7 +41,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 }
 
 // ServeHTTP walks a v1 request through the pipeline, in this order:
-// request ID → route → auth → scope → rate limit → endpoint → audit. Each
+// request ID → route → auth → rate limit → scope → endpoint → audit. Each
 // step writes its own JSON error and ends the request there; every
 // authenticated call, whatever its status, gets its audit record.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
@@ -77,7 +77,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	logFields.Add(zap.Uint64("user_id", call.Identity.UserID))
 	logFields.Add(zap.Uint64("key_id", call.Identity.KeyID))
 	rec := &handlers.Recorder{ResponseWriter: w}
-	if api.Authorize(rec, route, call.Identity) && api.Limit(rec, call.Identity) {
+	// The limit comes before the scope check so that every authenticated
+	// answer, a 403 included, carries the rate-limit headers, and a key
+	// hammering a route it may not use is limited like any other.
+	if api.Limit(rec, call.Identity) && api.Authorize(rec, route, call.Identity) {
 		route.Handle(rec, r, &call)
 		call.Release()
 	}

@@ -28,6 +28,12 @@ func TestRateLimitHeadersAnd429(t *testing.T) {
 	if status, _, body := g.do("GET", g.base+"/v1/me", other.Key, nil); status != 200 {
 		t.Fatalf("another account was limited too: %d %s", status, body)
 	}
+	writeOnly := g.userWithKey("forbidden", "write")
+	status, h, body = g.do("GET", g.base+"/v1/me", writeOnly.Key, nil)
+	wantError(t, status, h, body, 403, "insufficient_scope")
+	if h.Get("X-RateLimit-Limit") == "" || h.Get("X-RateLimit-Remaining") == "" {
+		t.Fatalf("a 403 lacks the rate-limit headers: %v", h)
+	}
 }
 
 func TestRequestIDOnEveryAnswer(t *testing.T) {
