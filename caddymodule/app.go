@@ -100,7 +100,6 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("loading storage: %w", err)
 	}
 	a.runtime = rt
-	rt.retention.Store(int64(a.AuditRetention))
 	a.api = &handlers.API{
 		Errors:  handlers.Errors{DocsURL: a.DocsURL},
 		Auth:    rt.accounts,
@@ -141,7 +140,7 @@ func (a *App) Validate() error {
 	if _, err := url.ParseRequestURI(a.PublicURL); err != nil {
 		return fmt.Errorf("public_url %q: %w", a.PublicURL, err)
 	}
-	if a.AuditRetention < 0 {
+	if a.AuditRetention <= 0 {
 		return fmt.Errorf("audit_retention must be positive")
 	}
 	for name, t := range a.Tiers {
@@ -161,6 +160,9 @@ func (a *App) Validate() error {
 // runtime, which is already running: apps start in random order and the
 // HTTP server may take requests before this is called.
 func (a *App) Start() error {
+	// Set here, not in Provision: a config that fails validation must not
+	// change the shared runtime (a bad retention would sweep the audit log).
+	a.runtime.retention.Store(int64(a.AuditRetention))
 	var configured []string
 	for name, key := range a.providerKeys {
 		if key != "" {

@@ -1,9 +1,15 @@
 package caddymodule
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 
 	"github.com/keinetech/kaine/metering"
 )
@@ -135,5 +141,38 @@ func TestAuditLimitDefaultClampAndBadValues(t *testing.T) {
 	for _, bad := range []string{"abc", "0", "-3", "1.5", "99999999999999999999"} {
 		status, h, body := g.do("GET", g.base+"/v1/audit?limit="+bad, k.Key, nil)
 		wantError(t, status, h, body, 400, "invalid_field")
+	}
+}
+
+// A config refused at validation must not touch the running runtime: a
+// negative retention taken over early would sweep the whole audit log.
+func TestRejectedConfigLeavesRetentionAlone(t *testing.T) {
+	g := startGateway(t, "audit_retention 30d")
+	rt := activeApp(t).runtime
+	if got := time.Duration(rt.retention.Load()); got != 30*24*time.Hour {
+		t.Fatalf("retention %v, want 30d", got)
+	}
+	cfg, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(fmt.Sprintf(`{
+	admin %s
+	persist_config off
+	kaine {
+		storage %s
+		audit_retention 1h
+	}
+}`, strings.TrimPrefix(g.admin, "http://"), g.storage)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Caddyfile refuses a negative duration; JSON config reaches Validate.
+	hour := fmt.Sprint(int64(time.Hour))
+	if !bytes.Contains(cfg, []byte(hour)) {
+		t.Fatalf("adapted config has no retention of %s: %s", hour, cfg)
+	}
+	cfg = bytes.Replace(cfg, []byte(hour), []byte("-"+hour), 1)
+	if err := caddy.Load(cfg, true); err == nil || !strings.Contains(err.Error(), "audit_retention must be positive") {
+		t.Fatalf("loading a negative retention: err = %v", err)
+	}
+	if got := time.Duration(rt.retention.Load()); got != 30*24*time.Hour {
+		t.Fatalf("retention after a rejected config: %v, want 30d", got)
 	}
 }
