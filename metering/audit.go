@@ -119,14 +119,32 @@ var ErrAuditClosed = errors.New("audit log closed")
 // full queue.
 func (l *AuditLog) Record(r AuditRecord) {
 	if l.closed.Load() {
-		l.opts.OnError(fmt.Errorf("dropping audit record of request %s: %w", r.RequestID, ErrAuditClosed))
+		l.dropped(r)
 		return
 	}
 	select {
 	case l.queue <- r:
 	case <-l.done:
-		l.opts.OnError(fmt.Errorf("dropping audit record of request %s: %w", r.RequestID, ErrAuditClosed))
+		l.dropped(r)
+		return
 	}
+	// Close marks the log closed before it stops the writer, so a record
+	// enqueued while closed was still false is in the writer's final drain.
+	// One that got in later may have missed it: report what is left.
+	if l.closed.Load() {
+		for {
+			select {
+			case left := <-l.queue:
+				l.dropped(left)
+			default:
+				return
+			}
+		}
+	}
+}
+
+func (l *AuditLog) dropped(r AuditRecord) {
+	l.opts.OnError(fmt.Errorf("dropping audit record of request %s: %w", r.RequestID, ErrAuditClosed))
 }
 
 // Flush commits every record enqueued before the call, then returns.
@@ -143,9 +161,9 @@ func (l *AuditLog) Flush() {
 // reported through OnError and dropped.
 func (l *AuditLog) Close() {
 	l.once.Do(func() {
+		l.closed.Store(true)
 		close(l.stop)
 		<-l.done
-		l.closed.Store(true)
 	})
 }
 

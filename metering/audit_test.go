@@ -110,6 +110,49 @@ func TestAuditCloseCommitsAndLaterRecordsAreReported(t *testing.T) {
 	}
 }
 
+// Records racing with Close are either committed or reported, never lost
+// without a word.
+func TestAuditRecordsRacingCloseAreCommittedOrReported(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		var dropped atomic.Int64
+		db, _ := openTestDB(t)
+		l, err := OpenAuditLog(db, AuditOptions{OnError: func(err error) {
+			if errors.Is(err, ErrAuditClosed) {
+				dropped.Add(1)
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 8, 200
+		var wg sync.WaitGroup
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					l.Record(rec(1, "/v1/me", t0))
+				}
+			}()
+		}
+		time.Sleep(time.Duration(round) * 50 * time.Microsecond)
+		l.Close()
+		wg.Wait()
+		again, err := OpenAuditLog(db, AuditOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := again.Query(1, "", writers*each)
+		again.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(stored) + int(dropped.Load()); got != writers*each {
+			t.Fatalf("round %d: %d stored + %d reported = %d, want %d", round, len(stored), dropped.Load(), got, writers*each)
+		}
+	}
+}
+
 func TestAuditSweepDropsOldRecordsAndTheirIndexes(t *testing.T) {
 	l := newTestAudit(t, AuditOptions{})
 	for day := 0; day < 5; day++ {
