@@ -32,6 +32,10 @@ type Ledger struct {
 
 	dirtyMu sync.Mutex
 	dirty   []*ledgerAccount // accounts with days not yet written
+
+	// flushMu serializes flushes: two overlapping ones could otherwise
+	// commit an older day total after a newer one.
+	flushMu sync.Mutex
 }
 
 type ledgerAccount struct {
@@ -189,6 +193,8 @@ func usageKey(account uint64, day int64) []byte {
 // Flush writes every day that changed since the last flush, in one
 // transaction. The owner calls it on a timer and at stop.
 func (l *Ledger) Flush() error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
 	l.dirtyMu.Lock()
 	batch := l.dirty
 	l.dirty = nil
