@@ -15,8 +15,18 @@ import (
 // share state. An account may burst its whole minute's allowance at once;
 // after that, one request is allowed every minute/rpm.
 type RateLimiter struct {
-	accounts sync.Map // account ID → *atomic.Int64 (TAT, unix nanoseconds)
+	accounts sync.Map // account ID → *atomic.Int64 (TAT, monotonic nanoseconds)
 }
+
+// clockBase and clockShift turn a time into monotonic nanoseconds: a wall
+// clock step (NTP, an operator fixing the date) must neither free nor block
+// every account. The shift keeps the result positive for any time in the
+// last century, so a fresh account's zero TAT always lies in the past.
+var clockBase = time.Now()
+
+const clockShift = int64(100 * 365 * 24 * time.Hour)
+
+func monotonic(t time.Time) int64 { return int64(t.Sub(clockBase)) + clockShift }
 
 // RateDecision is the outcome of one check, with what the client should be
 // told in the X-RateLimit-* and Retry-After headers.
@@ -36,7 +46,7 @@ func (l *RateLimiter) Allow(account uint64, rpm int, now time.Time) RateDecision
 	interval := int64(time.Minute) / int64(rpm) // emission interval T
 	window := interval * int64(rpm)             // τ + T: how far ahead TAT may run
 	tat := l.state(account)
-	t := now.UnixNano()
+	t := monotonic(now)
 	for {
 		old := tat.Load()
 		base := max(old, t)
@@ -70,7 +80,7 @@ func (l *RateLimiter) state(account uint64) *atomic.Int64 {
 // Sweep forgets accounts idle since before now, whose state equals a fresh
 // one's; the owner calls it now and then to bound memory.
 func (l *RateLimiter) Sweep(now time.Time) {
-	t := now.UnixNano()
+	t := monotonic(now)
 	l.accounts.Range(func(k, v any) bool {
 		if v.(*atomic.Int64).Load() <= t {
 			l.accounts.CompareAndDelete(k, v)
