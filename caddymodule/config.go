@@ -42,12 +42,16 @@ func meteringTiers(tiers map[string]Tier) map[string]metering.Tier {
 	return out
 }
 
+// maxRPM keeps the limiter's emission interval (a minute / rpm) at 60 ns or
+// more; far above what one gateway can serve anyway.
+const maxRPM = 1_000_000_000
+
 func validateTier(name string, t Tier) error {
 	if t.CapUSD < 0 || math.IsNaN(t.CapUSD) || math.IsInf(t.CapUSD, 0) || t.CapUSD > 1e9 {
 		return fmt.Errorf("tier %s: cap_usd must be between 0 and 1e9, got %v", name, t.CapUSD)
 	}
-	if t.RPM <= 0 {
-		return fmt.Errorf("tier %s: rpm must be positive, got %d", name, t.RPM)
+	if t.RPM <= 0 || t.RPM > maxRPM {
+		return fmt.Errorf("tier %s: rpm must be between 1 and %d, got %d", name, maxRPM, t.RPM)
 	}
 	return nil
 }
