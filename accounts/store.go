@@ -50,6 +50,8 @@ type Store struct {
 	// revokeMu orders a revocation against a cache fill that read the key
 	// before the revocation committed, so a revoked key is never cached as live.
 	revokeMu sync.RWMutex
+	// tierMu makes concurrent tier changes reach the users cache in commit order.
+	tierMu   sync.Mutex
 	lastUsed lastUsedTracker
 }
 
@@ -76,6 +78,9 @@ func Open(db *bolt.DB, opts Options) (*Store, error) {
 		NumCounters: opts.CacheSize * 10,
 		MaxCost:     opts.CacheSize,
 		BufferItems: 64,
+		// Each entry costs 1, so MaxCost counts keys; without this ristretto
+		// adds its own per-entry overhead to the cost and holds far fewer.
+		IgnoreInternalCost: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating key cache: %w", err)

@@ -56,6 +56,7 @@ func TestCreateUserRejectsDuplicatesAndBadInput(t *testing.T) {
 	for _, tc := range []struct{ name, email, tier string }{
 		{"", "a@example.com", "pro"},
 		{"has space", "a@example.com", "pro"},
+		{"12345", "a@example.com", "pro"}, // would read as a user ID
 		{"bob", "not-an-email", "pro"},
 		{"bob", "Bob <bob@example.com>", "pro"},
 		{"bob", "bob@example.com", ""},

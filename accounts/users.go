@@ -24,10 +24,18 @@ func validUsername(name string) error {
 	if name == "" || len(name) > maxUsernameLen {
 		return fmt.Errorf("%w: username must be 1 to %d characters", ErrInvalidInput, maxUsernameLen)
 	}
+	digits := 0
 	for _, c := range []byte(name) {
+		if '0' <= c && c <= '9' {
+			digits++
+		}
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '.' || c == '_' || c == '-') {
 			return fmt.Errorf("%w: username may hold only letters, digits, '.', '_' and '-'", ErrInvalidInput)
 		}
+	}
+	if digits == len(name) {
+		// The CLI and admin API accept a user ID or a username in one place.
+		return fmt.Errorf("%w: username must not be all digits (it would read as a user ID)", ErrInvalidInput)
 	}
 	return nil
 }
@@ -134,6 +142,10 @@ func (s *Store) SetTier(id uint64, tier string) (User, error) {
 	if tier == "" {
 		return User{}, fmt.Errorf("%w: tier is required", ErrInvalidInput)
 	}
+	// Held across the write and the cache update so two changes to one user
+	// reach the cache in the order they committed.
+	s.tierMu.Lock()
+	defer s.tierMu.Unlock()
 	var u User
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		users := tx.Bucket(bucketUsers)
