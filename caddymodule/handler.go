@@ -80,9 +80,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// The limit comes before the scope check so that every authenticated
 	// answer, a 403 included, carries the rate-limit headers, and a key
 	// hammering a route it may not use is limited like any other.
+	aborted := false
 	if api.Limit(rec, call.Identity) && api.Authorize(rec, route, call.Identity) {
-		route.Handle(rec, r, &call)
-		call.Release()
+		aborted = h.serveEndpoint(rec, r, route, &call)
 	}
 
 	end := time.Now()
@@ -92,7 +92,37 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	a.Status, a.Error = rec.Status, rec.ErrorCode
 	a.LatencyMS, a.Time = end.Sub(start).Milliseconds(), end
 	rt.audit.Record(*a)
+	if aborted {
+		// The answer was cut mid-way; abort the connection so the client
+		// sees a broken response rather than a short one.
+		panic(http.ErrAbortHandler)
+	}
 	return nil
+}
+
+// serveEndpoint runs the endpoint and releases any reservation it left open,
+// even if it panics. A panic before the answer started becomes a 500
+// internal_error, so the call is still answered, audited and uncharged;
+// after that it reports aborted.
+func (h *Handler) serveEndpoint(w *handlers.Recorder, r *http.Request, route *handlers.Route, call *handlers.Call) (aborted bool) {
+	defer func() {
+		call.Release()
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v != http.ErrAbortHandler {
+			h.app.logger.Error("endpoint panicked",
+				zap.String("endpoint", route.Path), zap.Any("panic", v), zap.StackSkip("stack", 1))
+		}
+		if w.Status != 0 {
+			aborted = true
+			return
+		}
+		h.app.api.Errors.Write(w, handlers.CodeInternal, "The gateway failed while serving this call; it was not charged. Try again.")
+	}()
+	route.Handle(w, r, call)
+	return false
 }
 
 // logFieldsOf returns the request's access-log fields, or a throwaway set
