@@ -2,6 +2,7 @@
 package money
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -42,3 +43,52 @@ func (m MicroUSD) AppendUSD(b []byte) []byte {
 
 // MarshalJSON writes the amount as a JSON number of dollars.
 func (m MicroUSD) MarshalJSON() ([]byte, error) { return m.AppendUSD(nil), nil }
+
+// ParseUSD reads a decimal dollar amount ("0.075", "15", "-2.5") exactly,
+// with at most six decimals; there is no float on the way.
+func ParseUSD(s string) (MicroUSD, error) {
+	neg := strings.HasPrefix(s, "-")
+	digits := strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(digits, ".")
+	if whole == "" && frac == "" || len(frac) > 6 || !allDigits(whole) || !allDigits(frac) {
+		return 0, fmt.Errorf("%q is not a dollar amount with at most six decimals", s)
+	}
+	w := int64(0)
+	if whole != "" {
+		var err error
+		if w, err = strconv.ParseInt(whole, 10, 64); err != nil || w > maxWholeUSD {
+			return 0, fmt.Errorf("%q is too large a dollar amount", s)
+		}
+	}
+	f := int64(0)
+	if frac != "" {
+		f, _ = strconv.ParseInt(frac+strings.Repeat("0", 6-len(frac)), 10, 64)
+	}
+	m := MicroUSD(w*1e6 + f)
+	if neg {
+		m = -m
+	}
+	return m, nil
+}
+
+// maxWholeUSD keeps w*1e6 inside int64.
+const maxWholeUSD = 9_000_000_000_000
+
+func allDigits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// UnmarshalJSON reads a JSON number of dollars exactly.
+func (m *MicroUSD) UnmarshalJSON(b []byte) error {
+	v, err := ParseUSD(string(b))
+	if err != nil {
+		return fmt.Errorf("money: %w", err)
+	}
+	*m = v
+	return nil
+}

@@ -13,3 +13,20 @@ func TestFormatting(t *testing.T) {
 		t.Fatal("FromUSD rounds wrong")
 	}
 }
+
+func TestParseUSDIsExact(t *testing.T) {
+	for s, want := range map[string]MicroUSD{"0.075": 75_000, "15": 15_000_000, "0.000001": 1, "-2.5": -2_500_000, ".5": 500_000, "3.": 3_000_000} {
+		if got, err := ParseUSD(s); err != nil || got != want {
+			t.Errorf("ParseUSD(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", ".", "1.0000001", "1e3", "abc", "1.2.3", "--1", "99999999999999999"} {
+		if _, err := ParseUSD(s); err == nil {
+			t.Errorf("ParseUSD(%q) succeeded", s)
+		}
+	}
+	var m MicroUSD
+	if err := m.UnmarshalJSON([]byte("0.0005")); err != nil || m != 500 {
+		t.Fatalf("UnmarshalJSON = %d, %v", m, err)
+	}
+}
