@@ -1,0 +1,169 @@
+package routing
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// anthropicVersion is the API version header; 2023-06-01 is the only one.
+const anthropicVersion = "2023-06-01"
+
+// anthropic speaks the Anthropic Messages API.
+type anthropic struct {
+	url string
+	hc  *http.Client
+}
+
+// NewAnthropic returns a client for the Messages API at baseURL, the host
+// root (https://api.anthropic.com). A nil hc gets a pooled client of its own.
+func NewAnthropic(baseURL string, hc *http.Client) Client {
+	return &anthropic{url: endpointURL(baseURL, "/v1/messages"), hc: httpClient(hc)}
+}
+
+type anthropicRequest struct {
+	Model       string             `json:"model"`
+	MaxTokens   int                `json:"max_tokens"`
+	System      string             `json:"system,omitempty"`
+	Messages    []anthropicMessage `json:"messages"`
+	Temperature *float64           `json:"temperature,omitempty"`
+	Stream      bool               `json:"stream,omitempty"`
+}
+
+type anthropicMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+func (a *anthropic) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
+	body := anthropicRequest{
+		Model:       model.ID,
+		MaxTokens:   req.MaxTokens,
+		System:      req.System,
+		Messages:    []anthropicMessage{{Role: "user", Content: req.Prompt}},
+		Temperature: sentTemperature(model, req),
+		Stream:      stream,
+	}
+	header := http.Header{}
+	header.Set("X-Api-Key", key)
+	header.Set("Anthropic-Version", anthropicVersion)
+	if stream {
+		header.Set("Accept", "text/event-stream")
+	}
+	return post(ctx, a.hc, a.url, header, body, key, parseAnthropicError)
+}
+
+func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
+	res := Result{Model: model.ID}
+	resp, err := a.send(ctx, key, model, req, false)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer(ctx, resp)
+	if err != nil {
+		return res, err
+	}
+	msg := gjson.ParseBytes(body)
+	var text strings.Builder
+	for _, block := range msg.Get("content").Array() {
+		if block.Get("type").Str == "text" {
+			text.WriteString(block.Get("text").Str)
+		}
+	}
+	res.Text = text.String()
+	res.UsageSeen = readAnthropicUsage(msg.Get("usage"), &res.Usage, true)
+	if m := msg.Get("model").Str; m != "" {
+		res.Model = m
+	}
+	res.StopReason = msg.Get("stop_reason").Str
+	return res, nil
+}
+
+func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
+	answer := newStreamedAnswer(model, onDelta)
+	resp, err := a.send(ctx, key, model, req, true)
+	if err != nil {
+		return answer.result(), err
+	}
+	ended := false
+	err = readEvents(ctx, resp, func(ev sseEvent) (bool, error) {
+		data, err := jsonEvent(ev)
+		if err != nil {
+			return false, err
+		}
+		res := &answer.res
+		// The data's type repeats the event name; the name wins if they differ.
+		typ := ev.Name
+		if typ == "" {
+			typ = data.Get("type").Str
+		}
+		switch typ {
+		case "message_start":
+			msg := data.Get("message")
+			// Its output_tokens is a placeholder; message_delta has the count.
+			res.UsageSeen = readAnthropicUsage(msg.Get("usage"), &res.Usage, false) || res.UsageSeen
+			if m := msg.Get("model").Str; m != "" {
+				res.Model = m
+			}
+		case "content_block_delta":
+			if delta := data.Get("delta"); delta.Get("type").Str == "text_delta" {
+				return false, answer.delta(delta.Get("text").Str)
+			}
+		case "message_delta":
+			// Cumulative: its figures replace earlier ones, fields it lacks stay.
+			res.UsageSeen = readAnthropicUsage(data.Get("usage"), &res.Usage, true) || res.UsageSeen
+			if r := data.Get("delta.stop_reason").Str; r != "" {
+				res.StopReason = r
+			}
+		case "message_stop":
+			ended = true
+			return true, nil
+		case "error":
+			e := data.Get("error")
+			return false, streamError(e.Get("type").Str, e.Get("message").Str, key)
+		}
+		return false, nil // ping, block starts and stops, and types added later
+	})
+	if err == nil && !ended {
+		err = streamTruncated()
+	}
+	return answer.result(), err
+}
+
+// readAnthropicUsage sets the figures u holds, leaving the ones it lacks,
+// and reports whether there were any. input_tokens excludes the cache, so
+// each field maps to its own price. The 5-minute / 1-hour split of cache
+// writes is used when sent; without it every write is billed at 5 minutes.
+func readAnthropicUsage(u gjson.Result, into *Usage, withOutput bool) bool {
+	if !u.IsObject() {
+		return false
+	}
+	if v := u.Get("input_tokens"); v.Exists() {
+		into.Input = v.Int()
+	}
+	if v := u.Get("cache_read_input_tokens"); v.Exists() {
+		into.CacheRead = v.Int()
+	}
+	fiveMin, oneHour := u.Get("cache_creation.ephemeral_5m_input_tokens"), u.Get("cache_creation.ephemeral_1h_input_tokens")
+	if fiveMin.Exists() || oneHour.Exists() {
+		into.CacheWrite, into.CacheWrite1h = fiveMin.Int(), oneHour.Int()
+	} else if v := u.Get("cache_creation_input_tokens"); v.Exists() {
+		into.CacheWrite, into.CacheWrite1h = v.Int(), 0
+	}
+	if v := u.Get("output_tokens"); withOutput && v.Exists() {
+		into.Output = v.Int()
+	}
+	return true
+}
+
+// parseAnthropicError reads {"type":"error","error":{"type","message"}}.
+func parseAnthropicError(body []byte) errorBody {
+	e := gjson.GetBytes(body, "error")
+	return errorBody{Type: e.Get("type").Str, Message: e.Get("message").Str}
+}
+
+// Interface guard.
+var _ Client = (*anthropic)(nil)

@@ -1,0 +1,304 @@
+// Package fakeupstream is a faithful fake of the three provider APIs Kaine
+// calls (Anthropic Messages, Gemini generateContent, OpenAI Chat
+// Completions) on one httptest.Server, for tests in any package. It checks
+// requests as the real providers do, answers in their exact JSON and SSE
+// framing, and plays failures: error statuses, delays, hangs, streams that
+// pause, break off or carry an error event.
+package fakeupstream
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is the fake. Anthropic is served at POST /v1/messages, Gemini at
+// POST /v1beta/models/{model}:generateContent and
+// :streamGenerateContent?alt=sse, OpenAI at POST /v1/chat/completions.
+//
+// Set the exported options before the first call.
+type Server struct {
+	// URL is the host root: the base URL for Anthropic and Gemini; OpenAI's
+	// is URL + "/v1".
+	URL string
+	// KeyOptional lets OpenAI calls come without Authorization, as a local
+	// server (Ollama, vLLM) does.
+	KeyOptional bool
+	// RejectTemperature refuses any temperature for these model ids with
+	// the provider's 400, as newer models do.
+	RejectTemperature map[string]bool
+	// RejectMaxTokens refuses max_tokens for these OpenAI model ids with
+	// OpenAI's 400, as the GPT-5 family does.
+	RejectMaxTokens map[string]bool
+
+	srv       *httptest.Server
+	closing   chan struct{}
+	closeOnce sync.Once
+
+	mu       sync.Mutex
+	fallback Reply
+	queue    []Reply
+	received []Received
+}
+
+// Reply is what a call gets. The zero Reply is a 200 with no text.
+type Reply struct {
+	// Text is the answer. A stream sends it in Chunks, or else split per
+	// word with the spaces kept, so the chunks join back to Text.
+	Text   string
+	Chunks []string
+	// Finish is the finish reason; default each protocol's normal end
+	// (end_turn, STOP, stop).
+	Finish string
+	Usage  Usage
+	// Model is the model id reported; default the one requested.
+	Model string
+
+	// Status, when not 2xx, answers an error in the protocol's shape, with
+	// ErrorType (Anthropic error.type, Gemini error.status, OpenAI
+	// error.code; default the provider's for the status) and ErrorMessage.
+	Status       int
+	ErrorType    string
+	ErrorMessage string
+	// ErrorReason is Gemini's details[].reason, e.g. API_KEY_INVALID.
+	ErrorReason string
+	// RetryAfter is sent verbatim as the Retry-After header.
+	RetryAfter string
+
+	// Delay holds the answer back before its headers.
+	Delay time.Duration
+	// Hang never answers: the handler waits for the client to go away.
+	Hang bool
+	// Garbage answers 200 with a body that is not JSON, or a stream whose
+	// events are not.
+	Garbage bool
+	// NoUsage leaves usage out, as some OpenAI-compatible servers do.
+	NoUsage bool
+
+	// Gate, when set, pauses a stream after PauseAfter chunks until it is
+	// closed, so a test can see a delta arrive before the answer ends.
+	Gate       chan struct{}
+	PauseAfter int
+	// CutAfter, when above 0, closes the connection after that many
+	// chunks, without ending the stream.
+	CutAfter int
+	// StreamError sends an error event of this type after the chunks (with
+	// ErrorMessage), and ends the stream without its normal end.
+	StreamError string
+}
+
+// Usage is what a reply reports, in the fake's terms; each protocol maps it
+// to its own fields the way the provider counts.
+type Usage struct {
+	InputTokens  int // fresh prompt tokens, cache excluded
+	OutputTokens int // visible output tokens
+	CacheRead    int // prompt tokens read from the cache
+	CacheWrite   int // prompt tokens written to the cache (Anthropic 5-minute)
+	CacheWrite1h int // prompt tokens written to Anthropic's 1-hour cache
+	Thoughts     int // thinking/reasoning tokens, billed as output
+}
+
+// Received is one request the fake got.
+type Received struct {
+	Path     string
+	RawQuery string
+	Header   http.Header
+	Body     []byte
+}
+
+// New starts a fake; Close it when done.
+func New() *Server {
+	s := &Server{closing: make(chan struct{})}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close stops the fake, ending hung and paused answers first. Closing
+// twice is harmless.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.srv.Close()
+	})
+}
+
+// Default sets the reply for calls once the queue is empty.
+func (s *Server) Default(r Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fallback = r
+}
+
+// Enqueue queues replies for the next calls, in order, before the default.
+// Only calls that pass the fake's checks take one.
+func (s *Server) Enqueue(r ...Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queue = append(s.queue, r...)
+}
+
+// Requests returns every request received, in order.
+func (s *Server) Requests() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.received...)
+}
+
+// Calls is how many requests were received.
+func (s *Server) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.received)
+}
+
+// RefusedURL returns an http URL on which nothing listens: a provider that
+// is down.
+func RefusedURL() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic("fakeupstream: " + err.Error())
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+func (s *Server) next() Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return s.fallback
+	}
+	r := s.queue[0]
+	s.queue = s.queue[1:]
+	return r
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.received = append(s.received, Received{Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
+	s.mu.Unlock()
+
+	var p protocol
+	switch path := r.URL.Path; {
+	case path == "/v1/messages":
+		p = anthropicAPI{}
+	case path == "/v1/chat/completions":
+		p = openAIAPI{}
+	case strings.HasPrefix(path, "/v1beta/models/"):
+		p = geminiAPI{}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	c, refusal := p.check(s, r, body)
+	if refusal != nil {
+		writeJSON(w, refusal.Status, p.errorBody(*refusal))
+		return
+	}
+	s.answer(w, r, p, c, s.next())
+}
+
+// answer plays a reply for a checked call.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, p protocol, c call, reply Reply) {
+	if reply.Hang {
+		s.await(r.Context(), nil)
+		return
+	}
+	if reply.Delay > 0 && !s.sleep(r.Context(), reply.Delay) {
+		return
+	}
+	if reply.RetryAfter != "" {
+		w.Header().Set("Retry-After", reply.RetryAfter)
+	}
+	if reply.Model == "" {
+		reply.Model = c.model
+	}
+	switch {
+	case reply.Status != 0 && (reply.Status < 200 || reply.Status > 299):
+		writeJSON(w, reply.Status, p.errorBody(apiError{Status: reply.Status, Type: reply.ErrorType, Message: reply.ErrorMessage, Reason: reply.ErrorReason}))
+	case c.stream:
+		st := &streamer{s: s, ctx: r.Context(), w: w, rc: http.NewResponseController(w), reply: reply, eol: p.eol()}
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		if reply.Garbage {
+			st.data(`{"candidates": [{"content": `)
+			return
+		}
+		p.stream(st, c)
+	case reply.Garbage:
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id": "cut-off`)
+	default:
+		writeJSON(w, http.StatusOK, p.answer(c, reply))
+	}
+}
+
+// await blocks until ch is closed (never, for nil), the client goes away
+// or the fake closes; it reports whether ch was closed.
+func (s *Server) await(ctx context.Context, ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	case <-ctx.Done():
+	case <-s.closing:
+	}
+	return false
+}
+
+// sleep waits d unless the client goes away or the fake closes first.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-s.closing:
+	}
+	return false
+}
+
+// chunks is the reply's text as a stream sends it.
+func (r Reply) chunks() []string {
+	if len(r.Chunks) > 0 {
+		return r.Chunks
+	}
+	var chunks []string
+	text := r.Text
+	for text != "" {
+		// Each chunk is the spaces before a word and the word.
+		start := len(text) - len(strings.TrimLeft(text, " "))
+		end := strings.IndexByte(text[start:], ' ')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		chunks = append(chunks, text[:end])
+		text = text[end:]
+	}
+	return chunks
+}
+
+// text is the whole answer of a non-streaming reply.
+func (r Reply) text() string {
+	if r.Text == "" {
+		return strings.Join(r.Chunks, "")
+	}
+	return r.Text
+}

@@ -1,0 +1,142 @@
+package fakeupstream
+
+import (
+	"net/http"
+	"strings"
+)
+
+// openAIAPI fakes OpenAI Chat Completions.
+type openAIAPI struct{}
+
+// openAIFields are the request fields the API knows; it refuses any other
+// ("Unrecognized request argument supplied").
+var openAIFields = setOf("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
+	"n", "stream", "stream_options", "stop", "presence_penalty", "frequency_penalty", "logit_bias",
+	"logprobs", "top_logprobs", "user", "seed", "tools", "tool_choice", "parallel_tool_calls",
+	"response_format", "reasoning_effort", "service_tier", "store", "metadata", "modalities", "audio",
+	"prediction", "verbosity", "web_search_options", "safety_identifier", "prompt_cache_key",
+	"prompt_cache_retention", "functions", "function_call")
+
+func (openAIAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError) {
+	invalid := func(code, msg string) (call, *apiError) {
+		return call{}, &apiError{Status: http.StatusBadRequest, Type: code, Message: msg}
+	}
+	key, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if (!bearer || key == "") && !s.KeyOptional {
+		return call{}, &apiError{Status: http.StatusUnauthorized,
+			Message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."}
+	}
+	req, ok := parseBody(body)
+	if !ok {
+		return invalid("", "We could not parse the JSON body of your request.")
+	}
+	if extra := unknownField(req, openAIFields); extra != "" {
+		return invalid("", "Unrecognized request argument supplied: "+extra)
+	}
+	model := req.Get("model").Str
+	switch {
+	case model == "":
+		return invalid("", "you must provide a model parameter")
+	case len(req.Get("messages").Array()) == 0:
+		return invalid("", "Missing required parameter: 'messages'.")
+	case s.RejectMaxTokens[model] && req.Get("max_tokens").Exists():
+		return invalid("unsupported_parameter", "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.")
+	case s.RejectTemperature[model] && req.Get("temperature").Exists():
+		return invalid("unsupported_value", "Unsupported value: 'temperature' does not support "+req.Get("temperature").Raw+" with this model. Only the default (1) value is supported.")
+	}
+	return call{model: model, stream: req.Get("stream").Bool(), includeUsage: req.Get("stream_options.include_usage").Bool()}, nil
+}
+
+// errorBody has all four keys, code null when there is none.
+func (openAIAPI) errorBody(e apiError) any {
+	var code any
+	if e.Type != "" {
+		code = e.Type
+	}
+	typ := "invalid_request_error"
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		typ = "requests"
+	case e.Status >= 500:
+		typ = "server_error"
+	}
+	return map[string]any{"error": map[string]any{
+		"message": errorMessage(e.Message, e.Status), "type": typ, "param": nil, "code": code,
+	}}
+}
+
+func (openAIAPI) answer(c call, reply Reply) any {
+	completion := map[string]any{
+		"id": "chatcmpl-fake", "object": "chat.completion", "created": 1764300000, "model": reply.Model,
+		"choices": []any{map[string]any{
+			"index":         0,
+			"message":       map[string]any{"role": "assistant", "content": reply.text(), "refusal": nil, "annotations": []any{}},
+			"logprobs":      nil,
+			"finish_reason": openAIFinish(reply),
+		}},
+		"service_tier": "default", "system_fingerprint": "fp_fake",
+	}
+	if !reply.NoUsage {
+		completion["usage"] = openAIUsage(reply.Usage)
+	}
+	return completion
+}
+
+// stream sends data-only chunks: the role, the deltas, the finish, then
+// (only when asked with stream_options.include_usage) a usage chunk with
+// no choices, and the [DONE] sentinel.
+func (openAIAPI) stream(st *streamer, c call) {
+	reply := st.reply
+	chunk := func(choices []any, usage any) map[string]any {
+		ch := map[string]any{"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1764300000,
+			"model": reply.Model, "choices": choices}
+		if c.includeUsage {
+			ch["usage"] = usage // null on every chunk but the last
+		}
+		return ch
+	}
+	choice := func(delta map[string]any, finish any) []any {
+		return []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}
+	}
+	st.event("", chunk(choice(map[string]any{"role": "assistant", "content": ""}, nil), nil))
+	ok := st.chunks(func(_ int, text string, _ bool) {
+		st.event("", chunk(choice(map[string]any{"content": text}, nil), nil))
+	})
+	if !ok {
+		return
+	}
+	if reply.StreamError != "" {
+		st.event("", map[string]any{"error": map[string]any{
+			"message": errorMessage(reply.ErrorMessage, 0), "type": "server_error", "param": nil, "code": reply.StreamError}})
+		return
+	}
+	st.event("", chunk(choice(map[string]any{}, openAIFinish(reply)), nil))
+	if c.includeUsage && !reply.NoUsage {
+		st.event("", chunk([]any{}, openAIUsage(reply.Usage)))
+	}
+	st.data("[DONE]")
+}
+
+func (openAIAPI) eol() string { return "\n" }
+
+// openAIUsage: prompt_tokens includes the cached tokens and
+// completion_tokens the reasoning.
+func openAIUsage(u Usage) map[string]any {
+	prompt, completion := u.InputTokens+u.CacheRead, u.OutputTokens+u.Thoughts
+	return map[string]any{
+		"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+		"prompt_tokens_details": map[string]any{"cached_tokens": u.CacheRead, "audio_tokens": 0},
+		"completion_tokens_details": map[string]any{"reasoning_tokens": u.Thoughts, "audio_tokens": 0,
+			"accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+	}
+}
+
+func openAIFinish(r Reply) string {
+	if r.Finish != "" {
+		return r.Finish
+	}
+	return "stop"
+}
+
+// Interface guard.
+var _ protocol = openAIAPI{}

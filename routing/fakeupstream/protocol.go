@@ -1,0 +1,151 @@
+package fakeupstream
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+)
+
+// protocol is one provider's side of the fake.
+type protocol interface {
+	// check validates a request as the provider does.
+	check(s *Server, r *http.Request, body []byte) (call, *apiError)
+	// errorBody is the provider's error JSON; it fills in a default type.
+	errorBody(e apiError) any
+	// answer is the non-streaming answer.
+	answer(c call, reply Reply) any
+	// stream writes the streamed answer in the provider's framing.
+	stream(st *streamer, c call)
+	// eol is the end of line of the provider's SSE framing.
+	eol() string
+}
+
+// call is what the fake needs to know of a checked request.
+type call struct {
+	model        string
+	stream       bool
+	includeUsage bool // OpenAI stream_options.include_usage
+}
+
+// apiError is an error answer before it takes the protocol's shape.
+type apiError struct {
+	Status  int
+	Type    string
+	Message string
+	Reason  string // Gemini details reason
+}
+
+// parseBody checks that a request body is a JSON object, as every
+// provider does first.
+func parseBody(body []byte) (gjson.Result, bool) {
+	if !gjson.ValidBytes(body) {
+		return gjson.Result{}, false
+	}
+	v := gjson.ParseBytes(body)
+	return v, v.IsObject()
+}
+
+// unknownField returns the first key of obj not in known, the way the
+// providers refuse a misspelt parameter.
+func unknownField(obj gjson.Result, known map[string]bool) string {
+	unknown := ""
+	obj.ForEach(func(k, _ gjson.Result) bool {
+		if !known[k.Str] {
+			unknown = k.Str
+			return false
+		}
+		return true
+	})
+	return unknown
+}
+
+func setOf(keys ...string) map[string]bool {
+	set := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	return set
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		panic("fakeupstream: " + err.Error())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// streamer writes one streamed answer: each event flushed on its own, the
+// reply's chunks played with its pause and cut.
+type streamer struct {
+	s     *Server
+	ctx   context.Context
+	w     http.ResponseWriter
+	rc    *http.ResponseController
+	reply Reply
+	eol   string
+}
+
+// event writes a named event (no name for data-only streams) and flushes.
+func (st *streamer) event(name string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic("fakeupstream: " + err.Error())
+	}
+	if name != "" {
+		io.WriteString(st.w, "event: "+name+st.eol)
+	}
+	st.data(string(data))
+}
+
+// data writes one data line as is, ends the event and flushes.
+func (st *streamer) data(line string) {
+	io.WriteString(st.w, "data: "+line+st.eol+st.eol)
+	st.rc.Flush()
+}
+
+// chunks hands the reply's chunks to send in order, pausing and cutting
+// where the reply says. It reports false when the stream must stop there:
+// the connection was cut or the client went away.
+func (st *streamer) chunks(send func(i int, chunk string, last bool)) bool {
+	chunks := st.reply.chunks()
+	for i := 0; i <= len(chunks); i++ {
+		if st.reply.Gate != nil && i == st.reply.PauseAfter && !st.s.await(st.ctx, st.reply.Gate) {
+			return false
+		}
+		if st.reply.CutAfter > 0 && i == st.reply.CutAfter {
+			st.cut()
+			return false
+		}
+		if i < len(chunks) {
+			send(i, chunks[i], i == len(chunks)-1)
+		}
+	}
+	return true
+}
+
+// cut closes the connection in the middle of the answer: the client sees
+// the body end without the chunked encoding's last chunk.
+func (st *streamer) cut() {
+	conn, _, err := st.rc.Hijack()
+	if err != nil {
+		panic("fakeupstream: cutting the stream: " + err.Error())
+	}
+	conn.Close()
+}
+
+// errorMessage is the reply's error message, or text for its status.
+func errorMessage(msg string, status int) string {
+	if msg != "" {
+		return msg
+	}
+	if status == 0 {
+		return "Internal server error"
+	}
+	return http.StatusText(status)
+}

@@ -1,0 +1,180 @@
+package routing
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// gemini speaks the Gemini API's generateContent.
+type gemini struct {
+	models string // the URL of the models collection, ending in "/"
+	hc     *http.Client
+}
+
+// NewGemini returns a client for the Gemini API at baseURL, the host root
+// (https://generativelanguage.googleapis.com). The key goes in a header,
+// never in the URL, where it would end up in logs. A nil hc gets a pooled
+// client of its own.
+func NewGemini(baseURL string, hc *http.Client) Client {
+	return &gemini{models: endpointURL(baseURL, "/v1beta/models/"), hc: httpClient(hc)}
+}
+
+type geminiRequest struct {
+	SystemInstruction *geminiContent         `json:"systemInstruction,omitempty"`
+	Contents          []geminiContent        `json:"contents"`
+	GenerationConfig  geminiGenerationConfig `json:"generationConfig"`
+}
+
+type geminiContent struct {
+	Role  string       `json:"role,omitempty"`
+	Parts []geminiPart `json:"parts"`
+}
+
+type geminiPart struct {
+	Text string `json:"text"`
+}
+
+type geminiGenerationConfig struct {
+	MaxOutputTokens int                   `json:"maxOutputTokens,omitempty"`
+	Temperature     *float64              `json:"temperature,omitempty"`
+	ThinkingConfig  *geminiThinkingConfig `json:"thinkingConfig,omitempty"`
+}
+
+type geminiThinkingConfig struct {
+	ThinkingBudget int `json:"thinkingBudget"`
+}
+
+func (g *gemini) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
+	body := geminiRequest{
+		Contents: []geminiContent{{Role: "user", Parts: []geminiPart{{Text: req.Prompt}}}},
+		GenerationConfig: geminiGenerationConfig{
+			MaxOutputTokens: req.MaxTokens,
+			Temperature:     sentTemperature(model, req),
+		},
+	}
+	if req.System != "" {
+		body.SystemInstruction = &geminiContent{Parts: []geminiPart{{Text: req.System}}}
+	}
+	if model.DisableThinking {
+		body.GenerationConfig.ThinkingConfig = &geminiThinkingConfig{ThinkingBudget: 0}
+	}
+	// Without alt=sse the stream would be one long JSON array.
+	method := ":generateContent"
+	if stream {
+		method = ":streamGenerateContent?alt=sse"
+	}
+	header := http.Header{}
+	header.Set("X-Goog-Api-Key", key)
+	if stream {
+		header.Set("Accept", "text/event-stream")
+	}
+	return post(ctx, g.hc, g.models+url.PathEscape(model.ID)+method, header, body, key, parseGeminiError)
+}
+
+func (g *gemini) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
+	res := Result{Model: model.ID}
+	resp, err := g.send(ctx, key, model, req, false)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer(ctx, resp)
+	if err != nil {
+		return res, err
+	}
+	res.Text = readGeminiChunk(gjson.ParseBytes(body), &res)
+	return res, nil
+}
+
+func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
+	answer := newStreamedAnswer(model, onDelta)
+	resp, err := g.send(ctx, key, model, req, true)
+	if err != nil {
+		return answer.result(), err
+	}
+	// Each event is a whole response whose text is a delta; the stream
+	// just ends, so the last chunk's finish (or block) reason marks the end.
+	err = readEvents(ctx, resp, func(ev sseEvent) (bool, error) {
+		chunk, err := jsonEvent(ev)
+		if err != nil {
+			return false, err
+		}
+		if e := chunk.Get("error"); e.Exists() {
+			parsed := readGeminiError(e)
+			return false, streamError(parsed.Type, parsed.Message, key)
+		}
+		return false, answer.delta(readGeminiChunk(chunk, &answer.res))
+	})
+	if err == nil && answer.res.StopReason == "" {
+		err = streamTruncated()
+	}
+	return answer.result(), err
+}
+
+// readGeminiChunk reads one GenerateContentResponse into res and returns
+// its text, thoughts skipped. Usage is cumulative, so the last seen
+// replaces the rest.
+func readGeminiChunk(chunk gjson.Result, res *Result) string {
+	if m := chunk.Get("modelVersion").Str; m != "" {
+		res.Model = m
+	}
+	if u := chunk.Get("usageMetadata"); u.IsObject() {
+		res.Usage, res.UsageSeen = geminiUsage(u), true
+	}
+	candidates := chunk.Get("candidates").Array()
+	if len(candidates) == 0 {
+		if reason := chunk.Get("promptFeedback.blockReason").Str; reason != "" {
+			res.StopReason = "blocked: " + reason
+		}
+		return ""
+	}
+	if reason := candidates[0].Get("finishReason").Str; reason != "" {
+		res.StopReason = reason
+	}
+	var text strings.Builder
+	for _, part := range candidates[0].Get("content.parts").Array() {
+		if !part.Get("thought").Bool() {
+			text.WriteString(part.Get("text").Str)
+		}
+	}
+	return text.String()
+}
+
+// geminiUsage maps usageMetadata: the prompt count includes cached tokens,
+// which have their own price, and thoughts are billed as output.
+func geminiUsage(u gjson.Result) Usage {
+	prompt, cached := u.Get("promptTokenCount").Int(), u.Get("cachedContentTokenCount").Int()
+	return Usage{
+		Input:     max(prompt-cached, 0),
+		CacheRead: cached,
+		Output:    u.Get("candidatesTokenCount").Int() + u.Get("thoughtsTokenCount").Int(),
+	}
+}
+
+// parseGeminiError reads {"error":{"code","message","status","details"}}.
+func parseGeminiError(body []byte) errorBody {
+	return readGeminiError(gjson.GetBytes(body, "error"))
+}
+
+// readGeminiError reads the error object. An invalid key is a 400 told
+// apart by its reason; a quota error may say when to retry in RetryInfo.
+func readGeminiError(e gjson.Result) errorBody {
+	parsed := errorBody{Type: e.Get("status").Str, Message: e.Get("message").Str}
+	for _, detail := range e.Get("details").Array() {
+		if detail.Get("reason").Str == "API_KEY_INVALID" {
+			parsed.KeyRefused = true
+		}
+		if delay, err := time.ParseDuration(detail.Get("retryDelay").Str); err == nil {
+			parsed.RetryAfter = delay
+		}
+	}
+	return parsed
+}
+
+// Interface guard.
+var _ Client = (*gemini)(nil)

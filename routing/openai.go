@@ -1,0 +1,170 @@
+package routing
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+)
+
+// openAI speaks OpenAI Chat Completions, which local servers (Ollama,
+// vLLM, llama.cpp) also serve.
+type openAI struct {
+	url string
+	hc  *http.Client
+}
+
+// NewOpenAI returns a client for Chat Completions at baseURL, which
+// includes the version (https://api.openai.com/v1, or
+// http://localhost:11434/v1 for Ollama). A nil hc gets a pooled client of
+// its own.
+func NewOpenAI(baseURL string, hc *http.Client) Client {
+	return &openAI{url: endpointURL(baseURL, "/chat/completions"), hc: httpClient(hc)}
+}
+
+type openAIRequest struct {
+	Model               string               `json:"model"`
+	Messages            []openAIMessage      `json:"messages"`
+	MaxTokens           int                  `json:"max_tokens,omitempty"`
+	MaxCompletionTokens int                  `json:"max_completion_tokens,omitempty"`
+	Temperature         *float64             `json:"temperature,omitempty"`
+	Stream              bool                 `json:"stream,omitempty"`
+	StreamOptions       *openAIStreamOptions `json:"stream_options,omitempty"`
+}
+
+type openAIMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+type openAIStreamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+func (o *openAI) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
+	body := openAIRequest{Model: model.ID, Temperature: sentTemperature(model, req)}
+	if req.System != "" {
+		body.Messages = append(body.Messages, openAIMessage{Role: "system", Content: req.System})
+	}
+	body.Messages = append(body.Messages, openAIMessage{Role: "user", Content: req.Prompt})
+	// Newer OpenAI models refuse max_tokens; compat servers may only know it.
+	if model.MaxCompletionTokens {
+		body.MaxCompletionTokens = req.MaxTokens
+	} else {
+		body.MaxTokens = req.MaxTokens
+	}
+	if stream {
+		// Without include_usage a stream carries no usage at all.
+		body.Stream, body.StreamOptions = true, &openAIStreamOptions{IncludeUsage: true}
+	}
+	header := http.Header{}
+	if key != "" { // local servers need none
+		header.Set("Authorization", "Bearer "+key)
+	}
+	if stream {
+		header.Set("Accept", "text/event-stream")
+	}
+	return post(ctx, o.hc, o.url, header, body, key, parseOpenAIError)
+}
+
+func (o *openAI) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
+	res := Result{Model: model.ID}
+	resp, err := o.send(ctx, key, model, req, false)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer(ctx, resp)
+	if err != nil {
+		return res, err
+	}
+	completion := gjson.ParseBytes(body)
+	choice := completion.Get("choices.0")
+	res.Text = choice.Get("message.content").Str
+	res.StopReason = choice.Get("finish_reason").Str
+	readOpenAIMeta(completion, &res)
+	return res, nil
+}
+
+func (o *openAI) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
+	answer := newStreamedAnswer(model, onDelta)
+	resp, err := o.send(ctx, key, model, req, true)
+	if err != nil {
+		return answer.result(), err
+	}
+	ended := false
+	err = readEvents(ctx, resp, func(ev sseEvent) (bool, error) {
+		if string(ev.Data) == "[DONE]" {
+			ended = true
+			return true, nil
+		}
+		chunk, err := jsonEvent(ev)
+		if err != nil {
+			return false, err
+		}
+		if chunk.Get("error").Exists() {
+			parsed := readOpenAIError(chunk)
+			return false, streamError(parsed.Type, parsed.Message, key)
+		}
+		readOpenAIMeta(chunk, &answer.res)
+		choice := chunk.Get("choices.0")
+		if r := choice.Get("finish_reason").Str; r != "" {
+			answer.res.StopReason = r
+		}
+		return false, answer.delta(choice.Get("delta.content").Str)
+	})
+	if err == nil && !ended {
+		err = streamTruncated()
+	}
+	return answer.result(), err
+}
+
+// readOpenAIMeta reads the model and usage of a completion or chunk. A
+// compat server may send no usage; UsageSeen then stays false and the
+// router estimates.
+func readOpenAIMeta(v gjson.Result, res *Result) {
+	if m := v.Get("model").Str; m != "" {
+		res.Model = m
+	}
+	if u := v.Get("usage"); u.IsObject() {
+		res.Usage, res.UsageSeen = openAIUsage(u), true
+	}
+}
+
+// openAIUsage maps usage: prompt_tokens includes the cached tokens, which
+// have their own price; completion_tokens includes reasoning.
+func openAIUsage(u gjson.Result) Usage {
+	prompt, cached := u.Get("prompt_tokens").Int(), u.Get("prompt_tokens_details.cached_tokens").Int()
+	return Usage{
+		Input:     max(prompt-cached, 0),
+		CacheRead: cached,
+		Output:    u.Get("completion_tokens").Int(),
+	}
+}
+
+// parseOpenAIError reads an error answer.
+func parseOpenAIError(body []byte) errorBody {
+	return readOpenAIError(gjson.ParseBytes(body))
+}
+
+// readOpenAIError reads {"error":{"message","type","param","code"}}, and
+// the shapes compat servers use: {"error":"text"}, or the fields at the top
+// level (older vLLM). The code is the more precise: 429 is both
+// rate_limit_exceeded (retry) and insufficient_quota (do not).
+func readOpenAIError(v gjson.Result) errorBody {
+	e := v.Get("error")
+	switch {
+	case e.Type == gjson.String:
+		return errorBody{Message: e.Str}
+	case !e.IsObject():
+		e = v
+	}
+	typ := e.Get("type").Str
+	if code := e.Get("code"); code.Type == gjson.String && code.Str != "" {
+		typ = code.Str
+	}
+	return errorBody{Type: typ, Message: e.Get("message").Str}
+}
+
+// Interface guard.
+var _ Client = (*openAI)(nil)

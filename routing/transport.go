@@ -1,0 +1,25 @@
+package routing
+
+import (
+	"net"
+	"net/http"
+	"time"
+)
+
+// NewTransport returns the connection pool for one provider: kept-alive
+// connections enough for a gateway's concurrency (net/http's default keeps
+// two per host, so bursts would redial), HTTP/2 where the upstream offers
+// it, and dial and TLS timeouts. The call's own deadline comes from its
+// context, not from here, so long streams are not cut.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
