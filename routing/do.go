@@ -1,0 +1,226 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/keinetech/kaine/money"
+)
+
+// Outcome is what a call did: who answered, with what, at what cost. Do
+// returns one even with an error, since a failed call may still cost
+// something (a stream cut after some output).
+type Outcome struct {
+	Provider string
+	Model    *Model
+	Result   Result
+	// Usage is what is billed: the provider's figures, or an estimate.
+	Usage Usage
+	// Cost is what the caller is charged: the token cost, or the BYOK fee.
+	Cost money.MicroUSD
+	// Upstream is the time spent waiting on providers, every attempt.
+	Upstream time.Duration
+	Attempts []Attempt
+}
+
+// Attempt is one provider tried (or skipped) for a call.
+type Attempt struct {
+	Provider string
+	Model    string
+	// Err is why it did not answer; nil for the one that did.
+	Err error
+}
+
+// FailureKind says why a call failed, which decides the answer.
+type FailureKind int
+
+const (
+	// ProvidersFailed: every provider tried failed, or none could be tried.
+	ProvidersFailed FailureKind = iota
+	// EmptyAnswer: a provider answered with no text.
+	EmptyAnswer
+	// RequestRefused: the provider refused the request itself (4xx).
+	RequestRefused
+	// KeyRefused: the provider refused the caller's own key (BYOK).
+	KeyRefused
+	// ClientGone: the caller went away before the answer was complete.
+	ClientGone
+)
+
+// Failure is a call that did not produce an answer. Its message names the
+// providers tried and why each failed, never a key.
+type Failure struct {
+	Kind     FailureKind
+	Attempts []Attempt
+	// MidStream is set when text had already reached the caller.
+	MidStream bool
+	// Upstream is the refusing provider's error, for RequestRefused and
+	// KeyRefused.
+	Upstream *UpstreamError
+}
+
+func (f *Failure) Error() string {
+	var b strings.Builder
+	switch f.Kind {
+	case EmptyAnswer:
+		b.WriteString("the provider answered with no text")
+	case RequestRefused:
+		b.WriteString("the provider refused the request")
+	case KeyRefused:
+		b.WriteString("the provider refused your byo_key")
+	case ClientGone:
+		b.WriteString("the client went away")
+	default:
+		b.WriteString("no provider could answer")
+	}
+	if len(f.Attempts) > 0 {
+		b.WriteString("; tried ")
+		for i, a := range f.Attempts {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s (%s)", a.Provider, a.Model)
+			if a.Err != nil {
+				b.WriteString(": ")
+				b.WriteString(a.Err.Error())
+			}
+		}
+	}
+	return b.String()
+}
+
+var errBreakerOpen = errors.New("circuit breaker open, skipped")
+
+// Delta is one piece of streamed text, with who is producing it (known
+// only once the first piece arrives, since the router may fail over).
+type Delta struct {
+	Provider string
+	Model    *Model
+	Text     string
+}
+
+// Do runs a plan: each candidate in turn until one answers, failing over on
+// a provider's failure as long as no text has reached the caller. With
+// onDelta (a stream), each text delta is handed to it as it arrives.
+func (r *Router) Do(ctx context.Context, plan *Plan, onDelta func(Delta) error) (Outcome, error) {
+	var out Outcome
+	delivered := false
+	var deltaErr error
+	for _, c := range plan.candidates {
+		deliver := func(text string) error {
+			delivered = true
+			deltaErr = onDelta(Delta{Provider: c.provider.Name, Model: c.model, Text: text})
+			return deltaErr
+		}
+		attempt := Attempt{Provider: c.provider.Name, Model: c.model.ID}
+		var done func(error)
+		if !plan.byok { // a caller's own key must not trip the gateway's breaker
+			d, err := c.provider.breaker.Allow()
+			if err != nil {
+				attempt.Err = errBreakerOpen
+				out.Attempts = append(out.Attempts, attempt)
+				continue
+			}
+			done = d
+		}
+		res, elapsed, err := r.call(ctx, plan, c, onDelta != nil, deliver)
+		out.Upstream += elapsed
+		out.Provider, out.Model, out.Result = c.provider.Name, c.model, res
+		kind, outcome := r.classify(ctx, plan, err, deltaErr)
+		if err != nil {
+			attempt.Err = err
+		}
+		out.Attempts = append(out.Attempts, attempt)
+		if done != nil {
+			switch outcome {
+			case "cancelled":
+				done(errClientGone)
+			default:
+				done(err)
+			}
+		}
+		r.observer.Attempted(c.provider.Name, c.model.ID, outcome, elapsed)
+		if outcome == "failed" && !delivered {
+			r.observer.FailedOver(c.provider.Name)
+			continue
+		}
+		// A refused or failed call costs nothing; one that delivered text,
+		// or that the client left after the provider took the prompt, does.
+		if err == nil || delivered || kind == ClientGone {
+			r.bill(&out, plan, err == nil)
+		}
+		switch {
+		case err != nil:
+			f := &Failure{Kind: kind, Attempts: out.Attempts, MidStream: delivered}
+			errors.As(err, &f.Upstream)
+			return out, f
+		case res.Text == "":
+			return out, &Failure{Kind: EmptyAnswer, Attempts: out.Attempts}
+		}
+		return out, nil
+	}
+	out.Provider, out.Model = "", nil
+	return out, &Failure{Kind: ProvidersFailed, Attempts: out.Attempts}
+}
+
+// call makes one upstream call under the provider's timeout.
+func (r *Router) call(ctx context.Context, plan *Plan, c candidate, stream bool, deliver func(string) error) (Result, time.Duration, error) {
+	key := c.provider.Key
+	if plan.byok {
+		key = plan.params.BYOKKey
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.provider.Timeout)
+	defer cancel()
+	start := time.Now()
+	var res Result
+	var err error
+	if stream {
+		res, err = c.provider.Client.Stream(ctx, key, c.model, plan.params.Request, deliver)
+	} else {
+		res, err = c.provider.Client.Generate(ctx, key, c.model, plan.params.Request)
+	}
+	return res, time.Since(start), err
+}
+
+// classify sorts an attempt's error: the failure kind if it ends the call,
+// and the outcome for the breaker and metrics.
+func (r *Router) classify(ctx context.Context, plan *Plan, err, deltaErr error) (FailureKind, string) {
+	var up *UpstreamError
+	switch {
+	case err == nil:
+		return 0, "ok"
+	case ctx.Err() != nil || deltaErr != nil && errors.Is(err, deltaErr):
+		return ClientGone, "cancelled"
+	case errors.As(err, &up) && plan.byok && up.Auth:
+		return KeyRefused, "refused"
+	case up != nil && up.CallerFault():
+		return RequestRefused, "refused"
+	}
+	return ProvidersFailed, "failed"
+}
+
+// bill prices what the call used. A provider that sent no usage (a cut
+// stream, a local server) is billed on an estimate of four bytes a token,
+// so a call that produced output is never free.
+func (r *Router) bill(out *Outcome, plan *Plan, complete bool) {
+	res := &out.Result
+	u := res.Usage
+	if !res.UsageSeen {
+		u = Usage{Input: (promptBound(plan.params.Request) + 3) / 4, Estimated: true}
+	}
+	if textTokens := int64(len(res.Text)+3) / 4; !complete && u.Output < textTokens {
+		u.Output, u.Estimated = textTokens, true
+	} else if !res.UsageSeen {
+		u.Output = textTokens
+	}
+	out.Usage = u
+	if plan.byok {
+		out.Cost = r.byokFee
+	} else {
+		out.Cost = out.Model.PriceAt(r.now()).Cost(u)
+	}
+	r.observer.Billed(out.Provider, out.Model.ID, u, out.Cost)
+}

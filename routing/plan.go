@@ -1,0 +1,176 @@
+package routing
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/keinetech/kaine/money"
+)
+
+// Errors of Plan, each wrapped with a message for the caller.
+var (
+	// ErrUnknownProvider: the provider (or byo_provider) names none configured.
+	ErrUnknownProvider = errors.New("unknown provider")
+	// ErrUnknownModel: the model is not in the table, or not on the provider asked for.
+	ErrUnknownModel = errors.New("unknown model")
+	// ErrNoProvider: no provider that could serve the call has a key.
+	ErrNoProvider = errors.New("no provider available")
+)
+
+// Params is one call as the caller asked for it.
+type Params struct {
+	Request
+	TaskType string
+	// Provider is "auto" (or empty) or a provider name.
+	Provider string
+	// Model is a model alias; empty lets the route choose.
+	Model  string
+	Stream bool
+	// BYOKKey is the caller's own provider key: the call goes to
+	// BYOKProvider (default anthropic) on it, with no failover.
+	BYOKKey      string
+	BYOKProvider string
+}
+
+// Plan is a call routed and priced, ready to run.
+type Plan struct {
+	params     Params
+	candidates []candidate
+	byok       bool
+	// Route says how the candidates were chosen: "cheap", "default",
+	// "provider", "model" or "byok".
+	Route string
+	// Estimate is the call's worst case: what the dearest candidate would
+	// cost at max_tokens with a prompt of one token per byte. Reserve it.
+	Estimate money.MicroUSD
+}
+
+type candidate struct {
+	provider *provider
+	model    *Model
+}
+
+// promptBound is an upper bound on the prompt's tokens: no tokenizer in use
+// makes more tokens than bytes, plus a little for the message framing.
+func promptBound(req Request) int64 { return int64(len(req.System)+len(req.Prompt)) + 16 }
+
+// Plan chooses the providers and models a call may use, in order.
+func (r *Router) Plan(p Params) (*Plan, error) {
+	auto := p.Provider == "" || p.Provider == "auto"
+	if !auto && r.providers[p.Provider] == nil {
+		return nil, fmt.Errorf("%w: %q; use \"auto\" or one of: %s", ErrUnknownProvider, p.Provider, r.knownProviders())
+	}
+	plan := &Plan{params: p}
+	var err error
+	switch {
+	case p.BYOKKey != "":
+		err = r.planBYOK(plan)
+	case p.Model != "":
+		err = r.planModel(plan, auto)
+	case !auto:
+		err = r.planProvider(plan)
+	default:
+		err = r.planAuto(plan)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if plan.byok {
+		plan.Estimate = r.byokFee
+		return plan, nil
+	}
+	worst := Usage{Input: promptBound(p.Request), Output: int64(p.MaxTokens)}
+	now := r.now()
+	for _, c := range plan.candidates {
+		plan.Estimate = max(plan.Estimate, c.model.PriceAt(now).Cost(worst))
+	}
+	return plan, nil
+}
+
+func (r *Router) planBYOK(plan *Plan) error {
+	name := plan.params.BYOKProvider
+	if name == "" {
+		name = "anthropic"
+	}
+	prov := r.providers[name]
+	if prov == nil {
+		return fmt.Errorf("%w: byo_provider %q; use one of: %s", ErrUnknownProvider, name, r.knownProviders())
+	}
+	m, err := r.pickModel(name, plan.params)
+	if err != nil {
+		return err
+	}
+	plan.candidates, plan.byok, plan.Route = []candidate{{prov, m}}, true, "byok"
+	return nil
+}
+
+func (r *Router) planModel(plan *Plan, auto bool) error {
+	m := r.table.Model(plan.params.Model)
+	if m == nil {
+		return fmt.Errorf("%w: %q is not in the model table; GET /v1/providers lists the models", ErrUnknownModel, plan.params.Model)
+	}
+	if !auto && m.Provider != plan.params.Provider {
+		return fmt.Errorf("%w: model %s is served by %s, not %s", ErrUnknownModel, m.Alias, m.Provider, plan.params.Provider)
+	}
+	prov := r.providers[m.Provider]
+	if !prov.configured() {
+		return fmt.Errorf("%w: model %s needs provider %s, which has no API key configured", ErrNoProvider, m.Alias, m.Provider)
+	}
+	plan.candidates, plan.Route = []candidate{{prov, m}}, "model"
+	return nil
+}
+
+func (r *Router) planProvider(plan *Plan) error {
+	prov := r.providers[plan.params.Provider]
+	if !prov.configured() {
+		return fmt.Errorf("%w: provider %s has no API key configured", ErrNoProvider, prov.Name)
+	}
+	m, err := r.pickModel(prov.Name, plan.params)
+	if err != nil {
+		return err
+	}
+	plan.candidates, plan.Route = []candidate{{prov, m}}, "provider"
+	return nil
+}
+
+// pickModel is the model a call pinned to one provider uses.
+func (r *Router) pickModel(providerName string, p Params) (*Model, error) {
+	if p.Model != "" {
+		m := r.table.Model(p.Model)
+		if m == nil || m.Provider != providerName {
+			return nil, fmt.Errorf("%w: %q is not a model of %s; GET /v1/providers lists the models", ErrUnknownModel, p.Model, providerName)
+		}
+		return m, nil
+	}
+	m := r.modelOn(providerName, p.TaskType)
+	if m == nil {
+		return nil, fmt.Errorf("%w: provider %s has no model in the table", ErrNoProvider, providerName)
+	}
+	return m, nil
+}
+
+func (r *Router) planAuto(plan *Plan) error {
+	route, name := r.routeFor(plan.params.TaskType)
+	seen := map[string]bool{}
+	var skipped []string
+	for _, alias := range route {
+		m := r.table.Model(alias)
+		prov := r.providers[m.Provider]
+		if seen[prov.Name] {
+			continue
+		}
+		seen[prov.Name] = true
+		if !prov.configured() {
+			skipped = append(skipped, prov.Name)
+			continue
+		}
+		plan.candidates = append(plan.candidates, candidate{prov, m})
+	}
+	if len(plan.candidates) == 0 {
+		return fmt.Errorf("%w: no provider on the %s route (%s) has an API key configured (%s)",
+			ErrNoProvider, name, strings.Join(route, ", "), strings.Join(skipped, ", "))
+	}
+	plan.Route = name
+	return nil
+}

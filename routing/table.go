@@ -1,0 +1,82 @@
+package routing
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+//go:embed models.json
+var defaultModelsJSON []byte
+
+// DefaultModels returns the embedded model table, a fresh copy each call.
+func DefaultModels() []Model {
+	var file struct {
+		Models []Model `json:"models"`
+	}
+	if err := json.Unmarshal(defaultModelsJSON, &file); err != nil {
+		panic(fmt.Sprintf("routing: embedded models.json: %v", err)) // caught by the package tests
+	}
+	return file.Models
+}
+
+// Table finds models by alias, in the order they were given.
+type Table struct {
+	byAlias map[string]*Model
+	list    []*Model
+}
+
+// NewTable checks the models and indexes them.
+func NewTable(models []Model) (*Table, error) {
+	t := &Table{byAlias: make(map[string]*Model, len(models))}
+	for i := range models {
+		m := models[i]
+		if err := m.validate(); err != nil {
+			return nil, err
+		}
+		if _, dup := t.byAlias[m.Alias]; dup {
+			return nil, fmt.Errorf("model %s is listed twice", m.Alias)
+		}
+		t.byAlias[m.Alias] = &m
+		t.list = append(t.list, &m)
+	}
+	return t, nil
+}
+
+// Model returns the model with this alias, or nil.
+func (t *Table) Model(alias string) *Model { return t.byAlias[alias] }
+
+// Models lists every model in table order.
+func (t *Table) Models() []*Model { return t.list }
+
+func (m *Model) validate() error {
+	if m.Alias == "" || m.Provider == "" || m.ID == "" {
+		return fmt.Errorf("model %q: alias, provider and id are all required", m.Alias)
+	}
+	if len(m.Prices) == 0 {
+		return fmt.Errorf("model %s: no price", m.Alias)
+	}
+	prev := ""
+	for i, p := range m.Prices {
+		if i == 0 && p.From != "" {
+			return fmt.Errorf("model %s: the first price applies from the start and takes no from date", m.Alias)
+		}
+		if i > 0 {
+			if _, err := time.Parse(time.DateOnly, p.From); err != nil {
+				return fmt.Errorf("model %s: price %d: from %q is not a date like 2027-01-01", m.Alias, i+1, p.From)
+			}
+			if p.From <= prev {
+				return fmt.Errorf("model %s: prices must be in date order", m.Alias)
+			}
+		}
+		prev = p.From
+		if p.Input < 0 || p.Output < 0 || p.CacheRead < 0 || p.CacheWrite < 0 || p.CacheWrite1h < 0 {
+			return fmt.Errorf("model %s: prices must not be negative", m.Alias)
+		}
+	}
+	if m.MaxTemperature < 0 {
+		return fmt.Errorf("model %s: max_temperature must not be negative", m.Alias)
+	}
+	return nil
+}
