@@ -23,6 +23,8 @@ type API struct {
 	Limiter *metering.RateLimiter
 	Ledger  Ledger
 	Audit   AuditLog
+	// LLM routes and makes model calls (POST /v1/llm, GET /v1/providers).
+	LLM LLM
 	// Tiers maps a tier name to its limits; it must hold "starter", the
 	// fallback for an account whose tier is no longer configured.
 	Tiers map[string]metering.Tier
@@ -37,6 +39,8 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/me", Scope: accounts.ScopeRead, Handle: a.me},
 		{Method: http.MethodGet, Path: "/v1/usage", Scope: accounts.ScopeRead, Handle: a.usage},
 		{Method: http.MethodGet, Path: "/v1/audit", Scope: accounts.ScopeRead, Handle: a.audit},
+		{Method: http.MethodPost, Path: "/v1/llm", Scope: accounts.ScopeWrite, Handle: a.llm},
+		{Method: http.MethodGet, Path: "/v1/providers", Scope: accounts.ScopeRead, Handle: a.providers},
 	}
 }
 

@@ -76,6 +76,13 @@ type Errors struct {
 // Write sends code with its contract status. message says what to do next
 // and must never hold a secret.
 func (e Errors) Write(w http.ResponseWriter, code, message string) {
+	writeJSONBytes(w, StatusOf(code), e.Body(w, code, message))
+}
+
+// Body returns the error's JSON for a caller that sends it itself (as an
+// event in a stream whose status is already sent), noting the code for the
+// audit record.
+func (e Errors) Body(w http.ResponseWriter, code, message string) []byte {
 	if rec, ok := w.(*Recorder); ok {
 		rec.ErrorCode = code
 	}
@@ -83,5 +90,5 @@ func (e Errors) Write(w http.ResponseWriter, code, message string) {
 	if err != nil { // cannot happen: three strings always encode
 		body = []byte(`{"detail":{"error":"` + code + `"}}`)
 	}
-	writeJSONBytes(w, StatusOf(code), body)
+	return body
 }

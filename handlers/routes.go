@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/keinetech/kaine/accounts"
 	"github.com/keinetech/kaine/metering"
@@ -15,6 +16,8 @@ import (
 type Call struct {
 	Identity *accounts.Identity
 	Audit    metering.AuditRecord
+	// Start is when the request came in, for the gateway's own latency.
+	Start time.Time
 
 	reservation metering.Reservation
 	reserved    bool

@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/keinetech/kaine/money"
+	"github.com/keinetech/kaine/routing"
+)
+
+// LLM routes model calls and makes them.
+type LLM interface {
+	Plan(p routing.Params) (*routing.Plan, error)
+	Do(ctx context.Context, plan *routing.Plan, onDelta func(routing.Delta) error) (routing.Outcome, error)
+	Status() routing.Status
+}
+
+const (
+	defaultMaxTokens   = 1024
+	maxMaxTokens       = 200_000
+	defaultTemperature = 0.7
+	maxBYOKKeyLen      = 512
+)
+
+// llmParams reads a POST /v1/llm body, or returns the field error.
+func llmParams(f *fields) routing.Params {
+	p := routing.Params{
+		Request: routing.Request{
+			Prompt:      f.required("prompt"),
+			System:      f.str("system"),
+			MaxTokens:   f.integer("max_tokens", defaultMaxTokens, 1, maxMaxTokens),
+			Temperature: f.number("temperature", defaultTemperature, 0, 2),
+		},
+		TaskType:     f.str("task_type"),
+		Provider:     f.str("provider"),
+		Model:        f.str("model"),
+		Stream:       f.boolean("stream"),
+		BYOKKey:      f.str("byo_key"),
+		BYOKProvider: f.str("byo_provider"),
+	}
+	if _, given := f.get("byo_key"); given && !headerSafe(p.BYOKKey) {
+		// The message must not repeat the key, even a malformed one.
+		f.fail(CodeInvalidField, "byo_key must be 1 to %d printable characters without spaces.", maxBYOKKeyLen)
+	}
+	return p
+}
+
+// headerSafe reports whether a key can go in an HTTP header as is.
+func headerSafe(key string) bool {
+	if key == "" || len(key) > maxBYOKKeyLen {
+		return false
+	}
+	for _, c := range []byte(key) {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// llm answers POST /v1/llm: route, reserve the worst case, call with
+// failover, settle the real cost, answer as JSON or as an event stream.
+func (a *API) llm(w http.ResponseWriter, r *http.Request, call *Call) {
+	obj, ok := a.readObject(w, r)
+	if !ok {
+		return
+	}
+	f := &fields{obj: obj}
+	params := llmParams(f)
+	if f.err != nil {
+		a.Errors.Write(w, f.err.code, f.err.message)
+		return
+	}
+	plan, err := a.LLM.Plan(params)
+	if err != nil {
+		a.writePlanError(w, err)
+		return
+	}
+	if !a.Reserve(w, call, plan.Estimate) {
+		return
+	}
+	if params.Stream {
+		a.llmStream(w, r, call, plan)
+		return
+	}
+	out, err := a.LLM.Do(r.Context(), plan, nil)
+	a.settleLLM(call, out)
+	setLLMHeaders(w.Header(), out, call)
+	if err != nil {
+		a.writeCallError(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, llmAnswerOf(out))
+}
+
+// settleLLM charges the call and fills its audit record.
+func (a *API) settleLLM(call *Call, out routing.Outcome) {
+	call.Settle(out.Cost)
+	call.Audit.Provider = out.Provider
+	if out.Model != nil {
+		call.Audit.Model = out.Model.ID
+	}
+	call.Audit.TokensIn, call.Audit.TokensOut = out.Usage.PromptTokens(), out.Usage.Output
+}
+
+type llmAnswer struct {
+	OK            bool           `json:"ok"`
+	Text          string         `json:"text"`
+	Provider      string         `json:"provider"`
+	Model         string         `json:"model"`
+	UpstreamModel string         `json:"upstream_model"`
+	TokensIn      int64          `json:"tokens_in"`
+	TokensOut     int64          `json:"tokens_out"`
+	CostUSD       money.MicroUSD `json:"cost_usd"`
+	// UsageEstimated is set when the provider reported no usage and the
+	// tokens (and cost) are Kaine's estimate.
+	UsageEstimated bool `json:"usage_estimated,omitempty"`
+}
+
+func llmAnswerOf(out routing.Outcome) llmAnswer {
+	return llmAnswer{OK: true, Text: out.Result.Text, Provider: out.Provider, Model: out.Model.Alias,
+		UpstreamModel: out.Result.Model, TokensIn: out.Usage.PromptTokens(), TokensOut: out.Usage.Output,
+		CostUSD: out.Cost, UsageEstimated: out.Usage.Estimated}
+}
+
+// setLLMHeaders tells who answered, what it cost and what the gateway
+// itself added to the latency.
+func setLLMHeaders(h http.Header, out routing.Outcome, call *Call) {
+	if out.Model != nil {
+		h.Set("X-Kaine-Provider", out.Provider)
+		h.Set("X-Kaine-Model", out.Model.Alias)
+	}
+	h.Set("X-Kaine-Cost-USD", out.Cost.String())
+	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out))
+}
+
+// overheadMS is the time since the request came in, less the time spent
+// waiting on providers, in milliseconds.
+func overheadMS(call *Call, out routing.Outcome) string {
+	d := time.Since(call.Start) - out.Upstream
+	return strconv.FormatFloat(float64(max(d, 0))/float64(time.Millisecond), 'f', 3, 64)
+}
+
+func (a *API) writePlanError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, routing.ErrUnknownProvider):
+		a.Errors.Write(w, CodeInvalidProvider, err.Error()+".")
+	case errors.Is(err, routing.ErrUnknownModel):
+		a.Errors.Write(w, CodeInvalidField, err.Error()+".")
+	default:
+		a.Errors.Write(w, CodeProviderError, err.Error()+". GET /v1/providers shows what is configured.")
+	}
+}
+
+// callError maps a failed call to the contract's code and message.
+func callError(err error) (code, message string) {
+	var f *routing.Failure
+	if !errors.As(err, &f) {
+		return CodeInternal, "The call failed inside the gateway; try again."
+	}
+	switch f.Kind {
+	case routing.EmptyAnswer:
+		return CodeGenerationFailed, "The model returned no text (" + f.Error() + "). Rephrase the prompt or raise max_tokens."
+	case routing.RequestRefused:
+		msg := "The provider refused the request"
+		if f.Upstream != nil && f.Upstream.Message != "" {
+			msg += ": " + f.Upstream.Message
+		}
+		return CodeInvalidField, msg + ". Check the prompt's length and the parameters."
+	case routing.KeyRefused:
+		return CodeInvalidField, "The provider refused your byo_key. Check that it is valid and belongs to byo_provider."
+	}
+	return CodeProviderError, "The call could not be completed: " + f.Error() + "."
+}
+
+func (a *API) writeCallError(w http.ResponseWriter, err error) {
+	code, message := callError(err)
+	a.Errors.Write(w, code, message)
+}

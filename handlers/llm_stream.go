@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/keinetech/kaine/money"
+	"github.com/keinetech/kaine/routing"
+)
+
+// The events of a POST /v1/llm stream:
+//
+//	event: delta   data: {"text":"…"}            one per text delta, as it arrives
+//	event: done    data: {"ok":true,"provider",…} last, with tokens and cost
+//	event: error   data: {"detail":{…}}           last, when the call failed mid-way
+//
+// The cost and the gateway's overhead also come as the trailers
+// X-Kaine-Cost-USD and X-Kaine-Overhead-Ms.
+
+type llmDone struct {
+	OK             bool           `json:"ok"`
+	Provider       string         `json:"provider"`
+	Model          string         `json:"model"`
+	UpstreamModel  string         `json:"upstream_model"`
+	TokensIn       int64          `json:"tokens_in"`
+	TokensOut      int64          `json:"tokens_out"`
+	CostUSD        money.MicroUSD `json:"cost_usd"`
+	UsageEstimated bool           `json:"usage_estimated,omitempty"`
+}
+
+// llmStream runs a streaming call. Until the first delta nothing is sent,
+// so the router may still fail over and a failure is a plain JSON error;
+// after it, a failure ends the stream with an error event.
+func (a *API) llmStream(w http.ResponseWriter, r *http.Request, call *Call, plan *routing.Plan) {
+	rc := http.NewResponseController(w)
+	started := false
+	var event []byte
+	out, err := a.LLM.Do(r.Context(), plan, func(d routing.Delta) error {
+		if !started {
+			started = true
+			startStream(w, d)
+		}
+		text, _ := json.Marshal(d.Text) // a string always encodes
+		event = append(append(append(event[:0], "event: delta\ndata: {\"text\":"...), text...), "}\n\n"...)
+		if _, err := w.Write(event); err != nil {
+			return err
+		}
+		return rc.Flush()
+	})
+	a.settleLLM(call, out)
+	if !started {
+		setLLMHeaders(w.Header(), out, call)
+		if err != nil {
+			a.writeCallError(w, err)
+			return
+		}
+		WriteJSON(w, http.StatusOK, llmAnswerOf(out))
+		return
+	}
+	h := w.Header() // trailers, declared in startStream
+	h.Set("X-Kaine-Cost-USD", out.Cost.String())
+	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out))
+	if err != nil {
+		code, message := callError(err)
+		writeEvent(w, rc, "error", a.Errors.Body(w, code, message))
+		return
+	}
+	done, _ := json.Marshal(llmDone{OK: true, Provider: out.Provider, Model: out.Model.Alias,
+		UpstreamModel: out.Result.Model, TokensIn: out.Usage.PromptTokens(), TokensOut: out.Usage.Output,
+		CostUSD: out.Cost, UsageEstimated: out.Usage.Estimated})
+	writeEvent(w, rc, "done", done)
+}
+
+func startStream(w http.ResponseWriter, d routing.Delta) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // tell proxies in front not to buffer
+	h.Set("X-Kaine-Provider", d.Provider)
+	h.Set("X-Kaine-Model", d.Model.Alias)
+	h.Set("Trailer", "X-Kaine-Cost-USD, X-Kaine-Overhead-Ms")
+	w.WriteHeader(http.StatusOK)
+}
+
+func writeEvent(w http.ResponseWriter, rc *http.ResponseController, name string, data []byte) {
+	w.Write([]byte("event: " + name + "\ndata: "))
+	w.Write(data)
+	w.Write([]byte("\n\n"))
+	rc.Flush()
+}
