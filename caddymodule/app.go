@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/routing"
 )
 
 func init() {
@@ -46,6 +47,10 @@ type App struct {
 	// openai always exist, with keys from ANTHROPIC_API_KEY, GEMINI_API_KEY
 	// and OPENAI_API_KEY unless set here.
 	Providers map[string]Provider `json:"providers,omitempty"`
+	// Models changes entries of the model table or adds some, by alias.
+	Models map[string]ModelConfig `json:"models,omitempty"`
+	// Routing sets how "auto" picks models, the BYOK fee and the breakers.
+	Routing *Routing `json:"routing,omitempty"`
 
 	storagePath  string
 	providerKeys map[string]string // resolved secrets; never logged or serialized
@@ -100,7 +105,15 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("loading storage: %w", err)
 	}
 	a.runtime = rt
+	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
+		return fmt.Errorf("registering metrics: %w", err)
+	}
+	llm, err := a.newRouter()
+	if err != nil {
+		return err
+	}
 	a.api = &handlers.API{
+		LLM:     llm,
 		Errors:  handlers.Errors{DocsURL: a.DocsURL},
 		Auth:    rt.accounts,
 		Users:   rt.accounts,
@@ -133,6 +146,32 @@ func (a *App) provisionProviders() error {
 	}
 	a.Providers = providers
 	return nil
+}
+
+// newRouter builds this config's router over the runtime's breakers and
+// connection pools.
+func (a *App) newRouter() (*routing.Router, error) {
+	table, err := a.modelTable(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	var providers []routing.ProviderConfig
+	for _, name := range sortedKeys(a.Providers) {
+		p := a.Providers[name]
+		client, err := newClient(p, a.runtime.httpClient(name, p.BaseURL))
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", name, err)
+		}
+		_, builtIn := knownProviders[name]
+		providers = append(providers, routing.ProviderConfig{Name: name, Protocol: p.Protocol, Client: client,
+			Key: a.providerKeys[name], Keyless: !builtIn, Timeout: time.Duration(p.Timeout)})
+	}
+	r, err := routing.New(routing.Options{Providers: providers, Table: table, Rules: a.Routing.rules(),
+		BYOKFee: a.Routing.byokFee(), Breakers: a.runtime.breakers, Breaker: a.Routing.breaker(), Observer: metricsObserver{}})
+	if err != nil {
+		return nil, fmt.Errorf("routing: %w", err)
+	}
+	return r, nil
 }
 
 // Validate checks the config; it changes nothing.

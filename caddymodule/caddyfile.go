@@ -35,6 +35,8 @@ func init() {
 //			model    <model id>
 //			timeout  <duration>
 //		}
+//		model <alias> { … }   (see parseModel)
+//		routing { … }         (see parseRouting)
 //	}
 //
 // The block may appear once. Settings not given take their defaults.
@@ -81,6 +83,14 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			}
 		case "provider":
 			if err := parseProvider(d, app); err != nil {
+				return nil, err
+			}
+		case "model":
+			if err := parseModel(d, app); err != nil {
+				return nil, err
+			}
+		case "routing":
+			if err := parseRouting(d, app); err != nil {
 				return nil, err
 			}
 		default:

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 )
@@ -63,6 +64,13 @@ func TestCaddyfileErrorsNameTheLine(t *testing.T) {
 		{"custom provider without url", "provider local {\n\t\tprotocol openai\n\t}", "base_url is required"},
 		{"bad timeout", "provider openai {\n\t\ttimeout soon\n\t}", `timeout "soon"`},
 		{"duplicate tier", "tier a {\n\t\trpm 1\n\t}\n\ttier a {\n\t\trpm 2\n\t}", "defined twice"},
+		{"bad price", "model sonnet {\n\t\tinput_usd cheap\n\t}", "model sonnet: input_usd"},
+		{"negative price", "model sonnet {\n\t\toutput_usd -1\n\t}", "must not be negative"},
+		{"bad flag", "model gpt {\n\t\tno_temperature maybe\n\t}", "takes no value, true or false"},
+		{"unknown model setting", "model gpt {\n\t\tcolour red\n\t}", `unrecognized setting "colour"`},
+		{"routing value missing", "routing {\n\t\tcheap_route\n\t}", "cheap_route needs a value"},
+		{"bad breaker", "routing {\n\t\tbreaker_failures 0\n\t}", "above 0"},
+		{"bad fee", "routing {\n\t\tbyok_fee_usd 0.00000001\n\t}", "byok_fee_usd"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := adapt(t, "{\n\tkaine {\n\t"+tc.body+"\n\t}\n}\n:8080 {\n\tkaine\n}\n")
@@ -73,5 +81,69 @@ func TestCaddyfileErrorsNameTheLine(t *testing.T) {
 	}
 	if _, err := adapt(t, ":8080 {\n\tkaine extra\n}\n"); err == nil {
 		t.Fatal("the directive took an argument")
+	}
+}
+
+func TestModelAndRoutingBlocksAdapt(t *testing.T) {
+	cfg, err := adapt(t, `{
+	kaine {
+		provider local {
+			protocol openai
+			base_url http://127.0.0.1:11434/v1
+			model llama3.2
+		}
+		model sonnet {
+			id claude-sonnet-4-6
+			input_usd 3
+			output_usd 15
+			no_temperature false
+		}
+		model llama3.2 {
+			input_usd 0.01
+		}
+		routing {
+			cheap_tasks caption tag
+			cheap_route llama3.2 gemini-flash
+			default_route sonnet gpt
+			byok_fee_usd 0.001
+			breaker_failures 3
+			breaker_open 10s
+		}
+	}
+}
+:8080 {
+	kaine
+}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct {
+		Apps struct {
+			Kaine App `json:"kaine"`
+		} `json:"apps"`
+	}
+	if err := json.Unmarshal(cfg, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	app := parsed.Apps.Kaine
+	app.Providers = map[string]Provider{"local": app.Providers["local"].withDefaults("local")}
+	for name, p := range knownProviders {
+		app.Providers[name] = p.withDefaults(name)
+	}
+	table, err := app.modelTable(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sonnet, llama := table.Model("sonnet"), table.Model("llama3.2")
+	if sonnet.ID != "claude-sonnet-4-6" || sonnet.NoTemperature || sonnet.PriceAt(time.Now()).Output != 15_000_000 || sonnet.PriceAt(time.Now()).CacheRead != 200_000 {
+		t.Fatalf("sonnet override: %+v", sonnet)
+	}
+	if llama.Provider != "local" || llama.PriceAt(time.Now()).Input != 10_000 {
+		t.Fatalf("local model: %+v", llama)
+	}
+	rules := app.Routing.rules()
+	if strings.Join(rules.CheapRoute, " ") != "llama3.2 gemini-flash" || app.Routing.byokFee() != 1000 || app.Routing.breaker().Failures != 3 {
+		t.Fatalf("routing: %+v, fee %d", rules, app.Routing.byokFee())
 	}
 }

@@ -56,8 +56,10 @@ func validateTier(name string, t Tier) error {
 	return nil
 }
 
-// Provider is an upstream LLM provider. A provider whose API key is empty
-// after placeholders are resolved is listed but never routed to.
+// Provider is an upstream LLM provider. A built-in one (anthropic, google,
+// openai) whose API key is empty after placeholders are resolved is listed
+// but never routed to (BYOK still works); one the operator adds needs no
+// key (a local server).
 type Provider struct {
 	// Protocol is the wire protocol: anthropic, gemini or openai. Default:
 	// the provider's own for anthropic, google and openai; openai otherwise.
@@ -67,9 +69,12 @@ type Provider struct {
 	// JSON, /config/ or autosave.json.
 	APIKey string `json:"api_key,omitempty"`
 	// BaseURL is where the provider's API lives. Default: the provider's
-	// public endpoint for anthropic, google and openai.
+	// public endpoint for anthropic, google and openai. For the openai
+	// protocol it includes the /v1, as the OpenAI SDKs' base URL does
+	// (http://localhost:11434/v1 for Ollama).
 	BaseURL string `json:"base_url,omitempty"`
-	// Model is the default model for an OpenAI-compatible provider.
+	// Model is the model an OpenAI-compatible provider serves; it joins the
+	// model table under its own name, free unless a model block prices it.
 	Model string `json:"model,omitempty"`
 	// Timeout bounds one upstream call. Default: 2m.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
@@ -79,7 +84,7 @@ type Provider struct {
 var knownProviders = map[string]Provider{
 	"anthropic": {Protocol: "anthropic", BaseURL: "https://api.anthropic.com", APIKey: "{env.ANTHROPIC_API_KEY}"},
 	"google":    {Protocol: "gemini", BaseURL: "https://generativelanguage.googleapis.com", APIKey: "{env.GEMINI_API_KEY}"},
-	"openai":    {Protocol: "openai", BaseURL: "https://api.openai.com", APIKey: "{env.OPENAI_API_KEY}"},
+	"openai":    {Protocol: "openai", BaseURL: "https://api.openai.com/v1", APIKey: "{env.OPENAI_API_KEY}"},
 }
 
 var protocols = []string{"anthropic", "gemini", "openai"}

@@ -60,6 +60,12 @@ func freePort(t testing.TB) int {
 // kaine directive on a fresh port, storage in a temp dir.
 func startGateway(t testing.TB, kaineOptions string) *gateway {
 	t.Helper()
+	return startGatewayWithGlobal(t, "", kaineOptions)
+}
+
+// startGatewayWithGlobal is startGateway with extra global options (a log).
+func startGatewayWithGlobal(t testing.TB, globalOptions, kaineOptions string) *gateway {
+	t.Helper()
 	g := &gateway{t: t, storage: filepath.Join(t.TempDir(), "kaine.db"), client: &http.Client{}}
 	httpPort, adminPort := freePort(t), freePort(t)
 	g.base = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
@@ -67,6 +73,7 @@ func startGateway(t testing.TB, kaineOptions string) *gateway {
 	g.load(fmt.Sprintf(`{
 	admin localhost:%d
 	persist_config off
+	%s
 	kaine {
 		storage %s
 		docs_url %s
@@ -76,7 +83,7 @@ func startGateway(t testing.TB, kaineOptions string) *gateway {
 http://127.0.0.1:%d {
 	kaine
 	respond "next handler"
-}`, adminPort, g.storage, docsURL, kaineOptions, httpPort))
+}`, adminPort, globalOptions, g.storage, docsURL, kaineOptions, httpPort))
 	t.Cleanup(func() { caddy.Stop() })
 	return g
 }
@@ -117,6 +124,26 @@ func (g *gateway) do(method, url, key string, body any) (int, http.Header, []byt
 	if strings.HasPrefix(url, g.admin) {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, data
+}
+
+// doRaw sends a body as is, for malformed ones.
+func (g *gateway) doRaw(method, path, key, body string) (int, http.Header, []byte) {
+	g.t.Helper()
+	req, err := http.NewRequest(method, g.base+path, strings.NewReader(body))
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := g.client.Do(req)
 	if err != nil {
 		g.t.Fatal(err)

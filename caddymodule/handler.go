@@ -65,7 +65,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return nil
 	}
 	route.SetPathValues(r, values)
-	var call handlers.Call
+	call := handlers.Call{Start: start}
 	if route.Scope == 0 {
 		route.Handle(w, r, &call)
 		return nil

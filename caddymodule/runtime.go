@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/keinetech/kaine/accounts"
 	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/metering"
+	"github.com/keinetech/kaine/routing"
 )
 
 // runtimes holds one runtime per storage file. A reload provisions the new
@@ -43,6 +45,11 @@ type runtime struct {
 	retention  atomic.Int64
 	requestIDs *handlers.RequestIDs
 	logger     *zap.Logger
+	// breakers and the provider connection pools outlive configs: a reload
+	// keeps an open breaker open and reuses warm connections.
+	breakers    *routing.Breakers
+	transportMu sync.Mutex
+	transports  map[string]*http.Transport // provider name + base URL → pool
 
 	stop    chan struct{}
 	stopped sync.WaitGroup
@@ -81,7 +88,8 @@ func openRuntime(path string, logger *zap.Logger) (rt *runtime, err error) {
 			db.Close()
 		}
 	}()
-	rt = &runtime{path: path, db: db, limiter: new(metering.RateLimiter), logger: logger, stop: make(chan struct{})}
+	rt = &runtime{path: path, db: db, limiter: new(metering.RateLimiter), logger: logger, stop: make(chan struct{}),
+		breakers: routing.NewBreakers(breakerChanged), transports: map[string]*http.Transport{}}
 	if rt.requestIDs, err = handlers.NewRequestIDs(); err != nil {
 		return nil, fmt.Errorf("seeding request IDs: %w", err)
 	}
@@ -154,8 +162,27 @@ func (rt *runtime) sweepAudit(now time.Time) {
 	}
 }
 
+// httpClient returns the client for a provider, on a pool shared by every
+// config that calls the same upstream under the same name.
+func (rt *runtime) httpClient(provider, baseURL string) *http.Client {
+	rt.transportMu.Lock()
+	defer rt.transportMu.Unlock()
+	key := provider + " " + baseURL
+	t, ok := rt.transports[key]
+	if !ok {
+		t = routing.NewTransport()
+		rt.transports[key] = t
+	}
+	return &http.Client{Transport: t}
+}
+
 // Destruct runs when the last config using this storage is cleaned up.
 func (rt *runtime) Destruct() error {
+	rt.transportMu.Lock()
+	for _, t := range rt.transports {
+		t.CloseIdleConnections()
+	}
+	rt.transportMu.Unlock()
 	close(rt.stop)
 	rt.stopped.Wait()
 	rt.audit.Close()
