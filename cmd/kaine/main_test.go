@@ -51,6 +51,9 @@ type instance struct {
 	httpPort  int
 	cmd       *exec.Cmd
 	log       *syncBuffer
+	// providers is extra kaine-block config (providers pointing at fakes);
+	// set it before writeConfig.
+	providers string
 }
 
 type syncBuffer struct {
@@ -104,12 +107,13 @@ func (in *instance) writeConfig(docs string) {
 			cap_usd 1
 			rpm 100000000
 		}
+		%s
 	}
 }
 http://127.0.0.1:%d {
 	kaine
 }
-`, in.adminAddr, filepath.Join(in.dir, "data", "kaine.db"), docs, in.httpPort)
+`, in.adminAddr, filepath.Join(in.dir, "data", "kaine.db"), docs, in.providers, in.httpPort)
 	if err := os.WriteFile(in.config, []byte(cfg), 0o600); err != nil {
 		in.t.Fatal(err)
 	}
