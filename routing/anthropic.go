@@ -66,19 +66,7 @@ func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req 
 	if err != nil {
 		return res, err
 	}
-	msg := gjson.ParseBytes(body)
-	var text strings.Builder
-	for _, block := range msg.Get("content").Array() {
-		if block.Get("type").Str == "text" {
-			text.WriteString(block.Get("text").Str)
-		}
-	}
-	res.Text = text.String()
-	res.UsageSeen = readAnthropicUsage(msg.Get("usage"), &res.Usage, true)
-	if m := msg.Get("model").Str; m != "" {
-		res.Model = m
-	}
-	res.StopReason = msg.Get("stop_reason").Str
+	readAnthropicMessage(gjson.ParseBytes(body), &res)
 	return res, nil
 }
 
@@ -94,43 +82,72 @@ func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Re
 		if err != nil {
 			return false, err
 		}
-		res := &answer.res
 		// The data's type repeats the event name; the name wins if they differ.
 		typ := ev.Name
 		if typ == "" {
 			typ = data.Get("type").Str
 		}
-		switch typ {
-		case "message_start":
-			msg := data.Get("message")
-			// Its output_tokens is a placeholder; message_delta has the count.
-			res.UsageSeen = readAnthropicUsage(msg.Get("usage"), &res.Usage, false) || res.UsageSeen
-			if m := msg.Get("model").Str; m != "" {
-				res.Model = m
-			}
-		case "content_block_delta":
-			if delta := data.Get("delta"); delta.Get("type").Str == "text_delta" {
-				return false, answer.delta(delta.Get("text").Str)
-			}
-		case "message_delta":
-			// Cumulative: its figures replace earlier ones, fields it lacks stay.
-			res.UsageSeen = readAnthropicUsage(data.Get("usage"), &res.Usage, true) || res.UsageSeen
-			if r := data.Get("delta.stop_reason").Str; r != "" {
-				res.StopReason = r
-			}
-		case "message_stop":
+		text, stop, failed := readAnthropicEvent(typ, data, &answer.res)
+		switch {
+		case failed != nil:
+			return false, streamError(failed.Type, failed.Message, key)
+		case stop:
 			ended = true
 			return true, nil
-		case "error":
-			e := data.Get("error")
-			return false, streamError(e.Get("type").Str, e.Get("message").Str, key)
 		}
-		return false, nil // ping, block starts and stops, and types added later
+		return false, answer.delta(text)
 	})
 	if err == nil && !ended {
 		err = streamTruncated()
 	}
 	return answer.result(), err
+}
+
+// readAnthropicEvent reads one stream event into res: it returns the text
+// of a text delta, whether the message ended, or the in-stream error.
+// Pings, block starts and stops, and types added later are ignored.
+func readAnthropicEvent(typ string, data gjson.Result, res *Result) (text string, ended bool, failed *errorBody) {
+	switch typ {
+	case "message_start":
+		msg := data.Get("message")
+		// Its output_tokens is a placeholder; message_delta has the count.
+		res.UsageSeen = readAnthropicUsage(msg.Get("usage"), &res.Usage, false) || res.UsageSeen
+		if m := msg.Get("model").Str; m != "" {
+			res.Model = m
+		}
+	case "content_block_delta":
+		if delta := data.Get("delta"); delta.Get("type").Str == "text_delta" {
+			return delta.Get("text").Str, false, nil
+		}
+	case "message_delta":
+		// Cumulative: its figures replace earlier ones, fields it lacks stay.
+		res.UsageSeen = readAnthropicUsage(data.Get("usage"), &res.Usage, true) || res.UsageSeen
+		if r := data.Get("delta.stop_reason").Str; r != "" {
+			res.StopReason = r
+		}
+	case "message_stop":
+		return "", true, nil
+	case "error":
+		e := data.Get("error")
+		return "", false, &errorBody{Type: e.Get("type").Str, Message: e.Get("message").Str}
+	}
+	return "", false, nil
+}
+
+// readAnthropicMessage reads a whole (non-streamed) message into res.
+func readAnthropicMessage(msg gjson.Result, res *Result) {
+	var text strings.Builder
+	for _, block := range msg.Get("content").Array() {
+		if block.Get("type").Str == "text" {
+			text.WriteString(block.Get("text").Str)
+		}
+	}
+	res.Text = text.String()
+	res.UsageSeen = readAnthropicUsage(msg.Get("usage"), &res.Usage, true)
+	if m := msg.Get("model").Str; m != "" {
+		res.Model = m
+	}
+	res.StopReason = msg.Get("stop_reason").Str
 }
 
 // readAnthropicUsage sets the figures u holds, leaving the ones it lacks,

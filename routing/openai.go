@@ -132,8 +132,13 @@ func readOpenAIMeta(v gjson.Result, res *Result) {
 }
 
 // openAIUsage maps usage: prompt_tokens includes the cached tokens, which
-// have their own price; completion_tokens includes reasoning.
+// have their own price; completion_tokens includes reasoning. The
+// Responses API names the same figures input_tokens and output_tokens.
 func openAIUsage(u gjson.Result) Usage {
+	if !u.Get("prompt_tokens").Exists() && u.Get("input_tokens").Exists() {
+		input, cached := u.Get("input_tokens").Int(), u.Get("input_tokens_details.cached_tokens").Int()
+		return Usage{Input: max(input-cached, 0), CacheRead: cached, Output: u.Get("output_tokens").Int()}
+	}
 	prompt, cached := u.Get("prompt_tokens").Int(), u.Get("prompt_tokens_details.cached_tokens").Int()
 	return Usage{
 		Input:     max(prompt-cached, 0),

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -79,4 +80,29 @@ func (m *Model) validate() error {
 		return fmt.Errorf("model %s: max_temperature must not be negative", m.Alias)
 	}
 	return nil
+}
+
+// ForUpstream returns the model a drop-in call names by the provider's own
+// id: the table entry with that id, or with the longest id the name extends
+// by a dated or versioned suffix (claude-haiku-4-5-20251001 is
+// claude-haiku-4-5). ok is false when none matches; the model returned is
+// then the provider's dearest, so an unknown model can never be cheaper
+// than a known one.
+func (t *Table) ForUpstream(provider, id string) (m *Model, ok bool) {
+	var dearest *Model
+	for _, c := range t.list {
+		if c.Provider != provider {
+			continue
+		}
+		if c.ID == id || strings.HasPrefix(id, c.ID+"-") && (m == nil || len(c.ID) > len(m.ID)) {
+			m = c
+		}
+		if dearest == nil || c.Prices[len(c.Prices)-1].Output > dearest.Prices[len(dearest.Prices)-1].Output {
+			dearest = c
+		}
+	}
+	if m != nil {
+		return m, true
+	}
+	return dearest, false
 }

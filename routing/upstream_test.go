@@ -245,7 +245,7 @@ func TestCleanMessage(t *testing.T) {
 		{"long text cut on a character", strings.Repeat("é", 400), "", strings.Repeat("é", maxMessage) + "…"},
 		{"invalid UTF-8 replaced", "a\xffb", "", "a\uFFFDb"},
 	} {
-		if got := cleanMessage(tc.in, tc.key); got != tc.want {
+		if got := CleanMessage(tc.in, tc.key); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +45,7 @@ type Server struct {
 	fallback Reply
 	queue    []Reply
 	received []Received
+	open     atomic.Int64
 }
 
 // Reply is what a call gets. The zero Reply is a 200 with no text.
@@ -150,6 +152,10 @@ func (s *Server) Requests() []Received {
 	return append([]Received(nil), s.received...)
 }
 
+// Open is how many requests are being answered right now: a test can see
+// a cancelled client's request end upstream.
+func (s *Server) Open() int { return int(s.open.Load()) }
+
 // Calls is how many requests were received.
 func (s *Server) Calls() int {
 	s.mu.Lock()
@@ -181,6 +187,8 @@ func (s *Server) next() Reply {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.open.Add(1)
+	defer s.open.Add(-1)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return
@@ -191,6 +199,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	var p protocol
 	switch path := r.URL.Path; {
+	case path == "/v1/messages/count_tokens" && r.Method == http.MethodPost:
+		// Anthropic's token counter: about four bytes a token is enough here.
+		writeJSON(w, http.StatusOK, map[string]int{"input_tokens": len(body)/4 + 1})
+		return
 	case path == "/v1/messages":
 		p = anthropicAPI{}
 	case path == "/v1/chat/completions":
