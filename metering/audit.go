@@ -31,7 +31,10 @@ type AuditRecord struct {
 	Cost      money.MicroUSD `json:"cost_usd"`
 	LatencyMS int64          `json:"latency_ms"`
 	Error     string         `json:"error,omitempty"`
-	Time      time.Time      `json:"timestamp"`
+	// Note says why a call was billed nothing although it succeeded (a
+	// drop-in answer whose usage could not be read).
+	Note string    `json:"note,omitempty"`
+	Time time.Time `json:"timestamp"`
 }
 
 // storedAudit is an AuditRecord as kept in bbolt, with its owner.
