@@ -25,6 +25,11 @@ type API struct {
 	Audit   AuditLog
 	// LLM routes and makes model calls (POST /v1/llm, GET /v1/providers).
 	LLM LLM
+	// DropIns are the providers served on drop-in routes.
+	DropIns []*DropIn
+	// Unmetered hears of a drop-in call billed nothing for want of usage
+	// or price (may be nil).
+	Unmetered func(provider, reason string)
 	// Tiers maps a tier name to its limits; it must hold "starter", the
 	// fallback for an account whose tier is no longer configured.
 	Tiers map[string]metering.Tier
@@ -34,14 +39,14 @@ type API struct {
 
 // Routes lists every v1 endpoint with the scope it needs.
 func (a *API) Routes() []Route {
-	return []Route{
+	return append(a.dropInRoutes(), []Route{
 		{Method: http.MethodGet, Path: "/v1/ping", Handle: a.ping},
 		{Method: http.MethodGet, Path: "/v1/me", Scope: accounts.ScopeRead, Handle: a.me},
 		{Method: http.MethodGet, Path: "/v1/usage", Scope: accounts.ScopeRead, Handle: a.usage},
 		{Method: http.MethodGet, Path: "/v1/audit", Scope: accounts.ScopeRead, Handle: a.audit},
 		{Method: http.MethodPost, Path: "/v1/llm", Scope: accounts.ScopeWrite, Handle: a.llm},
 		{Method: http.MethodGet, Path: "/v1/providers", Scope: accounts.ScopeRead, Handle: a.providers},
-	}
+	}...)
 }
 
 // NotFound answers a /v1 path that has no endpoint.

@@ -23,10 +23,27 @@ func BearerKey(r *http.Request) string {
 	return strings.TrimSpace(v[len("Bearer "):])
 }
 
+// sdkKeyHeaders are where the providers' SDKs put their key: Anthropic's
+// x-api-key and Gemini's x-goog-api-key (OpenAI's is Authorization).
+var sdkKeyHeaders = []string{"X-Api-Key", "X-Goog-Api-Key"}
+
+// routeKey returns the key a request presents for route.
+func routeKey(r *http.Request, route *Route) string {
+	key := BearerKey(r)
+	if key == "" && route.SDKKeys {
+		for _, h := range sdkKeyHeaders {
+			if key = strings.TrimSpace(r.Header.Get(h)); key != "" {
+				break
+			}
+		}
+	}
+	return key
+}
+
 // Authenticate is the pipeline's auth step: it returns the caller's identity,
 // or writes the 401 and returns nil.
-func (a *API) Authenticate(w http.ResponseWriter, r *http.Request) *accounts.Identity {
-	key := BearerKey(r)
+func (a *API) Authenticate(w http.ResponseWriter, r *http.Request, route *Route) *accounts.Identity {
+	key := routeKey(r, route)
 	if key == "" {
 		a.Errors.Write(w, CodeMissingAPIKey, "Send your API key in the Authorization header: \"Authorization: Bearer kn_live_…\".")
 		return nil

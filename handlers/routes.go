@@ -35,12 +35,19 @@ type Route struct {
 	Path   string
 	Scope  accounts.Scopes
 	Handle HandlerFunc
+	// Prefix makes Path match itself and everything under it, with any
+	// method (Method is then ignored): the drop-in provider routes.
+	Prefix bool
+	// SDKKeys accepts the key in the headers the providers' SDKs send it
+	// in (x-api-key, x-goog-api-key) as well as Authorization.
+	SDKKeys bool
 }
 
 // Router finds the route for a request. Static paths are a map lookup.
 type Router struct {
 	static   map[string][]*Route
 	patterns [][]*Route // routes sharing one pattern path, with {name} segments
+	prefixes []*Route   // longest first
 }
 
 // NewRouter indexes routes. Routes with the same path must differ in method.
@@ -49,6 +56,10 @@ func NewRouter(routes []Route) *Router {
 	byPattern := map[string]int{}
 	for i := range routes {
 		r := &routes[i]
+		if r.Prefix {
+			rt.prefixes = append(rt.prefixes, r)
+			continue
+		}
 		if !strings.Contains(r.Path, "{") {
 			rt.static[r.Path] = append(rt.static[r.Path], r)
 			continue
@@ -60,13 +71,35 @@ func NewRouter(routes []Route) *Router {
 		byPattern[r.Path] = len(rt.patterns)
 		rt.patterns = append(rt.patterns, []*Route{r})
 	}
+	sort.Slice(rt.prefixes, func(i, j int) bool { return len(rt.prefixes[i].Path) > len(rt.prefixes[j].Path) })
 	return rt
+}
+
+// Serves reports whether path is Kaine's: /v1 and under it, or under a
+// prefix route. Other paths go on to the next handler.
+func (rt *Router) Serves(path string) bool {
+	if path == "/v1" || strings.HasPrefix(path, "/v1/") {
+		return true
+	}
+	return rt.prefix(path) != nil
+}
+
+func (rt *Router) prefix(path string) *Route {
+	for _, r := range rt.prefixes {
+		if strings.HasPrefix(path, r.Path) {
+			return r
+		}
+	}
+	return nil
 }
 
 // Match returns the route for method and path, and the path values its
 // pattern captured. With no route it returns nil and, when the path exists
 // under other methods, those methods (for a 405 and its Allow header).
 func (rt *Router) Match(method, path string) (route *Route, values []string, allowed []string) {
+	if r := rt.prefix(path); r != nil {
+		return r, nil, nil
+	}
 	candidates := rt.static[path]
 	if candidates == nil {
 		for _, group := range rt.patterns {

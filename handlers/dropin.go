@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/keinetech/kaine/accounts"
+	"github.com/keinetech/kaine/money"
+	"github.com/keinetech/kaine/routing"
+)
+
+// DropIn is one provider served on a drop-in route: an SDK pointed at
+// Kaine's URL for it works unchanged, and every call goes through auth,
+// limits, the cap, metering and audit on its way to the provider.
+type DropIn struct {
+	Name     string
+	Protocol string // anthropic, gemini or openai
+	// Mount is the path prefix clients use: /anthropic, /google, or
+	// /<name>/v1 for the openai protocol (whose SDKs' base URL ends in /v1,
+	// as Target's path does).
+	Mount  string
+	Target *url.URL
+	// Key is the gateway's key for the provider; a call may bring its own
+	// in X-Kaine-Provider-Key (BYOK).
+	Key   string
+	Allow []AllowRule
+	// Table prices the calls; BYOKFee is what a call on the caller's key costs.
+	Table   *routing.Table
+	BYOKFee money.MicroUSD
+	// MaxBody bounds a request body.
+	MaxBody   int64
+	Transport http.RoundTripper
+
+	proxy *httputil.ReverseProxy
+}
+
+// AllowRule lets one kind of request through to the provider. Pattern is
+// the path below Mount, with * matching within one segment.
+type AllowRule struct {
+	Method  string
+	Pattern string
+	// Metered marks a generation endpoint, whose answer carries usage; the
+	// others (token counting, model lists) cost nothing.
+	Metered bool
+}
+
+// DefaultAllow is what each protocol forwards unless configured otherwise:
+// generation, token counting and the model list.
+func DefaultAllow(protocol string) []AllowRule {
+	switch protocol {
+	case "anthropic":
+		return []AllowRule{
+			{"POST", "/v1/messages", true},
+			{"POST", "/v1/messages/count_tokens", false},
+			{"GET", "/v1/models", false},
+			{"GET", "/v1/models/*", false},
+		}
+	case "gemini":
+		return []AllowRule{
+			{"POST", "/v1beta/models/*:generateContent", true},
+			{"POST", "/v1beta/models/*:streamGenerateContent", true},
+			{"POST", "/v1beta/models/*:countTokens", false},
+			{"GET", "/v1beta/models", false},
+			{"GET", "/v1beta/models/*", false},
+		}
+	case "openai":
+		return []AllowRule{
+			{"POST", "/chat/completions", true},
+			{"POST", "/responses", true},
+			{"GET", "/models", false},
+			{"GET", "/models/*", false},
+		}
+	}
+	return nil
+}
+
+// MountFor is where a provider's drop-in route lives.
+func MountFor(name, protocol string) string {
+	if protocol == "openai" {
+		return "/" + name + "/v1"
+	}
+	return "/" + name
+}
+
+// allowed returns the rule that lets method and sub (the path below Mount)
+// through, or nil.
+func (d *DropIn) allowed(method, sub string) *AllowRule {
+	for i := range d.Allow {
+		rule := &d.Allow[i]
+		if rule.Method != method {
+			continue
+		}
+		if ok, _ := path.Match(rule.Pattern, sub); ok {
+			return rule
+		}
+	}
+	return nil
+}
+
+// dropInRoutes are the prefix routes of the drop-in providers.
+func (a *API) dropInRoutes() []Route {
+	routes := make([]Route, 0, len(a.DropIns))
+	for _, d := range a.DropIns {
+		d.proxy = d.newProxy(a)
+		routes = append(routes, Route{Path: d.Mount + "/", Prefix: true, Scope: accounts.ScopeWrite, SDKKeys: true,
+			Handle: func(w http.ResponseWriter, r *http.Request, call *Call) { a.serveDropIn(d, w, r, call) }})
+	}
+	return routes
+}
+
+// subpath is the request path below the drop-in's mount.
+func (d *DropIn) subpath(r *http.Request) string {
+	return strings.TrimPrefix(r.URL.Path, d.Mount)
+}

@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestAskForUsageChangesOnlyTheFlag(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"model":"m","stream":true}`:         `{"stream_options":{"include_usage":true},"model":"m","stream":true}`,
+		`{}`:                                  `{"stream_options":{"include_usage":true}}`,
+		`{"stream":true,"stream_options":{}}`: `{"stream":true,"stream_options":{"include_usage":true}}`,
+		`{"stream":true,"stream_options":{"include_obfuscation":false}}`:                `{"stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}}`,
+		`{"stream":true,"stream_options":{"include_usage":false}}`:                      `{"stream":true,"stream_options":{"include_usage":true}}`,
+		`{"stream":true, "stream_options" : null }`:                                     `{"stream":true, "stream_options" : {"include_usage":true} }`,
+		"{\n  \"messages\": [{\"role\":\"user\",\"content\":\"{\"}],\"stream\":true\n}": "{\"stream_options\":{\"include_usage\":true},\n  \"messages\": [{\"role\":\"user\",\"content\":\"{\"}],\"stream\":true\n}",
+	} {
+		got, changed := askForUsage([]byte(in))
+		if string(got) != want || !changed || !json.Valid(got) {
+			t.Errorf("askForUsage(%s)\n got %s (changed %v)\nwant %s", in, got, changed, want)
+		}
+	}
+	in := `{"stream":true,"stream_options":{"include_usage":true}}`
+	if got, changed := askForUsage([]byte(in)); string(got) != in || changed {
+		t.Errorf("a client that asked: %s, changed %v", got, changed)
+	}
+}
+
+func TestInspectDropIn(t *testing.T) {
+	c := inspectDropIn("gemini", "/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent", []byte(`{"generationConfig":{"maxOutputTokens":99}}`))
+	if c.model != "gemini-2.5-flash-lite" || !c.stream || c.maxTokens != 99 {
+		t.Fatalf("gemini: %+v", c)
+	}
+	c = inspectDropIn("openai", "/chat/completions", []byte(`{"model":"gpt-5.4","max_completion_tokens":50,"stream":true}`))
+	if c.model != "gpt-5.4" || !c.stream || c.maxTokens != 50 {
+		t.Fatalf("openai: %+v", c)
+	}
+	c = inspectDropIn("anthropic", "/v1/messages", []byte(`{"model":"claude-haiku-4-5"}`))
+	if c.maxTokens != defaultDropInMaxTokens {
+		t.Fatalf("anthropic without max_tokens: %+v", c)
+	}
+}

@@ -1,0 +1,101 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+
+	"github.com/keinetech/kaine/routing"
+)
+
+// dropInExchange is one forwarded call, carried to the proxy's hooks in the
+// request context.
+type dropInExchange struct {
+	key   string // the provider key to send: the gateway's or the caller's
+	sub   string
+	meter *routing.Meter // nil for a call that is not metered
+	// status is the provider's answer status; 0 if none came.
+	status int
+	// failed holds a transport error (refused, reset, timed out).
+	failed error
+}
+
+type exchangeKey struct{}
+
+func exchangeOf(ctx context.Context) *dropInExchange {
+	return ctx.Value(exchangeKey{}).(*dropInExchange)
+}
+
+// clientKeyHeaders carry the Kaine key (or a BYOK key) in; none may reach
+// the provider as sent.
+var clientKeyHeaders = []string{"Authorization", "X-Api-Key", "X-Goog-Api-Key", "X-Kaine-Provider-Key"}
+
+// newProxy builds the reverse proxy for a drop-in provider. Bodies and
+// answers pass through byte for byte, except the provider key that
+// replaces the Kaine key, and each SSE event is flushed as it arrives.
+func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Transport:     d.Transport,
+		FlushInterval: -1,
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			ex := exchangeOf(pr.In.Context())
+			out := pr.Out
+			out.URL.Scheme, out.URL.Host = d.Target.Scheme, d.Target.Host
+			out.URL.Path = strings.TrimRight(d.Target.Path, "/") + ex.sub
+			out.URL.RawPath = ""
+			q := out.URL.Query()
+			if q.Has("key") { // Gemini's key parameter may hold the Kaine key
+				q.Del("key")
+				out.URL.RawQuery = q.Encode()
+			}
+			out.Host = ""
+			for _, h := range clientKeyHeaders {
+				out.Header.Del(h)
+			}
+			// Ask for an uncompressed answer so the meter can read it; Go's
+			// transport still compresses on the wire and undoes it.
+			out.Header.Del("Accept-Encoding")
+			d.setKey(out.Header, ex.key)
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			ex := exchangeOf(resp.Request.Context())
+			ex.status = resp.StatusCode
+			if ex.meter == nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
+				return nil
+			}
+			if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+				resp.Body = newSSETap(resp.Body, ex.meter)
+			} else {
+				resp.Body = &jsonTap{body: resp.Body, meter: ex.meter}
+			}
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			ex := exchangeOf(r.Context())
+			ex.failed = err
+			if r.Context().Err() != nil {
+				return // the client is gone; there is no one to answer
+			}
+			if ex.status != 0 { // the answer had started: it can only be cut
+				panic(http.ErrAbortHandler)
+			}
+			a.Errors.Write(w, CodeProviderError, d.Name+" could not be reached: "+routing.CleanMessage(err.Error(), ex.key)+".")
+		},
+	}
+}
+
+// setKey puts the provider key where the provider's protocol wants it.
+func (d *DropIn) setKey(h http.Header, key string) {
+	if key == "" {
+		return // a local server without a key
+	}
+	switch d.Protocol {
+	case "anthropic":
+		h.Set("X-Api-Key", key)
+	case "gemini":
+		h.Set("X-Goog-Api-Key", key)
+	default:
+		h.Set("Authorization", "Bearer "+key)
+	}
+}
