@@ -51,6 +51,9 @@ type App struct {
 	Models map[string]ModelConfig `json:"models,omitempty"`
 	// Routing sets how "auto" picks models, the BYOK fee and the breakers.
 	Routing *Routing `json:"routing,omitempty"`
+	// PassthroughMaxBody bounds a drop-in request's body, in bytes.
+	// Default: 10 MiB.
+	PassthroughMaxBody int64 `json:"passthrough_max_body,omitempty"`
 
 	storagePath  string
 	providerKeys map[string]string // resolved secrets; never logged or serialized
@@ -112,15 +115,21 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	dropIns, err := a.dropIns(llm)
+	if err != nil {
+		return err
+	}
 	a.api = &handlers.API{
-		LLM:     llm,
-		Errors:  handlers.Errors{DocsURL: a.DocsURL},
-		Auth:    rt.accounts,
-		Users:   rt.accounts,
-		Limiter: rt.limiter,
-		Ledger:  rt.ledger,
-		Audit:   rt.audit,
-		Tiers:   meteringTiers(a.Tiers),
+		LLM:       llm,
+		DropIns:   dropIns,
+		Unmetered: countUnmetered,
+		Errors:    handlers.Errors{DocsURL: a.DocsURL},
+		Auth:      rt.accounts,
+		Users:     rt.accounts,
+		Limiter:   rt.limiter,
+		Ledger:    rt.ledger,
+		Audit:     rt.audit,
+		Tiers:     meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil

@@ -3,6 +3,8 @@ package caddymodule
 import (
 	"strconv"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -93,6 +95,16 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			if err := parseRouting(d, app); err != nil {
 				return nil, err
 			}
+		case "passthrough_max_body":
+			var val string
+			if err := oneArg(d, &val); err != nil {
+				return nil, err
+			}
+			size, err := humanize.ParseBytes(val)
+			if err != nil || size == 0 || size > 1<<30 {
+				return nil, d.Errf("passthrough_max_body %q is not a size from 1B to 1GiB, like 10MiB", val)
+			}
+			app.PassthroughMaxBody = int64(size)
 		default:
 			return nil, d.Errf("unrecognized kaine option %q", d.Val())
 		}
@@ -163,8 +175,16 @@ func parseProvider(d *caddyfile.Dispenser, app *App) error {
 	}
 	var p Provider
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		var val string
 		key := d.Val()
+		if key == "passthrough_allow" {
+			args := d.RemainingArgs()
+			if len(args) != 2 {
+				return d.Errf("provider %s: passthrough_allow takes a method and a path, like POST /embeddings", name)
+			}
+			p.PassthroughAllow = append(p.PassthroughAllow, args[0]+" "+args[1])
+			continue
+		}
+		var val string
 		if err := oneArg(d, &val); err != nil {
 			return err
 		}
@@ -184,7 +204,7 @@ func parseProvider(d *caddyfile.Dispenser, app *App) error {
 			}
 			p.Timeout = caddy.Duration(dur)
 		default:
-			return d.Errf("provider %s: unrecognized setting %q (known: protocol, api_key, base_url, model, timeout)", name, key)
+			return d.Errf("provider %s: unrecognized setting %q (known: protocol, api_key, base_url, model, timeout, passthrough_allow)", name, key)
 		}
 	}
 	if err := p.withDefaults(name).validate(name); err != nil {

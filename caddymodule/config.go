@@ -3,12 +3,14 @@ package caddymodule
 import (
 	"fmt"
 	"math"
+	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/metering"
 
 	"github.com/keinetech/kaine/money"
@@ -78,6 +80,11 @@ type Provider struct {
 	Model string `json:"model,omitempty"`
 	// Timeout bounds one upstream call. Default: 2m.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// PassthroughAllow adds requests the drop-in route forwards, each
+	// "METHOD /path" below the route's mount, * matching within a segment
+	// (e.g. "POST /embeddings"). Generation, token counting and model
+	// listing are always allowed.
+	PassthroughAllow []string `json:"passthrough_allow,omitempty"`
 }
 
 // knownProviders gives the defaults for the three providers Kaine knows.
@@ -110,6 +117,14 @@ func (p Provider) withDefaults(name string) Provider {
 }
 
 func (p Provider) validate(name string) error {
+	if !validProviderName(name) {
+		return fmt.Errorf("provider %q: a name is lowercase letters, digits, '-' and '_', and not v1 or files (it becomes the drop-in route /%s/)", name, name)
+	}
+	for _, rule := range p.PassthroughAllow {
+		if _, err := parseAllowRule(rule); err != nil {
+			return fmt.Errorf("provider %s: passthrough_allow %q: %w", name, rule, err)
+		}
+	}
 	if i := sort.SearchStrings(protocols, p.Protocol); i == len(protocols) || protocols[i] != p.Protocol {
 		return fmt.Errorf("provider %s: unknown protocol %q (known: %s)", name, p.Protocol, strings.Join(protocols, ", "))
 	}
@@ -123,4 +138,31 @@ func (p Provider) validate(name string) error {
 		return fmt.Errorf("provider %s: timeout must be positive", name)
 	}
 	return nil
+}
+
+// validProviderName keeps a provider's drop-in route clear of Kaine's own
+// paths and of anything that needs escaping.
+func validProviderName(name string) bool {
+	if name == "" || name == "v1" || name == "files" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseAllowRule reads "METHOD /path".
+func parseAllowRule(rule string) (handlers.AllowRule, error) {
+	method, pattern, ok := strings.Cut(rule, " ")
+	pattern = strings.TrimSpace(pattern)
+	if !ok || method != strings.ToUpper(method) || method == "" || !strings.HasPrefix(pattern, "/") {
+		return handlers.AllowRule{}, fmt.Errorf("want METHOD /path, like POST /embeddings")
+	}
+	if _, err := path.Match(pattern, ""); err != nil {
+		return handlers.AllowRule{}, fmt.Errorf("bad pattern: %w", err)
+	}
+	return handlers.AllowRule{Method: method, Pattern: pattern, Metered: method == "POST"}, nil
 }

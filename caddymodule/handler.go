@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -17,8 +16,9 @@ func init() {
 	caddy.RegisterModule(new(Handler))
 }
 
-// Handler serves the Kaine v1 API under /v1/. Any other path goes on to the
-// next handler, so Kaine can share a site with other routes. It is
+// Handler serves the Kaine v1 API under /v1/ and the drop-in provider
+// routes (/anthropic/, /openai/v1/, /google/, /<name>/v1/). Any other path
+// goes on to the next handler, so Kaine can share a site with other routes. It is
 // configured by the kaine app; the directive itself takes no settings.
 type Handler struct {
 	app *App
@@ -40,12 +40,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// ServeHTTP walks a v1 request through the pipeline, in this order:
+// ServeHTTP walks a v1 or drop-in request through the pipeline, in this order:
 // request ID → route → auth → rate limit → scope → endpoint → audit. Each
 // step writes its own JSON error and ends the request there; every
 // authenticated call, whatever its status, gets its audit record.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if r.URL.Path != "/v1" && !strings.HasPrefix(r.URL.Path, "/v1/") {
+	if !h.app.router.Serves(r.URL.Path) {
 		return next.ServeHTTP(w, r)
 	}
 	start := time.Now()
@@ -71,7 +71,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return nil
 	}
 
-	if call.Identity = api.Authenticate(w, r); call.Identity == nil {
+	if call.Identity = api.Authenticate(w, r, route); call.Identity == nil {
 		return nil
 	}
 	logFields.Add(zap.Uint64("user_id", call.Identity.UserID))

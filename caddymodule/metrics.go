@@ -39,9 +39,18 @@ var (
 		Namespace: "kaine", Subsystem: "llm", Name: "tokens_total",
 		Help: "Tokens billed by provider, model and kind (input, output, cache_read, cache_write).",
 	}, []string{"provider", "model", "kind"})
+
+	passthroughUnmetered = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kaine", Subsystem: "passthrough", Name: "unmetered_total",
+		Help: "Drop-in calls billed nothing because their usage could not be read or their model has no price.",
+	}, []string{"provider", "reason"})
 )
 
-var collectors = []prometheus.Collector{providerCalls, providerFailovers, providerBreaker, providerLatency, llmCost, llmTokens}
+var collectors = []prometheus.Collector{providerCalls, providerFailovers, providerBreaker, providerLatency, llmCost, llmTokens, passthroughUnmetered}
+
+func countUnmetered(provider, reason string) {
+	passthroughUnmetered.WithLabelValues(provider, reason).Inc()
+}
 
 // registerMetrics adds Kaine's collectors to a config's registry.
 func registerMetrics(reg prometheus.Registerer) error {

@@ -1,0 +1,42 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/routing"
+)
+
+const defaultPassthroughMaxBody = 10 << 20
+
+// dropIns builds one drop-in route per provider, over the same keys,
+// prices and connection pools as the router.
+func (a *App) dropIns(router *routing.Router) ([]*handlers.DropIn, error) {
+	maxBody := a.PassthroughMaxBody
+	if maxBody <= 0 {
+		maxBody = defaultPassthroughMaxBody
+	}
+	var out []*handlers.DropIn
+	for _, name := range sortedKeys(a.Providers) {
+		p := a.Providers[name]
+		target, err := url.Parse(p.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: base_url: %w", name, err)
+		}
+		allow := handlers.DefaultAllow(p.Protocol)
+		for _, r := range p.PassthroughAllow {
+			rule, err := parseAllowRule(r)
+			if err != nil {
+				return nil, fmt.Errorf("provider %s: passthrough_allow %q: %w", name, r, err)
+			}
+			allow = append(allow, rule)
+		}
+		out = append(out, &handlers.DropIn{
+			Name: name, Protocol: p.Protocol, Mount: handlers.MountFor(name, p.Protocol), Target: target,
+			Key: a.providerKeys[name], Allow: allow, Table: router.Table(), BYOKFee: a.Routing.byokFee(),
+			MaxBody: maxBody, Transport: a.runtime.httpClient(name, p.BaseURL).Transport,
+		})
+	}
+	return out, nil
+}
