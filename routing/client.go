@@ -81,7 +81,9 @@ type UpstreamError struct {
 func (e *UpstreamError) Error() string {
 	switch {
 	case e.Status == 0 && e.Err != nil:
-		return "connection failed: " + e.Err.Error()
+		// Only the kind of failure: the full error names hosts and ports
+		// an API caller has no business seeing.
+		return transportReason(e.Err)
 	case e.Type != "":
 		return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Type, e.Message)
 	default:
@@ -92,10 +94,16 @@ func (e *UpstreamError) Error() string {
 func (e *UpstreamError) Unwrap() error { return e.Err }
 
 // CallerFault reports whether the request itself was refused (too long, a
-// bad parameter): another provider would refuse it too, so the router does
-// not fail over and the breaker does not count it.
+// bad value): another provider would refuse it too, so the router does not
+// fail over and the breaker does not count it. A refusal of what the
+// gateway chose (a parameter the model does not support, a region or
+// billing precondition) is the gateway's, not the caller's.
 func (e *UpstreamError) CallerFault() bool {
 	if e.Auth {
+		return false
+	}
+	switch e.Type {
+	case "unsupported_parameter", "unsupported_value", "FAILED_PRECONDITION", "model_not_found":
 		return false
 	}
 	switch e.Status {
