@@ -69,11 +69,7 @@ func (b *Breakers) get(provider string, s BreakerSettings) *gobreaker.TwoStepCir
 				b.onChange(name, to.String())
 			}
 		},
-		IsSuccessful: func(err error) bool {
-			var up *UpstreamError
-			return err == nil || errors.As(err, &up) && up.CallerFault()
-		},
-		IsExcluded: func(err error) bool { return errors.Is(err, errClientGone) },
+		IsExcluded: func(err error) bool { return errors.Is(err, errClientGone) || errors.Is(err, errRefused) },
 	})
 	b.m[provider] = &breakerEntry{settings: s, cb: cb}
 	if b.onChange != nil {

@@ -108,43 +108,12 @@ type Delta struct {
 func (r *Router) Do(ctx context.Context, plan *Plan, onDelta func(Delta) error) (Outcome, error) {
 	var out Outcome
 	delivered := false
-	var deltaErr error
 	for _, c := range plan.candidates {
-		deliver := func(text string) error {
-			delivered = true
-			deltaErr = onDelta(Delta{Provider: c.provider.Name, Model: c.model, Text: text})
-			return deltaErr
-		}
-		attempt := Attempt{Provider: c.provider.Name, Model: c.model.ID}
-		var done func(error)
-		if !plan.byok { // a caller's own key must not trip the gateway's breaker
-			d, err := c.provider.breaker.Allow()
-			if err != nil {
-				attempt.Err = errBreakerOpen
-				out.Attempts = append(out.Attempts, attempt)
-				continue
+		res, kind, outcome, err := r.attempt(ctx, plan, c, onDelta, &delivered, &out)
+		if outcome == "skipped" || outcome == "failed" && !delivered {
+			if outcome == "failed" {
+				r.observer.FailedOver(c.provider.Name)
 			}
-			done = d
-		}
-		res, elapsed, err := r.call(ctx, plan, c, onDelta != nil, deliver)
-		out.Upstream += elapsed
-		out.Provider, out.Model, out.Result = c.provider.Name, c.model, res
-		kind, outcome := r.classify(ctx, plan, err, deltaErr)
-		if err != nil {
-			attempt.Err = err
-		}
-		out.Attempts = append(out.Attempts, attempt)
-		if done != nil {
-			switch outcome {
-			case "cancelled":
-				done(errClientGone)
-			default:
-				done(err)
-			}
-		}
-		r.observer.Attempted(c.provider.Name, c.model.ID, outcome, elapsed)
-		if outcome == "failed" && !delivered {
-			r.observer.FailedOver(c.provider.Name)
 			continue
 		}
 		// A refused or failed call costs nothing; one that delivered text,
@@ -166,21 +135,83 @@ func (r *Router) Do(ctx context.Context, plan *Plan, onDelta func(Delta) error) 
 	return out, &Failure{Kind: ProvidersFailed, Attempts: out.Attempts}
 }
 
-// call makes one upstream call under the provider's timeout.
-func (r *Router) call(ctx context.Context, plan *Plan, c candidate, stream bool, deliver func(string) error) (Result, time.Duration, error) {
+// attempt calls one candidate and reports the outcome to its breaker, even
+// if the call panics (a half-open breaker waiting for a probe's outcome
+// would otherwise refuse the provider for good).
+func (r *Router) attempt(ctx context.Context, plan *Plan, c candidate, onDelta func(Delta) error, delivered *bool, out *Outcome) (res Result, kind FailureKind, outcome string, err error) {
+	attempt := Attempt{Provider: c.provider.Name, Model: c.model.ID}
+	if !plan.byok { // a caller's own key must not trip the gateway's breaker
+		done, allowErr := c.provider.breaker.Allow()
+		if allowErr != nil {
+			attempt.Err = errBreakerOpen
+			out.Attempts = append(out.Attempts, attempt)
+			return res, 0, "skipped", nil
+		}
+		outcome = "cancelled" // what a panic reports: excluded from the counts
+		defer func() {
+			switch outcome {
+			case "cancelled":
+				done(errClientGone)
+			case "refused":
+				done(errRefused)
+			default:
+				done(err)
+			}
+		}()
+	}
+	var deltaErr error
+	var deliver func(string) error
+	if onDelta != nil {
+		deliver = func(text string) error {
+			*delivered = true
+			deltaErr = onDelta(Delta{Provider: c.provider.Name, Model: c.model, Text: text})
+			return deltaErr
+		}
+	}
+	res, elapsed, err := r.call(ctx, plan, c, deliver)
+	out.Upstream += elapsed
+	out.Provider, out.Model, out.Result = c.provider.Name, c.model, res
+	kind, outcome = r.classify(ctx, plan, err, deltaErr)
+	attempt.Err = err
+	out.Attempts = append(out.Attempts, attempt)
+	r.observer.Attempted(c.provider.Name, c.model.ID, outcome, elapsed)
+	return res, kind, outcome, err
+}
+
+// errTimeout is why a call is cancelled when its provider keeps it waiting
+// longer than the provider's timeout.
+var errTimeout = errors.New("timed out")
+
+// errRefused marks, for the breaker, a request the provider refused as the
+// caller's own mistake: it neither counts as a failure nor as a success.
+var errRefused = errors.New("request refused")
+
+// call makes one upstream call. The provider's timeout bounds each wait:
+// for the answer to start, and between two pieces of a stream; a long
+// answer that keeps coming is never cut.
+func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func(string) error) (Result, time.Duration, error) {
 	key := c.provider.Key
 	if plan.byok {
 		key = plan.params.BYOKKey
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.provider.Timeout)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timeout := c.provider.Timeout
+	timer := time.AfterFunc(timeout, func() { cancel(errTimeout) })
+	defer timer.Stop()
 	start := time.Now()
 	var res Result
 	var err error
-	if stream {
-		res, err = c.provider.Client.Stream(ctx, key, c.model, plan.params.Request, deliver)
+	if deliver != nil {
+		res, err = c.provider.Client.Stream(ctx, key, c.model, plan.params.Request, func(text string) error {
+			timer.Reset(timeout)
+			return deliver(text)
+		})
 	} else {
 		res, err = c.provider.Client.Generate(ctx, key, c.model, plan.params.Request)
+	}
+	if err != nil && errors.Is(context.Cause(ctx), errTimeout) {
+		err = &UpstreamError{Err: errTimeout}
 	}
 	return res, time.Since(start), err
 }
@@ -211,7 +242,9 @@ func (r *Router) bill(out *Outcome, plan *Plan, complete bool) {
 	if !res.UsageSeen {
 		u = Usage{Input: (promptBound(plan.params.Request) + 3) / 4, Estimated: true}
 	}
-	if textTokens := int64(len(res.Text)+3) / 4; !complete && u.Output < textTokens {
+	// An estimate never passes max_tokens, which the reservation covered.
+	textTokens := min(int64(len(res.Text)+3)/4, int64(plan.params.MaxTokens))
+	if !complete && u.Output < textTokens {
 		u.Output, u.Estimated = textTokens, true
 	} else if !res.UsageSeen {
 		u.Output = textTokens
@@ -220,7 +253,7 @@ func (r *Router) bill(out *Outcome, plan *Plan, complete bool) {
 	if plan.byok {
 		out.Cost = r.byokFee
 	} else {
-		out.Cost = out.Model.PriceAt(r.now()).Cost(u)
+		out.Cost = out.Model.PriceAt(plan.at).Cost(u)
 	}
 	r.observer.Billed(out.Provider, out.Model.ID, u, out.Cost)
 }

@@ -23,8 +23,9 @@ type scriptedClient struct {
 type scripted struct {
 	res    Result
 	err    error
-	deltas []string // for Stream: sent before err/res
-	block  bool     // wait for the context to end
+	deltas []string      // for Stream: sent before err/res
+	pause  time.Duration // before each delta
+	block  bool          // wait for the context to end
 }
 
 func (c *scriptedClient) next(key string, m *Model) scripted {
@@ -52,6 +53,11 @@ func (c *scriptedClient) Stream(ctx context.Context, key string, m *Model, _ Req
 	s := c.next(key, m)
 	var text strings.Builder
 	for _, d := range s.deltas {
+		select {
+		case <-time.After(s.pause):
+		case <-ctx.Done():
+			return Result{Text: text.String()}, &UpstreamError{Err: ctx.Err()}
+		}
 		text.WriteString(d)
 		if err := onDelta(d); err != nil {
 			return Result{Text: text.String()}, err
@@ -137,7 +143,7 @@ func TestRoutesByTaskType(t *testing.T) {
 		}
 	}
 	out, _ := tr.run(t, Params{TaskType: "reply"})
-	if out.Model.Alias != "gemini-flash" || out.Model.ID != "gemini-3.5-flash-lite" {
+	if out.Model.Alias != "gemini-flash" || out.Model.ID != "gemini-2.5-flash-lite" {
 		t.Errorf("cheap task used %s (%s)", out.Model.Alias, out.Model.ID)
 	}
 }
@@ -203,6 +209,31 @@ func TestAllProvidersFailedNamesThem(t *testing.T) {
 	}
 }
 
+func TestFailsOverOn429(t *testing.T) {
+	tr := newTestRouter(t)
+	tr.clients["anthropic"].replies = []scripted{{err: &UpstreamError{Status: 429, Type: "rate_limit_error", RetryAfter: time.Second}}, ok("hi", 1, 1)}
+	if out, err := tr.run(t, Params{}); err != nil || out.Provider != "openai" {
+		t.Fatalf("after a 429: %s %v", out.Provider, err)
+	}
+}
+
+func TestTimeoutBoundsSilenceNotLength(t *testing.T) {
+	tr := newTestRouter(t)
+	tr.providers["anthropic"].Timeout = 60 * time.Millisecond
+	// Five deltas 30 ms apart: 150 ms in all, never 60 ms of silence.
+	tr.clients["anthropic"].replies = []scripted{{deltas: []string{"a", "b", "c", "d", "e"}, pause: 30 * time.Millisecond,
+		res: Result{Text: "abcde", UsageSeen: true, Usage: Usage{Input: 1, Output: 5}}}}
+	if out, err := tr.run(t, Params{Stream: true}); err != nil || out.Provider != "anthropic" {
+		t.Fatalf("a long stream that keeps coming: %s %v", out.Provider, err)
+	}
+	// A stall is cut and named a timeout (pinned to anthropic: no failover).
+	tr.clients["anthropic"].replies = []scripted{{deltas: []string{"a", "b"}, pause: 200 * time.Millisecond}}
+	_, err := tr.run(t, Params{Stream: true, Provider: "anthropic"})
+	if err == nil || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("a stalled stream: %v", err)
+	}
+}
+
 func TestTimeoutFailsOver(t *testing.T) {
 	tr := newTestRouter(t)
 	tr.providers["anthropic"].Timeout = 20 * time.Millisecond
@@ -237,6 +268,10 @@ func TestBreakerOpensSkipsAndCloses(t *testing.T) {
 	}
 
 	time.Sleep(60 * time.Millisecond) // OpenFor: the next call is the half-open probe
+	if out, _ := tr.run(t, Params{}); out.Provider != "openai" || tr.providers["anthropic"].breaker.State().String() != "open" {
+		t.Fatalf("a failed probe: answered by %s, breaker %s; want openai and open again", out.Provider, tr.providers["anthropic"].breaker.State())
+	}
+	time.Sleep(60 * time.Millisecond)
 	tr.clients["anthropic"].replies = []scripted{ok("back", 1, 1)}
 	out, err = tr.run(t, Params{})
 	if err != nil || out.Provider != "anthropic" || tr.providers["anthropic"].breaker.State().String() != "closed" {
@@ -257,10 +292,10 @@ func TestCostIsExactFromUsage(t *testing.T) {
 	if out.Cost != want {
 		t.Fatalf("cost %d µUSD, want %d", out.Cost, want)
 	}
-	// gemini-flash at $0.30 / $2.50: 18 in, 14 out = 5.4 + 35 = 40.4 → 41 µUSD (rounded up).
+	// gemini-flash at $0.10 / $0.40: 18 in, 14 out = 1.8 + 5.6 = 7.4 → 8 µUSD (rounded up).
 	tr.clients["google"].replies = []scripted{ok("x", 18, 14)}
-	if out, _ := tr.run(t, Params{TaskType: "summarize"}); out.Cost != 41 {
-		t.Fatalf("gemini-flash cost %d µUSD, want 41", out.Cost)
+	if out, _ := tr.run(t, Params{TaskType: "summarize"}); out.Cost != 8 {
+		t.Fatalf("gemini-flash cost %d µUSD, want 8", out.Cost)
 	}
 }
 
@@ -287,10 +322,16 @@ func TestBYOKUsesTheCallersKeyOnceAndChargesTheFee(t *testing.T) {
 		t.Fatalf("keys sent %v", keys)
 	}
 	tr.clients["anthropic"].replies = []scripted{{err: &UpstreamError{Status: 401, Auth: true, Message: "the provider refused the API key"}}}
-	out, err = tr.run(t, Params{BYOKKey: "sk-ant-caller"})
-	var f *Failure
-	if !errors.As(err, &f) || f.Kind != KeyRefused || out.Cost != 0 || strings.Contains(err.Error(), "sk-ant") {
-		t.Fatalf("refused byok key: %v, cost %d", err, out.Cost)
+	for i := 0; i < 5; i++ { // more than the breaker's 3
+		out, err = tr.run(t, Params{BYOKKey: "sk-ant-caller"})
+		var f *Failure
+		if !errors.As(err, &f) || f.Kind != KeyRefused || out.Cost != 0 || strings.Contains(err.Error(), "sk-ant") {
+			t.Fatalf("refused byok key: %v, cost %d", err, out.Cost)
+		}
+	}
+	tr.clients["anthropic"].replies = []scripted{down}
+	for i := 0; i < 5; i++ { // a provider failing on a caller's key is not failing for the gateway
+		tr.run(t, Params{BYOKKey: "sk-ant-caller"})
 	}
 	if tr.clients["openai"].count()+tr.clients["google"].count() != 0 {
 		t.Fatal("a BYOK call failed over to the gateway's keys")
