@@ -20,6 +20,10 @@ type Model struct {
 	// DisableThinking: send thinkingBudget 0 (Gemini 2.5 Flash and
 	// Flash-Lite), so a cheap call does not pay for thoughts.
 	DisableThinking bool `json:"disable_thinking,omitempty"`
+	// ReasoningEffort is sent as reasoning_effort to an OpenAI reasoning
+	// model: "low" keeps a small max_tokens from going all to reasoning
+	// and leaving no text.
+	ReasoningEffort string `json:"reasoning_effort,omitempty"`
 }
 
 // Temperature returns what to send for t, and whether to send any.

@@ -28,6 +28,7 @@ type openAIRequest struct {
 	MaxTokens           int                  `json:"max_tokens,omitempty"`
 	MaxCompletionTokens int                  `json:"max_completion_tokens,omitempty"`
 	Temperature         *float64             `json:"temperature,omitempty"`
+	ReasoningEffort     string               `json:"reasoning_effort,omitempty"`
 	Stream              bool                 `json:"stream,omitempty"`
 	StreamOptions       *openAIStreamOptions `json:"stream_options,omitempty"`
 }
@@ -42,7 +43,7 @@ type openAIStreamOptions struct {
 }
 
 func (o *openAI) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
-	body := openAIRequest{Model: model.ID, Temperature: sentTemperature(model, req)}
+	body := openAIRequest{Model: model.ID, Temperature: sentTemperature(model, req), ReasoningEffort: model.ReasoningEffort}
 	if req.System != "" {
 		body.Messages = append(body.Messages, openAIMessage{Role: "system", Content: req.System})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/keinetech/kaine/money"
 )
@@ -44,6 +45,9 @@ type Plan struct {
 	// Estimate is the call's worst case: what the dearest candidate would
 	// cost at max_tokens with a prompt of one token per byte. Reserve it.
 	Estimate money.MicroUSD
+	// at is when the call was planned: it is billed at the prices of then,
+	// the ones its reservation used.
+	at time.Time
 }
 
 type candidate struct {
@@ -61,7 +65,7 @@ func (r *Router) Plan(p Params) (*Plan, error) {
 	if !auto && r.providers[p.Provider] == nil {
 		return nil, fmt.Errorf("%w: %q; use \"auto\" or one of: %s", ErrUnknownProvider, p.Provider, r.knownProviders())
 	}
-	plan := &Plan{params: p}
+	plan := &Plan{params: p, at: r.now()}
 	var err error
 	switch {
 	case p.BYOKKey != "":
@@ -81,17 +85,24 @@ func (r *Router) Plan(p Params) (*Plan, error) {
 		return plan, nil
 	}
 	worst := Usage{Input: promptBound(p.Request), Output: int64(p.MaxTokens)}
-	now := r.now()
 	for _, c := range plan.candidates {
-		plan.Estimate = max(plan.Estimate, c.model.PriceAt(now).Cost(worst))
+		plan.Estimate = max(plan.Estimate, c.model.PriceAt(plan.at).Cost(worst))
 	}
 	return plan, nil
 }
 
 func (r *Router) planBYOK(plan *Plan) error {
-	name := plan.params.BYOKProvider
-	if name == "" {
+	name, named := plan.params.BYOKProvider, plan.params.Provider
+	if named == "auto" {
+		named = ""
+	}
+	switch {
+	case name == "" && named != "":
+		name = named
+	case name == "":
 		name = "anthropic"
+	case named != "" && named != name:
+		return fmt.Errorf("%w: provider %q and byo_provider %q differ; a byo_key call goes to byo_provider", ErrUnknownProvider, named, name)
 	}
 	prov := r.providers[name]
 	if prov == nil {

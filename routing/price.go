@@ -18,14 +18,16 @@ type Price struct {
 	CacheRead    money.MicroUSD `json:"cache_read_usd,omitempty"`
 	CacheWrite   money.MicroUSD `json:"cache_write_usd,omitempty"`
 	CacheWrite1h money.MicroUSD `json:"cache_write_1h_usd,omitempty"`
+
+	fromDay int64 // From as a UTC day number, set by NewTable
 }
 
 // PriceAt returns the price in force at t.
 func (m *Model) PriceAt(t time.Time) Price {
-	day := t.UTC().Format(time.DateOnly)
+	day := t.Unix() / 86400
 	var p Price
 	for _, candidate := range m.Prices {
-		if candidate.From <= day {
+		if candidate.fromDay <= day {
 			p = candidate
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -33,6 +34,7 @@ func NewTable(models []Model) (*Table, error) {
 	t := &Table{byAlias: make(map[string]*Model, len(models))}
 	for i := range models {
 		m := models[i]
+		m.Prices = slices.Clone(m.Prices) // validate fills in derived fields
 		if err := m.validate(); err != nil {
 			return nil, err
 		}
@@ -59,21 +61,35 @@ func (m *Model) validate() error {
 		return fmt.Errorf("model %s: no price", m.Alias)
 	}
 	prev := ""
-	for i, p := range m.Prices {
+	for i := range m.Prices {
+		p := &m.Prices[i]
 		if i == 0 && p.From != "" {
 			return fmt.Errorf("model %s: the first price applies from the start and takes no from date", m.Alias)
 		}
 		if i > 0 {
-			if _, err := time.Parse(time.DateOnly, p.From); err != nil {
+			from, err := time.Parse(time.DateOnly, p.From)
+			if err != nil {
 				return fmt.Errorf("model %s: price %d: from %q is not a date like 2027-01-01", m.Alias, i+1, p.From)
 			}
 			if p.From <= prev {
 				return fmt.Errorf("model %s: prices must be in date order", m.Alias)
 			}
+			p.fromDay = from.Unix() / 86400
 		}
 		prev = p.From
 		if p.Input < 0 || p.Output < 0 || p.CacheRead < 0 || p.CacheWrite < 0 || p.CacheWrite1h < 0 {
 			return fmt.Errorf("model %s: prices must not be negative", m.Alias)
+		}
+		// A cache price nobody wrote down is billed as plain input: never
+		// free, and Gemini caches repeated prompts without being asked.
+		if p.CacheRead == 0 {
+			p.CacheRead = p.Input
+		}
+		if p.CacheWrite == 0 {
+			p.CacheWrite = p.Input
+		}
+		if p.CacheWrite1h == 0 {
+			p.CacheWrite1h = p.CacheWrite
 		}
 	}
 	if m.MaxTemperature < 0 {

@@ -23,3 +23,14 @@ func NewTransport() *http.Transport {
 		ExpectContinueTimeout: time.Second,
 	}
 }
+
+// NewHTTPClient returns a client over rt that never follows a redirect: a
+// redirected request would carry the provider key (or a caller's BYOK key)
+// in X-Api-Key or X-Goog-Api-Key to whatever host the redirect names, as Go
+// strips only Authorization. A provider's 3xx is a failure like any other.
+func NewHTTPClient(rt http.RoundTripper) *http.Client {
+	return &http.Client{
+		Transport:     rt,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}

@@ -24,7 +24,7 @@ func httpClient(hc *http.Client) *http.Client {
 	if hc != nil {
 		return hc
 	}
-	return &http.Client{Transport: NewTransport()}
+	return NewHTTPClient(NewTransport())
 }
 
 // endpointURL joins a configured base URL and a path, tolerating a
