@@ -160,7 +160,7 @@ func (a *App) provisionProviders() error {
 // newRouter builds this config's router over the runtime's breakers and
 // connection pools.
 func (a *App) newRouter() (*routing.Router, error) {
-	table, err := a.modelTable(time.Now())
+	table, err := a.modelTable()
 	if err != nil {
 		return nil, err
 	}
@@ -171,9 +171,8 @@ func (a *App) newRouter() (*routing.Router, error) {
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", name, err)
 		}
-		_, builtIn := knownProviders[name]
 		providers = append(providers, routing.ProviderConfig{Name: name, Protocol: p.Protocol, Client: client,
-			Key: a.providerKeys[name], Keyless: !builtIn, Timeout: time.Duration(p.Timeout)})
+			Key: a.providerKeys[name], Keyless: a.keyless(name), Timeout: time.Duration(p.Timeout)})
 	}
 	r, err := routing.New(routing.Options{Providers: providers, Table: table, Rules: a.Routing.rules(),
 		BYOKFee: a.Routing.byokFee(), Breakers: a.runtime.breakers, Breaker: a.Routing.breaker(), Observer: metricsObserver{}})
@@ -181,6 +180,14 @@ func (a *App) newRouter() (*routing.Router, error) {
 		return nil, fmt.Errorf("routing: %w", err)
 	}
 	return r, nil
+}
+
+// keyless reports whether a provider is meant to be called without a key:
+// one the operator added with no api_key at all (a local server). A key
+// written as a placeholder that resolves empty is a missing key.
+func (a *App) keyless(name string) bool {
+	_, builtIn := knownProviders[name]
+	return !builtIn && a.Providers[name].APIKey == ""
 }
 
 // Validate checks the config; it changes nothing.

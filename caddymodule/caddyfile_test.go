@@ -131,7 +131,7 @@ func TestModelAndRoutingBlocksAdapt(t *testing.T) {
 	for name, p := range knownProviders {
 		app.Providers[name] = p.withDefaults(name)
 	}
-	table, err := app.modelTable(time.Now())
+	table, err := app.modelTable()
 	if err != nil {
 		t.Fatal(err)
 	}

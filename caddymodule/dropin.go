@@ -34,7 +34,7 @@ func (a *App) dropIns(router *routing.Router) ([]*handlers.DropIn, error) {
 		}
 		out = append(out, &handlers.DropIn{
 			Name: name, Protocol: p.Protocol, Mount: handlers.MountFor(name, p.Protocol), Target: target,
-			Key: a.providerKeys[name], Allow: allow, Table: router.Table(), BYOKFee: a.Routing.byokFee(),
+			Key: a.providerKeys[name], Keyless: a.keyless(name), Allow: allow, Table: router.Table(), BYOKFee: a.Routing.byokFee(),
 			MaxBody: maxBody, Transport: a.runtime.httpClient(name, p.BaseURL).Transport,
 		})
 	}

@@ -85,17 +85,17 @@ func TestLLMRoutesAnswersAndMeters(t *testing.T) {
 			t.Errorf("answer lacks %q: %s", f, raw)
 		}
 	}
-	// gemini-flash: $0.30 / $2.50 per million → 18×0.30 + 14×2.50 = 40.4 µUSD, rounded up to 41.
+	// gemini-flash: $0.10 / $0.40 per million → 18×0.10 + 14×0.40 = 7.4 µUSD, rounded up to 8.
 	want := llmAnswer{OK: true, Text: "AI that books your meetings.", Provider: "google", Model: "gemini-flash",
-		UpstreamModel: "gemini-3.5-flash-lite", TokensIn: 18, TokensOut: 14, CostUSD: 0.000041}
+		UpstreamModel: "gemini-2.5-flash-lite", TokensIn: 18, TokensOut: 14, CostUSD: 0.000008}
 	if a != want {
 		t.Fatalf("answer %+v\nwant   %+v", a, want)
 	}
-	if h.Get("X-Kaine-Provider") != "google" || h.Get("X-Kaine-Model") != "gemini-flash" || h.Get("X-Kaine-Cost-USD") != "0.000041" || h.Get("X-Kaine-Overhead-Ms") == "" {
+	if h.Get("X-Kaine-Provider") != "google" || h.Get("X-Kaine-Model") != "gemini-flash" || h.Get("X-Kaine-Cost-USD") != "0.000008" || h.Get("X-Kaine-Overhead-Ms") == "" {
 		t.Fatalf("headers %v", h)
 	}
 	req := u.google.Requests()[0]
-	if req.Header.Get("x-goog-api-key") != "test-google-key" || !strings.Contains(req.Path, "gemini-3.5-flash-lite:generateContent") {
+	if req.Header.Get("x-goog-api-key") != "test-google-key" || !strings.Contains(req.Path, "gemini-2.5-flash-lite:generateContent") {
 		t.Fatalf("upstream request %s %v", req.Path, req.Header)
 	}
 
@@ -114,12 +114,12 @@ func TestLLMRoutesAnswersAndMeters(t *testing.T) {
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("audit %v %v", recs, err)
 	}
-	if r := recs[1]; r.Provider != "google" || r.Model != "gemini-3.5-flash-lite" || r.TokensIn != 18 || r.TokensOut != 14 || r.Cost != 41 || r.Status != 200 {
+	if r := recs[1]; r.Provider != "google" || r.Model != "gemini-2.5-flash-lite" || r.TokensIn != 18 || r.TokensOut != 14 || r.Cost != 8 || r.Status != 200 {
 		t.Fatalf("audit record %+v", r)
 	}
 	used, _ := activeApp(t).runtime.ledger.Used(k.UserID)
-	if used != 41+7000 {
-		t.Fatalf("ledger holds %d µUSD, want %d", used, 41+7000)
+	if used != 8+7000 {
+		t.Fatalf("ledger holds %d µUSD, want %d", used, 8+7000)
 	}
 }
 
@@ -469,5 +469,116 @@ func TestLLMWithNoProviderConfigured(t *testing.T) {
 	wantError(t, status, h, raw, 500, "provider_error")
 	if !strings.Contains(string(raw), "API key") {
 		t.Fatalf("message does not say what is missing: %s", raw)
+	}
+}
+
+func TestLLMCostFollowsEachProvidersUsage(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "write")
+	// Gemini: the prompt count includes cached tokens (billed at the cache
+	// price, here the input price since none is listed) and output includes
+	// thoughts. gemini-flash: 1000 × 0.10 + 2000 × 0.10 + 150 × 0.40 = 360 µUSD.
+	u.google.Enqueue(fakeupstream.Reply{Text: "g", Usage: fakeupstream.Usage{InputTokens: 1000, CacheRead: 2000, OutputTokens: 100, Thoughts: 50}})
+	status, _, a, raw := g.llm(k.Key, map[string]any{"prompt": "p", "task_type": "summarize"})
+	if status != 200 || a.TokensIn != 3000 || a.TokensOut != 150 || a.CostUSD != 0.00036 {
+		t.Fatalf("gemini: %d %s", status, raw)
+	}
+	// OpenAI: prompt_tokens includes cached_tokens, completion_tokens
+	// includes reasoning. gpt-mini: 1000 × 0.75 + 1000 × 0.075 + 150 × 4.50 = 1,500 µUSD.
+	u.openai.Enqueue(fakeupstream.Reply{Text: "o", Usage: fakeupstream.Usage{InputTokens: 1000, CacheRead: 1000, OutputTokens: 100, Thoughts: 50}})
+	status, _, a, raw = g.llm(k.Key, map[string]any{"prompt": "p", "task_type": "summarize", "provider": "openai"})
+	if status != 200 || a.TokensIn != 2000 || a.TokensOut != 150 || a.CostUSD != 0.0015 {
+		t.Fatalf("openai: %d %s", status, raw)
+	}
+	if body := string(u.openai.Requests()[0].Body); !strings.Contains(body, `"reasoning_effort":"low"`) || strings.Contains(body, "temperature") {
+		t.Fatalf("gpt-mini request %s", body)
+	}
+	// Anthropic: input_tokens excludes cache reads and writes, each at its
+	// price. haiku: 1000 × 1 + 4000 × 0.10 + 2000 × 1.25 + 100 × 5 = 4,400 µUSD.
+	u.anthropic.Enqueue(fakeupstream.Reply{Text: "a", Usage: fakeupstream.Usage{InputTokens: 1000, CacheRead: 4000, CacheWrite: 2000, OutputTokens: 100}})
+	status, _, a, raw = g.llm(k.Key, map[string]any{"prompt": "p", "model": "haiku"})
+	if status != 200 || a.TokensIn != 7000 || a.CostUSD != 0.0044 {
+		t.Fatalf("anthropic: %d %s", status, raw)
+	}
+	if got := metricValue(t, g, `kaine_llm_cost_usd_total{model="claude-haiku-4-5",provider="anthropic"}`); got != "0.0044" {
+		t.Fatalf("cost metric %q", got)
+	}
+}
+
+func TestLLMStreamCutMidwayEndsWithAnErrorEventAndIsBilled(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "write")
+	u.anthropic.Enqueue(fakeupstream.Reply{Chunks: []string{"Hello ", "world"}, CutAfter: 1, Usage: fakeupstream.Usage{InputTokens: 12, OutputTokens: 2}})
+	req, _ := http.NewRequest("POST", g.base+"/v1/llm", strings.NewReader(`{"prompt":"hi","stream":true}`))
+	req.Header.Set("Authorization", "Bearer "+k.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewReader(resp.Body)
+	if ev := readEvent(t, events); ev.name != "delta" || ev.data != `{"text":"Hello "}` {
+		t.Fatalf("first event %+v", ev)
+	}
+	ev := readEvent(t, events)
+	if ev.name != "error" || !strings.Contains(ev.data, `"error":"provider_error"`) || !strings.Contains(ev.data, "anthropic") {
+		t.Fatalf("after the cut: %+v", ev)
+	}
+	// Input from message_start (12), output estimated from the 6 bytes
+	// delivered (2 tokens): sonnet 12 × 2 + 2 × 10 = 44 µUSD.
+	rec := g.lastRecord(k.UserID, 1, "/v1/llm")
+	if rec.Cost != 44 || rec.Error != "provider_error" || rec.TokensIn != 12 || rec.TokensOut != 2 {
+		t.Fatalf("audit record %+v", rec)
+	}
+}
+
+func TestLLMStreamsFromGeminiAndALocalServer(t *testing.T) {
+	u := newUpstreams(t)
+	local := fakeupstream.New()
+	defer local.Close()
+	local.KeyOptional = true
+	g := startGateway(t, u.providers(fmt.Sprintf(`provider local {
+			protocol openai
+			base_url %s/v1
+			model llama3.2
+		}`, local.URL)))
+	k := g.userWithKey("angel", "write")
+	u.google.Enqueue(fakeupstream.Reply{Chunks: []string{"Sum", "mary"}, Usage: fakeupstream.Usage{InputTokens: 10, OutputTokens: 4}})
+	local.Enqueue(fakeupstream.Reply{Chunks: []string{"lo", "cal"}, Usage: fakeupstream.Usage{InputTokens: 3, OutputTokens: 2}})
+	for _, tc := range []struct {
+		body                string
+		text, provider      string
+		tokensIn, tokensOut int64
+		cost                float64
+	}{
+		// gemini-flash: 10 × 0.10 + 4 × 0.40 = 2.6 → 3 µUSD.
+		{`{"prompt":"p","task_type":"summarize","stream":true}`, "Summary", "google", 10, 4, 0.000003},
+		{`{"prompt":"p","provider":"local","stream":true}`, "local", "local", 3, 2, 0},
+	} {
+		req, _ := http.NewRequest("POST", g.base+"/v1/llm", strings.NewReader(tc.body))
+		req.Header.Set("Authorization", "Bearer "+k.Key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := bufio.NewReader(resp.Body)
+		var text strings.Builder
+		var done llmAnswer
+		for {
+			ev := readEvent(t, events)
+			if ev.name == "done" {
+				json.Unmarshal([]byte(ev.data), &done)
+				break
+			}
+			var d struct{ Text string }
+			json.Unmarshal([]byte(ev.data), &d)
+			text.WriteString(d.Text)
+		}
+		resp.Body.Close()
+		if text.String() != tc.text || done.Provider != tc.provider || done.TokensIn != tc.tokensIn || done.TokensOut != tc.tokensOut || done.CostUSD != tc.cost {
+			t.Errorf("%s: text %q, done %+v", tc.body, text.String(), done)
+		}
 	}
 }

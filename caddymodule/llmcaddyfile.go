@@ -24,6 +24,7 @@ import (
 //		max_temperature       <number>
 //		max_completion_tokens [true|false]
 //		disable_thinking      [true|false]
+//		reasoning_effort      <minimal|low|medium|high>
 //	}
 func parseModel(d *caddyfile.Dispenser, app *App) error {
 	var alias string
@@ -74,6 +75,11 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 			mc.MaxCompletionTokens, err = parseFlag(args)
 		case "disable_thinking":
 			mc.DisableThinking, err = parseFlag(args)
+		case "reasoning_effort":
+			var v string
+			if v, err = one(); err == nil {
+				mc.ReasoningEffort = &v
+			}
 		default:
 			return d.Errf("model %s: unrecognized setting %q", alias, key)
 		}

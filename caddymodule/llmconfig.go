@@ -17,8 +17,8 @@ import (
 type ModelConfig struct {
 	Provider string `json:"provider,omitempty"`
 	ID       string `json:"id,omitempty"`
-	// Prices in USD per million tokens. Setting any replaces the default's
-	// price schedule with this one price (unset ones keep today's).
+	// Prices in USD per million tokens; each replaces that price in every
+	// entry of the model's schedule.
 	InputUSD        *money.MicroUSD `json:"input_usd,omitempty"`
 	OutputUSD       *money.MicroUSD `json:"output_usd,omitempty"`
 	CacheReadUSD    *money.MicroUSD `json:"cache_read_usd,omitempty"`
@@ -29,6 +29,7 @@ type ModelConfig struct {
 	MaxTemperature      *float64 `json:"max_temperature,omitempty"`
 	MaxCompletionTokens *bool    `json:"max_completion_tokens,omitempty"`
 	DisableThinking     *bool    `json:"disable_thinking,omitempty"`
+	ReasoningEffort     *string  `json:"reasoning_effort,omitempty"`
 }
 
 // Routing sets how "auto" chooses, the BYOK fee and the breakers.
@@ -53,7 +54,7 @@ const defaultBYOKFee = money.MicroUSD(500)
 // modelTable builds the table: the embedded defaults, the Caddyfile's
 // changes and additions, then one entry per OpenAI-compatible provider's
 // own model (free unless priced in a model block).
-func (a *App) modelTable(now time.Time) (*routing.Table, error) {
+func (a *App) modelTable() (*routing.Table, error) {
 	models := routing.DefaultModels()
 	index := map[string]int{}
 	for i, m := range models {
@@ -80,35 +81,34 @@ func (a *App) modelTable(now time.Time) (*routing.Table, error) {
 			i = len(models)
 			models = append(models, routing.Model{Alias: alias, Prices: []routing.Price{{}}})
 		}
-		mc.apply(&models[i], now)
+		mc.apply(&models[i])
 	}
 	return routing.NewTable(models)
 }
 
-func (mc ModelConfig) apply(m *routing.Model, now time.Time) {
+func (mc ModelConfig) apply(m *routing.Model) {
 	if mc.Provider != "" {
 		m.Provider = mc.Provider
 	}
 	if mc.ID != "" {
 		m.ID = mc.ID
 	}
-	if mc.InputUSD != nil || mc.OutputUSD != nil || mc.CacheReadUSD != nil || mc.CacheWriteUSD != nil || mc.CacheWrite1hUSD != nil {
-		p := m.PriceAt(now)
-		p.From = ""
-		for _, f := range []struct {
-			dst *money.MicroUSD
-			src *money.MicroUSD
-		}{{&p.Input, mc.InputUSD}, {&p.Output, mc.OutputUSD}, {&p.CacheRead, mc.CacheReadUSD}, {&p.CacheWrite, mc.CacheWriteUSD}, {&p.CacheWrite1h, mc.CacheWrite1hUSD}} {
-			if f.src != nil {
-				*f.dst = *f.src
-			}
-		}
-		m.Prices = []routing.Price{p}
+	// A price set here applies to every entry of the model's schedule, so a
+	// dated change already in the table is kept.
+	m.Prices = slices.Clone(m.Prices)
+	for i := range m.Prices {
+		p := &m.Prices[i]
+		setIf(&p.Input, mc.InputUSD)
+		setIf(&p.Output, mc.OutputUSD)
+		setIf(&p.CacheRead, mc.CacheReadUSD)
+		setIf(&p.CacheWrite, mc.CacheWriteUSD)
+		setIf(&p.CacheWrite1h, mc.CacheWrite1hUSD)
 	}
 	setIf(&m.NoTemperature, mc.NoTemperature)
 	setIf(&m.MaxTemperature, mc.MaxTemperature)
 	setIf(&m.MaxCompletionTokens, mc.MaxCompletionTokens)
 	setIf(&m.DisableThinking, mc.DisableThinking)
+	setIf(&m.ReasoningEffort, mc.ReasoningEffort)
 }
 
 func setIf[T any](dst *T, src *T) {

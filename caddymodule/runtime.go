@@ -173,7 +173,7 @@ func (rt *runtime) httpClient(provider, baseURL string) *http.Client {
 		t = routing.NewTransport()
 		rt.transports[key] = t
 	}
-	return &http.Client{Transport: t}
+	return routing.NewHTTPClient(t)
 }
 
 // Destruct runs when the last config using this storage is cleaned up.

@@ -25,8 +25,10 @@ type DropIn struct {
 	Target *url.URL
 	// Key is the gateway's key for the provider; a call may bring its own
 	// in X-Kaine-Provider-Key (BYOK).
-	Key   string
-	Allow []AllowRule
+	Key string
+	// Keyless marks a provider called without a key (a local server).
+	Keyless bool
+	Allow   []AllowRule
 	// Table prices the calls; BYOKFee is what a call on the caller's key costs.
 	Table   *routing.Table
 	BYOKFee money.MicroUSD

@@ -36,6 +36,10 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		a.Errors.Write(w, CodeInvalidField, BYOKHeader+" must be 1 to 512 printable characters without spaces.")
 		return
 	}
+	if byoKey == "" && d.Key == "" && !d.Keyless {
+		a.Errors.Write(w, CodeProviderError, d.Name+" has no API key configured on this gateway; send your own in "+BYOKHeader+".")
+		return
+	}
 	body, ok := a.readDropInBody(d, w, r)
 	if !ok {
 		return

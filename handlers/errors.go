@@ -27,6 +27,10 @@ const (
 	// CodeInternal is for Kaine's own faults (a database error, say), kept
 	// apart from the provider's so a user knows whom to blame.
 	CodeInternal = "internal_error"
+	// CodeClientClosed marks, in the audit log, a call whose client went
+	// away before the answer: nobody reads it, but the record must not
+	// blame the provider.
+	CodeClientClosed = "client_closed_request"
 )
 
 var statusOf = map[string]int{
@@ -46,6 +50,7 @@ var statusOf = map[string]int{
 	CodeProviderError:     http.StatusInternalServerError,
 	CodeGenerationFailed:  http.StatusInternalServerError,
 	CodeInternal:          http.StatusInternalServerError,
+	CodeClientClosed:      499, // nginx's convention; no standard status exists
 }
 
 // StatusOf returns the HTTP status the contract gives a code.

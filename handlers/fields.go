@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"math"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -40,6 +41,10 @@ func (f *fields) str(name string) string {
 	}
 	if v.Type != gjson.String {
 		f.fail(CodeInvalidField, "%s must be a string.", name)
+		return ""
+	}
+	if !utf8.ValidString(v.Str) {
+		f.fail(CodeInvalidField, "%s must be valid UTF-8.", name)
 		return ""
 	}
 	return v.Str

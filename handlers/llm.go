@@ -172,6 +172,8 @@ func callError(err error) (code, message string) {
 		return CodeInvalidField, msg + ". Check the prompt's length and the parameters."
 	case routing.KeyRefused:
 		return CodeInvalidField, "The provider refused your byo_key. Check that it is valid and belongs to byo_provider."
+	case routing.ClientGone:
+		return CodeClientClosed, "The client closed the request before the answer was complete."
 	}
 	return CodeProviderError, "The call could not be completed: " + f.Error() + "."
 }

@@ -41,6 +41,7 @@ func TestLLMFieldsDefaultsAndTypes(t *testing.T) {
 		`{"prompt":"x","byo_key":"sk ant"}`:      CodeInvalidField,
 		`{"prompt":"x","byo_key":"sk-\u00e9"}`:   CodeInvalidField,
 		`{"prompt":"x","task_type":{"a":1}}`:     CodeInvalidField,
+		"{\"prompt\":\"\xff\xfe\"}":              CodeInvalidField,
 		`{"prompt":"x","max_tokens":1024.0}`:     "",
 		`{"prompt":"x","temperature":0}`:         "",
 		`{"prompt":"x","byo_key":"sk-ant-ok_1"}`: "",
