@@ -252,3 +252,54 @@ func TestDropInStreamsEventByEventAndCancels(t *testing.T) {
 		t.Fatalf("cancelled stream audit record %+v", rec)
 	}
 }
+
+func TestGeminiThroughTheDropInRoute(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "write")
+	post := func(path, body string) (*http.Response, string) {
+		req, _ := http.NewRequest("POST", g.base+path, strings.NewReader(body))
+		req.Header.Set("X-Goog-Api-Key", k.Key) // where go-genai puts the key
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(data)
+	}
+	body := `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"generationConfig":{"maxOutputTokens":100}}`
+	u.google.Enqueue(fakeupstream.Reply{Text: "Hello", Usage: fakeupstream.Usage{InputTokens: 1000, OutputTokens: 100, Thoughts: 100}})
+	resp, data := post("/google/v1beta/models/gemini-2.5-flash-lite:generateContent", body)
+	if resp.StatusCode != 200 || !strings.Contains(data, `"text":"Hello"`) {
+		t.Fatalf("generateContent: %d %s", resp.StatusCode, data)
+	}
+	seen := u.google.Requests()[0]
+	if seen.Header.Get("X-Goog-Api-Key") != "test-google-key" || string(seen.Body) != body {
+		t.Fatalf("upstream got key %q and body %s; want ours and the client's body unchanged", seen.Header.Get("X-Goog-Api-Key"), seen.Body)
+	}
+	// gemini-flash: 1000 × 0.10 + (100 + 100 thoughts) × 0.40 = 180 µUSD.
+	if rec := g.lastRecord(k.UserID, 1, "/google/v1beta/models/gemini-2.5-flash-lite:generateContent"); rec.Cost != 180 || rec.TokensOut != 200 {
+		t.Fatalf("audit record %+v", rec)
+	}
+
+	u.google.Enqueue(fakeupstream.Reply{Chunks: []string{"Hel", "lo"}, Usage: fakeupstream.Usage{InputTokens: 10, OutputTokens: 5}})
+	resp, data = post("/google/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent?alt=sse", body)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") || strings.Count(data, "data: ") != 2 {
+		t.Fatalf("stream: %d %v %s", resp.StatusCode, resp.Header, data)
+	}
+	if got := u.google.Requests()[1].RawQuery; got != "alt=sse" {
+		t.Fatalf("upstream query %q", got)
+	}
+	// 10 × 0.10 + 5 × 0.40 = 3 µUSD.
+	if rec := g.lastRecord(k.UserID, 2, "/google/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent"); rec.Cost != 3 {
+		t.Fatalf("stream audit record %+v", rec)
+	}
+	// An unknown model is priced as the provider's dearest, never free.
+	u.google.Enqueue(fakeupstream.Reply{Text: "x", Usage: fakeupstream.Usage{InputTokens: 1000000, OutputTokens: 0}})
+	post("/google/v1beta/models/gemini-9-ultra:generateContent", body)
+	if rec := g.lastRecord(k.UserID, 3, "/google/v1beta/models/gemini-9-ultra:generateContent"); rec.Cost != 750_000 {
+		t.Fatalf("unknown model audit record %+v; want priced as gemini (3.8-flash, $0.75 per million in)", rec)
+	}
+}

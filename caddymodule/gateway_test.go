@@ -66,6 +66,13 @@ func startGateway(t testing.TB, kaineOptions string) *gateway {
 // startGatewayWithGlobal is startGateway with extra global options (a log).
 func startGatewayWithGlobal(t testing.TB, globalOptions, kaineOptions string) *gateway {
 	t.Helper()
+	return startGatewayWithSites(t, globalOptions, kaineOptions, "")
+}
+
+// startGatewayWithSites is startGatewayWithGlobal with more sites after
+// Kaine's (a plain reverse_proxy to compare with).
+func startGatewayWithSites(t testing.TB, globalOptions, kaineOptions, sites string) *gateway {
+	t.Helper()
 	g := &gateway{t: t, storage: filepath.Join(t.TempDir(), "kaine.db"), client: &http.Client{}}
 	httpPort, adminPort := freePort(t), freePort(t)
 	g.base = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
@@ -83,7 +90,8 @@ func startGatewayWithGlobal(t testing.TB, globalOptions, kaineOptions string) *g
 http://127.0.0.1:%d {
 	kaine
 	respond "next handler"
-}`, adminPort, globalOptions, g.storage, docsURL, kaineOptions, httpPort))
+}
+%s`, adminPort, globalOptions, g.storage, docsURL, kaineOptions, httpPort, sites))
 	t.Cleanup(func() { caddy.Stop() })
 	return g
 }
