@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -301,5 +302,38 @@ func TestGeminiThroughTheDropInRoute(t *testing.T) {
 	post("/google/v1beta/models/gemini-9-ultra:generateContent", body)
 	if rec := g.lastRecord(k.UserID, 3, "/google/v1beta/models/gemini-9-ultra:generateContent"); rec.Cost != 750_000 {
 		t.Fatalf("unknown model audit record %+v; want priced as gemini (3.8-flash, $0.75 per million in)", rec)
+	}
+}
+
+func TestDropInUnreadableUsageIsAuditedAndCounted(t *testing.T) {
+	weird := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"object":"list","data":[{"embedding":[0.1,0.2]}]}`)
+	}))
+	defer weird.Close()
+	g := startGateway(t, fmt.Sprintf(`provider vectors {
+			protocol openai
+			base_url %s/v1
+			model embed-1
+			passthrough_allow POST /embeddings
+		}`, weird.URL))
+	k := g.userWithKey("angel", "write")
+	req, _ := http.NewRequest("POST", g.base+"/vectors/v1/embeddings", strings.NewReader(`{"model":"embed-1","input":"hi"}`))
+	req.Header.Set("Authorization", "Bearer "+k.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(data), "embedding") {
+		t.Fatalf("%d %s", resp.StatusCode, data)
+	}
+	rec := g.lastRecord(k.UserID, 1, "/vectors/v1/embeddings")
+	if rec.Cost != 0 || rec.Note != "usage_unreadable" || rec.Status != 200 {
+		t.Fatalf("audit record %+v", rec)
+	}
+	if got := metricValue(t, g, `kaine_passthrough_unmetered_total{provider="vectors",reason="usage_unreadable"}`); got != "1" {
+		t.Fatalf("unmetered metric %q", got)
 	}
 }
