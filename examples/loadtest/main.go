@@ -1,0 +1,216 @@
+// Command loadtest measures what the Kaine gateway adds to a model call,
+// next to Caddy's plain reverse_proxy in the same binary.
+//
+// In one run on loopback it builds ./cmd/kaine, starts it with a generated
+// Caddyfile, starts a fast fake OpenAI and Anthropic upstream in this
+// process, and measures four scenarios of the same call (a chat completion
+// for gpt-5.4 with max_completion_tokens 80; with -api anthropic, a message
+// for claude-haiku-4-5):
+//
+//	direct         straight to the fake: the floor
+//	reverse_proxy  through a plain reverse_proxy site of the same kaine binary: the limit
+//	dropin         through /openai/v1/chat/completions (or /anthropic/v1/messages) with the
+//	               full pipeline: auth, scope, rate limit, cap reservation, metering, audit
+//	llm            POST /v1/llm naming the provider and model, full pipeline
+//
+// Every round runs each step for the four scenarios in turn, so slow drift
+// (GC, caches, the machine's other work) spreads over all of them:
+//
+//   - open-loop latency at each of -rates for -duration: requests leave on a
+//     fixed schedule whether or not earlier ones have answered, and latency
+//     counts from the scheduled time, so a stall shows as latency rather than
+//     as a lower send rate (no coordinated omission);
+//   - maximum throughput of -workers closed-loop clients for -duration;
+//   - -stream-requests sequential streamed calls (20 text chunks, within
+//     -duration): time to the first SSE event and to the end of the stream.
+//
+// It prints the medians over -rounds rounds: p50/p90/p99 per rate, maximum
+// req/s, stream times, the gateway's CPU seconds per 1,000 requests; then
+// the overhead over direct, its ratio to reverse_proxy's and throughput as a
+// fraction of reverse_proxy's; then the gateway's RSS after each round (and
+// its anonymous part, without the binary and the database's mmap), with the
+// CPU other processes took meanwhile; and how late the generator sent the
+// open-loop calls against their schedule.
+//
+// Usage, from the repository root (Linux only: it reads /proc):
+//
+//	go run ./examples/loadtest [flags]
+//
+// Flags:
+//
+//	-rounds N           rounds; the table shows the median (default 3)
+//	-rates LIST         open-loop rates in req/s, comma-separated (default 500,2000)
+//	-duration D         length of each open-loop and throughput step, and the
+//	                    limit of each streaming step (default 3s)
+//	-workers N          closed-loop clients for maximum throughput (default 64)
+//	-stream-requests N  streamed calls per scenario and round (default 200)
+//	-chunk-gap D        the fake's pause between stream chunks, e.g. 1ms (default 0)
+//	-api NAME           wire format of the call: openai or anthropic (default openai)
+//	-pin                run the gateway under taskset on CPU 0 and this process
+//	                    (load generator and fake) on the other CPUs
+//	                    (default on with 2 CPUs or more and taskset installed)
+//	-kaine PATH         use this kaine binary instead of building ./cmd/kaine
+//	-json FILE          also write the raw results, every round, as JSON
+//
+// A default run takes about two minutes, plus the build of the gateway.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is the run's settings, from the flags.
+type config struct {
+	Rounds         int           `json:"rounds"`
+	Rates          rateList      `json:"rates"`
+	Duration       time.Duration `json:"duration_ns"`
+	Workers        int           `json:"workers"`
+	StreamRequests int           `json:"stream_requests"`
+	ChunkGap       time.Duration `json:"chunk_gap_ns"`
+	API            string        `json:"api"`
+	Pin            bool          `json:"pin"`
+	Kaine          string        `json:"kaine,omitempty"`
+	JSONPath       string        `json:"-"`
+}
+
+func main() {
+	cfg, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(2)
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags() (config, error) {
+	cfg := config{Rates: rateList{500, 2000}}
+	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds; the table shows the median")
+	flag.Var(&cfg.Rates, "rates", "open-loop rates in req/s, comma-separated")
+	flag.DurationVar(&cfg.Duration, "duration", 3*time.Second, "length of each open-loop and throughput step, and limit of each streaming step")
+	flag.IntVar(&cfg.Workers, "workers", 64, "closed-loop clients for maximum throughput")
+	flag.IntVar(&cfg.StreamRequests, "stream-requests", 200, "streamed calls per scenario and round")
+	flag.DurationVar(&cfg.ChunkGap, "chunk-gap", 0, "the fake's pause between stream chunks")
+	flag.StringVar(&cfg.API, "api", "openai", "wire format of the call: openai or anthropic")
+	flag.BoolVar(&cfg.Pin, "pin", canPin(), "gateway on CPU 0 under taskset, this process on the other CPUs")
+	flag.StringVar(&cfg.Kaine, "kaine", "", "kaine binary to use instead of building ./cmd/kaine")
+	flag.StringVar(&cfg.JSONPath, "json", "", "file to write the raw results to, as JSON")
+	flag.Parse()
+	switch {
+	case flag.NArg() > 0:
+		return cfg, fmt.Errorf("unexpected arguments %q", flag.Args())
+	case cfg.Rounds < 1, cfg.Workers < 1, cfg.StreamRequests < 1:
+		return cfg, errors.New("-rounds, -workers and -stream-requests must be at least 1")
+	case cfg.Duration <= 0 || cfg.ChunkGap < 0:
+		return cfg, errors.New("-duration must be positive and -chunk-gap not negative")
+	case len(cfg.Rates) == 0:
+		return cfg, errors.New("-rates needs at least one rate")
+	}
+	if _, ok := apis[cfg.API]; !ok {
+		return cfg, fmt.Errorf("-api %q: want openai or anthropic", cfg.API)
+	}
+	return cfg, nil
+}
+
+// run sets up the fake and the gateway, measures, reports and tears down.
+func run(cfg config) error {
+	started := time.Now()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dir, err := os.MkdirTemp("", "kaine-loadtest-")
+	if err != nil {
+		return fmt.Errorf("creating the temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	binary := cfg.Kaine
+	if binary == "" {
+		// Build before pinning, so the build has every CPU.
+		if binary, err = buildGateway(ctx, dir); err != nil {
+			return err
+		}
+	}
+	pinned := "not pinned"
+	if cfg.Pin {
+		if pinned, err = pinGenerator(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Println("pinning:", pinned)
+
+	fake, err := startFake(cfg.ChunkGap)
+	if err != nil {
+		return err
+	}
+	defer fake.close()
+	gw, err := startGateway(ctx, binary, dir, fake.addr, cfg.Pin)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := gw.stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+		}
+	}()
+	key, err := gw.createKey(ctx)
+	if err != nil {
+		return err
+	}
+
+	targets := newTargets(apis[cfg.API], fake.url(), gw, key)
+	if err := checkTargets(ctx, targets); err != nil {
+		return err
+	}
+	fmt.Printf("api %s; %d rounds; rates %s req/s for %s; %d workers; %d streamed calls; chunk gap %s\n",
+		cfg.API, cfg.Rounds, cfg.Rates, cfg.Duration, cfg.Workers, cfg.StreamRequests, cfg.ChunkGap)
+	res, err := measure(ctx, cfg, targets, gw)
+	if err != nil {
+		return fmt.Errorf("%w\ngateway log (last lines):\n%s", err, gw.logTail())
+	}
+	res.Config, res.Pinned = cfg, pinned
+	res.Elapsed = time.Since(started)
+	printReport(os.Stdout, res)
+	if cfg.JSONPath != "" {
+		if err := writeJSON(cfg.JSONPath, res); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\ntotal run time %s\n", res.Elapsed.Round(time.Second))
+	return nil
+}
+
+// rateList is the -rates flag: a comma-separated list of req/s.
+type rateList []int
+
+func (r rateList) String() string {
+	s := make([]string, len(r))
+	for i, rate := range r {
+		s[i] = strconv.Itoa(rate)
+	}
+	return strings.Join(s, ",")
+}
+
+func (r *rateList) Set(value string) error {
+	var rates rateList
+	for _, field := range strings.Split(value, ",") {
+		rate, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || rate < 1 {
+			return fmt.Errorf("rate %q: want a positive integer", field)
+		}
+		rates = append(rates, rate)
+	}
+	*r = rates
+	return nil
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// requestTimeout bounds every call the generator makes.
+const requestTimeout = 10 * time.Second
+
+// apiCall is the one logical call every scenario makes, in one provider's
+// wire format.
+type apiCall struct {
+	path       string // the provider's path, on the fake and behind reverse_proxy
+	dropinPath string // the same call through Kaine's drop-in route
+	keyHeader  string // where the key goes, as the provider's SDK sends it
+	keyPrefix  string
+	header     http.Header // other headers the SDK sends
+	body       string
+	streamBody string
+	streamEnd  string // the line that closes a complete stream
+	llmBody    string // the call through POST /v1/llm, "stream" added for streaming
+}
+
+var apis = map[string]apiCall{
+	"openai": {
+		path:       "/v1/chat/completions",
+		dropinPath: "/openai/v1/chat/completions",
+		keyHeader:  "Authorization",
+		keyPrefix:  "Bearer ",
+		header:     http.Header{"Content-Type": {"application/json"}},
+		body:       `{"model":"gpt-5.4","messages":[{"role":"user","content":"Write a 1-line product description"}],"max_completion_tokens":80}`,
+		streamBody: `{"model":"gpt-5.4","messages":[{"role":"user","content":"Write a 1-line product description"}],"max_completion_tokens":80,"stream":true}`,
+		streamEnd:  "data: [DONE]",
+		llmBody:    `"provider":"openai","model":"gpt"`,
+	},
+	"anthropic": {
+		path:       "/v1/messages",
+		dropinPath: "/anthropic/v1/messages",
+		keyHeader:  "X-Api-Key",
+		header:     http.Header{"Content-Type": {"application/json"}, "Anthropic-Version": {"2023-06-01"}},
+		body:       `{"model":"claude-haiku-4-5","max_tokens":80,"messages":[{"role":"user","content":"Write a 1-line product description"}]}`,
+		streamBody: `{"model":"claude-haiku-4-5","max_tokens":80,"messages":[{"role":"user","content":"Write a 1-line product description"}],"stream":true}`,
+		streamEnd:  "event: message_stop",
+		llmBody:    `"provider":"anthropic","model":"haiku"`,
+	},
+}
+
+// target is one scenario: where its call goes and how, ready to be sent
+// many times over its own pool of keep-alive connections.
+type target struct {
+	name       string
+	url        string
+	header     http.Header
+	body       []byte
+	streamBody []byte
+	streamEnd  []byte
+	viaGateway bool // the call crosses the kaine process, so its CPU counts
+	client     *http.Client
+}
+
+// newTargets builds the four scenarios, in the table's order.
+func newTargets(api apiCall, fakeURL string, gw *gateway, kaineKey string) []*target {
+	withKey := func(name, value string) http.Header {
+		h := api.header.Clone()
+		h.Set(name, value)
+		return h
+	}
+	upstreamHeader := withKey(api.keyHeader, api.keyPrefix+upstreamKey)
+	llm := `{"prompt":"Write a 1-line product description",` + api.llmBody + `,"max_tokens":80`
+	targets := []*target{
+		{name: directScenario, url: fakeURL + api.path, header: upstreamHeader,
+			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
+		{name: baselineScenario, url: gw.proxyURL + api.path, header: upstreamHeader, viaGateway: true,
+			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
+		{name: "dropin", url: gw.kaineURL + api.dropinPath, header: withKey(api.keyHeader, api.keyPrefix+kaineKey), viaGateway: true,
+			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
+		{name: "llm", url: gw.kaineURL + "/v1/llm", header: http.Header{
+			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, viaGateway: true,
+			body: []byte(llm + "}"), streamBody: []byte(llm + `,"stream":true}`), streamEnd: []byte("event: done")},
+	}
+	for _, t := range targets {
+		t.client = &http.Client{
+			Timeout: requestTimeout,
+			// Enough idle connections that the open-loop steps and the
+			// closed-loop workers reuse them rather than dial.
+			Transport: &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute},
+		}
+	}
+	return targets
+}
+
+// checkTargets makes each scenario's call once and fails, with the answer,
+// unless it is a 200: a misconfiguration must not pass as a fast error.
+func checkTargets(ctx context.Context, targets []*target) error {
+	for _, t := range targets {
+		if err := t.send(ctx); err != nil {
+			return fmt.Errorf("%s: first call to %s: %w", t.name, t.url, err)
+		}
+		if _, err := t.stream(ctx); err != nil {
+			return fmt.Errorf("%s: first streamed call to %s: %w", t.name, t.url, err)
+		}
+	}
+	return nil
+}
