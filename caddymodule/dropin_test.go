@@ -337,3 +337,34 @@ func TestDropInUnreadableUsageIsAuditedAndCounted(t *testing.T) {
 		t.Fatalf("unmetered metric %q", got)
 	}
 }
+
+func TestDropInStreamCutByTheProviderIsBilled(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "write")
+	u.openai.Enqueue(fakeupstream.Reply{Chunks: []string{"one ", "two ", "three"}, CutAfter: 2, Usage: fakeupstream.Usage{InputTokens: 10, OutputTokens: 3}})
+	req, _ := http.NewRequest("POST", g.base+"/openai/v1/chat/completions",
+		strings.NewReader(`{"model":"gpt-5.4","stream":true,"messages":[{"role":"user","content":"count"}]}`))
+	req.Header.Set("Authorization", "Bearer "+k.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body) // ends in an error: the stream was cut
+	resp.Body.Close()
+	rec := g.lastRecord(k.UserID, 1, "/openai/v1/chat/completions")
+	if rec.Cost == 0 || rec.TokensOut == 0 || rec.Note != "" {
+		t.Fatalf("a cut stream was billed as %+v; want the input and delivered text", rec)
+	}
+	// Dot segments never pass the allow-list.
+	req, _ = http.NewRequest("GET", g.base+"/openai/v1/models/..", nil)
+	req.Header.Set("Authorization", "Bearer "+k.Key)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("GET /openai/v1/models/..: %d, want 404", resp.StatusCode)
+	}
+}

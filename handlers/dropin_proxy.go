@@ -65,9 +65,13 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 				return nil
 			}
 			if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-				resp.Body = newSSETap(resp.Body, ex.meter)
+				// The tap may drop the usage chunk Kaine asked for, so the
+				// provider's length would no longer hold.
+				resp.Header.Del("Content-Length")
+				resp.ContentLength = -1
+				resp.Body = newSSETap(resp.Body, ex.meter, &ex.failed)
 			} else {
-				resp.Body = &jsonTap{body: resp.Body, meter: ex.meter}
+				resp.Body = &jsonTap{body: resp.Body, meter: ex.meter, broken: &ex.failed}
 			}
 			return nil
 		},
@@ -76,9 +80,6 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 			ex.failed = err
 			if r.Context().Err() != nil {
 				return // the client is gone; there is no one to answer
-			}
-			if ex.status != 0 { // the answer had started: it can only be cut
-				panic(http.ErrAbortHandler)
 			}
 			a.Errors.Write(w, CodeProviderError, d.Name+" could not be reached: "+routing.CleanMessage(err.Error(), ex.key)+".")
 		},

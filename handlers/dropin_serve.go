@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"time"
 
@@ -21,12 +22,16 @@ const BYOKHeader = "X-Kaine-Provider-Key"
 // and settled after from the usage the answer carried.
 func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, call *Call) {
 	byoKey := r.Header.Get(BYOKHeader)
-	// Taken out of the request so no access log line can show them.
+	// Taken out of the request so nothing after this handler sees them
+	// (Caddy's access log copied the headers before: see the README).
 	for _, h := range clientKeyHeaders {
 		r.Header.Del(h)
 	}
 	sub := d.subpath(r)
-	rule := d.allowed(r.Method, sub)
+	var rule *AllowRule
+	if path.Clean(sub) == sub { // no dot segments or doubled slashes past the allow-list
+		rule = d.allowed(r.Method, sub)
+	}
 	if rule == nil {
 		a.Errors.Write(w, CodeNotFound, r.Method+" "+r.URL.Path+" is not forwarded to "+d.Name+
 			"; the operator can allow it with passthrough_allow in the provider's block.")

@@ -25,10 +25,14 @@ type sseTap struct {
 	out   []byte // what the next Read returns
 	blind bool   // an oversized event: forward the rest unread
 	err   error
+	// broken records a read that failed other than at a clean end: the
+	// proxy then aborts without calling its ErrorHandler, and the call is
+	// billed as a cut stream.
+	broken *error
 }
 
-func newSSETap(body io.ReadCloser, meter *routing.Meter) *sseTap {
-	return &sseTap{src: bufio.NewReaderSize(body, 32<<10), body: body, meter: meter}
+func newSSETap(body io.ReadCloser, meter *routing.Meter, broken *error) *sseTap {
+	return &sseTap{src: bufio.NewReaderSize(body, 32<<10), body: body, meter: meter, broken: broken}
 }
 
 func (t *sseTap) Read(p []byte) (int, error) {
@@ -62,6 +66,9 @@ func (t *sseTap) readEvent() {
 			continue
 		}
 		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				*t.broken = err
+			}
 			t.out, t.err = t.raw, err
 			return
 		}
@@ -108,11 +115,12 @@ func (t *sseTap) Close() error { return t.body.Close() }
 // jsonTap passes a JSON answer through untouched, keeping a copy (up to a
 // bound) for the meter, which reads it at the end.
 type jsonTap struct {
-	body  io.ReadCloser
-	meter *routing.Meter
-	buf   []byte
-	over  bool
-	read  bool
+	body   io.ReadCloser
+	meter  *routing.Meter
+	buf    []byte
+	over   bool
+	read   bool
+	broken *error
 }
 
 // maxTappedAnswer bounds the copy of a JSON answer kept for metering.
@@ -120,6 +128,9 @@ const maxTappedAnswer = 16 << 20
 
 func (t *jsonTap) Read(p []byte) (int, error) {
 	n, err := t.body.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		*t.broken = err
+	}
 	if !t.over {
 		if len(t.buf)+n > maxTappedAnswer {
 			t.over, t.buf = true, nil
