@@ -33,11 +33,12 @@ var clientKeyHeaders = []string{"Authorization", "X-Api-Key", "X-Goog-Api-Key", 
 
 // newProxy builds the reverse proxy for a drop-in provider. Bodies and
 // answers pass through byte for byte, except the provider key that
-// replaces the Kaine key, and each SSE event is flushed as it arrives.
+// replaces the Kaine key. The proxy flushes each write of an SSE (or
+// unknown-length) answer by itself; a JSON answer is not flushed piecemeal,
+// which would cost a write call per read.
 func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Transport:     d.Transport,
-		FlushInterval: -1,
+		Transport: d.Transport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			ex := exchangeOf(pr.In.Context())
 			out := pr.Out
