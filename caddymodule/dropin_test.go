@@ -368,3 +368,31 @@ func TestDropInStreamCutByTheProviderIsBilled(t *testing.T) {
 		t.Fatalf("GET /openai/v1/models/..: %d, want 404", resp.StatusCode)
 	}
 }
+
+func TestDropInIsMeteredAsWhatIsServed(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "write")
+	send := func(body string) int {
+		req, _ := http.NewRequest("POST", g.base+"/openai/v1/chat/completions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+k.Key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := send(`{"model":"gpt-5.4-mini","model":"gpt-5.4","messages":[]}`); status != 400 || u.openai.Calls() != 0 {
+		t.Fatalf("a doubled model: %d, %d upstream calls; want 400 and none", status, u.openai.Calls())
+	}
+	// Asked for gpt-mini, answered by gpt: billed as gpt, 1000 × 2.50 + 1000 × 15 = 17,500 µUSD.
+	u.openai.Enqueue(fakeupstream.Reply{Text: "x", Model: "gpt-5.4-2026-03-05", Usage: fakeupstream.Usage{InputTokens: 1000, OutputTokens: 1000}})
+	if status := send(`{"model":"gpt-5.4-mini","messages":[{"role":"user","content":"hi"}]}`); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	if rec := g.lastRecord(k.UserID, 2, "/openai/v1/chat/completions"); rec.Cost != 17_500 {
+		t.Fatalf("audit record %+v; want the served model's price", rec)
+	}
+}

@@ -90,3 +90,32 @@ func splice(body []byte, i, n int, with []byte) []byte {
 	out = append(out, with...)
 	return append(out, body[i+n:]...)
 }
+
+// duplicateKey returns a key the JSON object body names twice, at the top
+// level or in stream_options, or "". gjson reads the first of two and a
+// provider's parser usually the last, so a doubled "model" or "stream"
+// would let what is metered differ from what is served.
+func duplicateKey(body []byte) string {
+	v := gjson.ParseBytes(body)
+	if dup := firstDuplicate(v); dup != "" {
+		return dup
+	}
+	return firstDuplicate(v.Get("stream_options"))
+}
+
+func firstDuplicate(obj gjson.Result) string {
+	if !obj.IsObject() {
+		return ""
+	}
+	seen := map[string]bool{}
+	dup := ""
+	obj.ForEach(func(key, _ gjson.Result) bool {
+		if seen[key.Str] {
+			dup = key.Str
+			return false
+		}
+		seen[key.Str] = true
+		return true
+	})
+	return dup
+}

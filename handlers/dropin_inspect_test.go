@@ -40,3 +40,16 @@ func TestInspectDropIn(t *testing.T) {
 		t.Fatalf("anthropic without max_tokens: %+v", c)
 	}
 }
+
+func TestDuplicateKeysAreFound(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"model":"a","model":"b"}`:                                       "model",
+		`{"stream":false,"x":{"stream":1},"stream":true}`:                 "stream",
+		`{"stream_options":{"include_usage":true,"include_usage":false}}`: "include_usage",
+		`{"model":"a","messages":[{"role":"user"},{"role":"assistant"}]}`: "",
+	} {
+		if got := duplicateKey([]byte(body)); got != want {
+			t.Errorf("duplicateKey(%s) = %q, want %q", body, got, want)
+		}
+	}
+}

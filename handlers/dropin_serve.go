@@ -56,6 +56,10 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 	var info dropInCall
 	var model *routing.Model
 	if rule.Metered {
+		if dup := duplicateKey(body); dup != "" {
+			a.Errors.Write(w, CodeInvalidJSON, "The body names \""+dup+"\" twice; send each field once.")
+			return
+		}
 		info = inspectDropIn(d.Protocol, sub, body)
 		model, _ = d.Table.ForUpstream(d.Name, info.model)
 		hide := false
@@ -153,7 +157,7 @@ func (a *API) settleDropIn(d *DropIn, call *Call, ex *dropInExchange, model *rou
 		a.unmetered(d.Name, reasonModelUnpriced)
 		call.Settle(0)
 	default:
-		call.Settle(model.PriceAt(time.Now()).Cost(u))
+		call.Settle(d.cost(model, res.Model, u))
 	}
 }
 
@@ -161,4 +165,16 @@ func (a *API) unmetered(provider, reason string) {
 	if a.Unmetered != nil {
 		a.Unmetered(provider, reason)
 	}
+}
+
+// cost prices usage at the dearer of the model the request named and the
+// one the answer reports, so a request cannot be metered as one model and
+// served as another.
+func (d *DropIn) cost(requested *routing.Model, reportedID string, u routing.Usage) money.MicroUSD {
+	now := time.Now()
+	cost := requested.PriceAt(now).Cost(u)
+	if reported, ok := d.Table.ForUpstream(d.Name, reportedID); reportedID != "" && ok {
+		cost = max(cost, reported.PriceAt(now).Cost(u))
+	}
+	return cost
 }
