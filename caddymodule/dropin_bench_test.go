@@ -1,9 +1,7 @@
 package caddymodule
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -43,22 +41,7 @@ func BenchmarkDropInOverhead(b *testing.B) {
 		{"reverse_proxy", fmt.Sprintf("http://127.0.0.1:%d/v1/chat/completions", proxyPort), "bench-key"},
 		{"kaine", g.base + "/openai/v1/chat/completions", k.Key},
 	}
-	send := func(url, key string) time.Duration {
-		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		start := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Fatalf("%s: status %d", url, resp.StatusCode)
-		}
-		return time.Since(start)
-	}
+	send := func(url, key string) time.Duration { return timedPost(b, client, url, key, body) }
 	for i := 0; i < 300; i++ { // warm connections and caches
 		for _, t := range targets {
 			send(t.url, t.key)
@@ -75,8 +58,7 @@ func BenchmarkDropInOverhead(b *testing.B) {
 	p50, p99 := make([]float64, len(targets)), make([]float64, len(targets))
 	for j, t := range targets {
 		slices.Sort(times[j])
-		p50[j] = float64(times[j][len(times[j])/2].Microseconds())
-		p99[j] = float64(times[j][len(times[j])*99/100].Microseconds())
+		p50[j], p99[j] = percentileMicros(times[j], 0.5), percentileMicros(times[j], 0.99)
 		b.ReportMetric(p50[j], t.name+"-p50-µs")
 		b.ReportMetric(p99[j], t.name+"-p99-µs")
 	}

@@ -114,13 +114,28 @@ func (g *gateway) load(caddyfile string) {
 // do sends a request and returns the status and body.
 func (g *gateway) do(method, url, key string, body any) (int, http.Header, []byte) {
 	g.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
 			g.t.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
+	}
+	return g.send(method, url, key, raw)
+}
+
+// doRaw sends a body as is, for malformed ones.
+func (g *gateway) doRaw(method, path, key, body string) (int, http.Header, []byte) {
+	g.t.Helper()
+	return g.send(method, g.base+path, key, []byte(body))
+}
+
+// send makes one request with an optional Bearer key and reads the answer.
+func (g *gateway) send(method, url, key string, body []byte) (int, http.Header, []byte) {
+	g.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
@@ -132,26 +147,6 @@ func (g *gateway) do(method, url, key string, body any) (int, http.Header, []byt
 	if strings.HasPrefix(url, g.admin) {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := g.client.Do(req)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, data
-}
-
-// doRaw sends a body as is, for malformed ones.
-func (g *gateway) doRaw(method, path, key, body string) (int, http.Header, []byte) {
-	g.t.Helper()
-	req, err := http.NewRequest(method, g.base+path, strings.NewReader(body))
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := g.client.Do(req)
 	if err != nil {
 		g.t.Fatal(err)

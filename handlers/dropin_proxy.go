@@ -82,7 +82,8 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 			if r.Context().Err() != nil {
 				return // the client is gone; there is no one to answer
 			}
-			a.Errors.Write(w, CodeProviderError, d.Name+" could not be reached: "+routing.CleanMessage(err.Error(), ex.key)+".")
+			// The kind of failure only: the full error names internal hosts.
+			a.Errors.Write(w, CodeProviderError, d.Name+" could not be reached: "+routing.TransportReason(err)+".")
 		},
 	}
 }

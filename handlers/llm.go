@@ -107,8 +107,10 @@ func (a *API) settleLLM(call *Call, out routing.Outcome) {
 }
 
 type llmAnswer struct {
-	OK            bool           `json:"ok"`
-	Text          string         `json:"text"`
+	OK bool `json:"ok"`
+	// Text is never empty in an answer (no text is generation_failed); it
+	// is left out of a stream's done event, whose text came as deltas.
+	Text          string         `json:"text,omitempty"`
 	Provider      string         `json:"provider"`
 	Model         string         `json:"model"`
 	UpstreamModel string         `json:"upstream_model"`

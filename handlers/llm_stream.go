@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/keinetech/kaine/money"
 	"github.com/keinetech/kaine/routing"
 )
 
@@ -16,17 +15,6 @@ import (
 //
 // The cost and the gateway's overhead also come as the trailers
 // X-Kaine-Cost-USD and X-Kaine-Overhead-Ms.
-
-type llmDone struct {
-	OK             bool           `json:"ok"`
-	Provider       string         `json:"provider"`
-	Model          string         `json:"model"`
-	UpstreamModel  string         `json:"upstream_model"`
-	TokensIn       int64          `json:"tokens_in"`
-	TokensOut      int64          `json:"tokens_out"`
-	CostUSD        money.MicroUSD `json:"cost_usd"`
-	UsageEstimated bool           `json:"usage_estimated,omitempty"`
-}
 
 // llmStream runs a streaming call. Until the first delta nothing is sent,
 // so the router may still fail over and a failure is a plain JSON error;
@@ -65,9 +53,9 @@ func (a *API) llmStream(w http.ResponseWriter, r *http.Request, call *Call, plan
 		writeEvent(w, rc, "error", a.Errors.Body(w, code, message))
 		return
 	}
-	done, _ := json.Marshal(llmDone{OK: true, Provider: out.Provider, Model: out.Model.Alias,
-		UpstreamModel: out.Result.Model, TokensIn: out.Usage.PromptTokens(), TokensOut: out.Usage.Output,
-		CostUSD: out.Cost, UsageEstimated: out.Usage.Estimated})
+	summary := llmAnswerOf(out)
+	summary.Text = "" // already streamed, delta by delta
+	done, _ := json.Marshal(summary)
 	writeEvent(w, rc, "done", done)
 }
 

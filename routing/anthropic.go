@@ -56,18 +56,8 @@ func (a *anthropic) send(ctx context.Context, key string, model *Model, req Requ
 }
 
 func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
-	res := Result{Model: model.ID}
 	resp, err := a.send(ctx, key, model, req, false)
-	if err != nil {
-		return res, err
-	}
-	defer resp.Body.Close()
-	body, err := readAnswer(ctx, resp)
-	if err != nil {
-		return res, err
-	}
-	readAnthropicMessage(gjson.ParseBytes(body), &res)
-	return res, nil
+	return readGenerated(ctx, resp, err, model, readAnthropicMessage)
 }
 
 func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {

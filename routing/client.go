@@ -83,7 +83,7 @@ func (e *UpstreamError) Error() string {
 	case e.Status == 0 && e.Err != nil:
 		// Only the kind of failure: the full error names hosts and ports
 		// an API caller has no business seeing.
-		return transportReason(e.Err)
+		return TransportReason(e.Err)
 	case e.Type != "":
 		return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Type, e.Message)
 	default:

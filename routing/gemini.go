@@ -77,18 +77,8 @@ func (g *gemini) send(ctx context.Context, key string, model *Model, req Request
 }
 
 func (g *gemini) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
-	res := Result{Model: model.ID}
 	resp, err := g.send(ctx, key, model, req, false)
-	if err != nil {
-		return res, err
-	}
-	defer resp.Body.Close()
-	body, err := readAnswer(ctx, resp)
-	if err != nil {
-		return res, err
-	}
-	res.Text = readGeminiChunk(gjson.ParseBytes(body), &res)
-	return res, nil
+	return readGenerated(ctx, resp, err, model, readGeminiAnswer)
 }
 
 func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
@@ -115,6 +105,9 @@ func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Reque
 	}
 	return answer.result(), err
 }
+
+// readGeminiAnswer reads a whole GenerateContentResponse.
+func readGeminiAnswer(answer gjson.Result, res *Result) { res.Text = readGeminiChunk(answer, res) }
 
 // readGeminiChunk reads one GenerateContentResponse into res and returns
 // its text, thoughts skipped. Usage is cumulative, so the last seen

@@ -34,21 +34,17 @@ func (m *Meter) Answer(body []byte) {
 	if !gjson.ValidBytes(body) {
 		return
 	}
-	v := gjson.ParseBytes(body)
-	switch m.protocol {
-	case "anthropic":
-		readAnthropicMessage(v, &m.res)
-	case "gemini":
-		m.res.Text = readGeminiChunk(v, &m.res)
-	case "openai":
-		readOpenAIMeta(v, &m.res)
-		if v.Get("object").Str == "response" { // the Responses API
-			m.res.Text = responsesText(v)
-		} else {
-			m.res.Text = v.Get("choices.0.message.content").Str
-		}
+	if read := answerReaders[m.protocol]; read != nil {
+		read(gjson.ParseBytes(body), &m.res)
 	}
 	m.textBytes = len(m.res.Text)
+}
+
+// answerReaders are the clients' own readers of a whole answer.
+var answerReaders = map[string]answerReader{
+	"anthropic": readAnthropicMessage,
+	"gemini":    readGeminiAnswer,
+	"openai":    readOpenAIAnswer,
 }
 
 var doneSentinel = []byte("[DONE]")
@@ -82,7 +78,7 @@ func (m *Meter) Event(name string, data []byte) (hide bool) {
 		}
 		readOpenAIMeta(v, &m.res)
 		text = v.Get("choices.0.delta.content").Str
-		hide = m.hideUsageChunk && v.Get("usage").IsObject() && len(v.Get("choices").Array()) == 0
+		hide = m.hideUsageChunk && v.Get("usage").IsObject() && !v.Get("choices.0").Exists()
 	}
 	m.textBytes += len(text)
 	return hide

@@ -69,22 +69,21 @@ func (o *openAI) send(ctx context.Context, key string, model *Model, req Request
 }
 
 func (o *openAI) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
-	res := Result{Model: model.ID}
 	resp, err := o.send(ctx, key, model, req, false)
-	if err != nil {
-		return res, err
+	return readGenerated(ctx, resp, err, model, readOpenAIAnswer)
+}
+
+// readOpenAIAnswer reads a chat completion, or a Responses API answer
+// (which a drop-in call may bring).
+func readOpenAIAnswer(answer gjson.Result, res *Result) {
+	readOpenAIMeta(answer, res)
+	if answer.Get("object").Str == "response" {
+		res.Text = responsesText(answer)
+		return
 	}
-	defer resp.Body.Close()
-	body, err := readAnswer(ctx, resp)
-	if err != nil {
-		return res, err
-	}
-	completion := gjson.ParseBytes(body)
-	choice := completion.Get("choices.0")
+	choice := answer.Get("choices.0")
 	res.Text = choice.Get("message.content").Str
 	res.StopReason = choice.Get("finish_reason").Str
-	readOpenAIMeta(completion, &res)
-	return res, nil
 }
 
 func (o *openAI) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {

@@ -75,9 +75,8 @@ func (r *Router) Status() Status {
 	}}
 	for _, name := range r.names {
 		p := r.providers[name]
-		ps := ProviderStatus{Name: name, Protocol: p.Protocol, Configured: p.configured(),
+		ps := ProviderStatus{Name: name, Protocol: p.Protocol, Configured: p.configured(), Available: p.available(),
 			Breaker: p.breaker.State().String(), Models: []ModelStatus{}}
-		ps.Available = ps.Configured && p.breaker.State() != gobreaker.StateOpen
 		for _, m := range r.table.Models() {
 			if m.Provider == name {
 				ps.Models = append(ps.Models, modelStatus(m, now))
@@ -93,10 +92,14 @@ func (r *Router) routeStatus(route []string) []RouteStep {
 	for _, alias := range route {
 		m := r.table.Model(alias)
 		p := r.providers[m.Provider]
-		steps = append(steps, RouteStep{Model: alias, Provider: m.Provider,
-			Available: p.configured() && p.breaker.State() != gobreaker.StateOpen})
+		steps = append(steps, RouteStep{Model: alias, Provider: m.Provider, Available: p.available()})
 	}
 	return steps
+}
+
+// available reports whether auto routing would try the provider now.
+func (p *provider) available() bool {
+	return p.configured() && p.breaker.State() != gobreaker.StateOpen
 }
 
 func modelStatus(m *Model, now time.Time) ModelStatus {

@@ -10,9 +10,9 @@ import (
 	"syscall"
 )
 
-// transportReason names a transport failure without its addresses: what
+// TransportReason names a transport failure without its addresses: what
 // an API caller may read about why a provider could not be reached.
-func transportReason(err error) string {
+func TransportReason(err error) string {
 	var dns *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	var unknownAuthority x509.UnknownAuthorityError

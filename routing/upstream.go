@@ -99,3 +99,22 @@ func transportError(ctx context.Context, err error) *UpstreamError {
 func invalidAnswer(status int, msg string) *UpstreamError {
 	return &UpstreamError{Status: status, Type: "invalid_response", Message: msg}
 }
+
+// answerReader reads one protocol's whole (non-streamed) answer into res.
+type answerReader func(answer gjson.Result, res *Result)
+
+// readGenerated finishes a non-streaming call: the answer read (bounded,
+// checked to be JSON) and handed to read. send's error passes through.
+func readGenerated(ctx context.Context, resp *http.Response, err error, model *Model, read answerReader) (Result, error) {
+	res := Result{Model: model.ID}
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer(ctx, resp)
+	if err != nil {
+		return res, err
+	}
+	read(gjson.ParseBytes(body), &res)
+	return res, nil
+}

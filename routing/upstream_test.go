@@ -235,7 +235,7 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-func TestCleanMessage(t *testing.T) {
+func TestcleanMessage(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, key, want string
 	}{
@@ -245,7 +245,7 @@ func TestCleanMessage(t *testing.T) {
 		{"long text cut on a character", strings.Repeat("é", 400), "", strings.Repeat("é", maxMessage) + "…"},
 		{"invalid UTF-8 replaced", "a\xffb", "", "a\uFFFDb"},
 	} {
-		if got := CleanMessage(tc.in, tc.key); got != tc.want {
+		if got := cleanMessage(tc.in, tc.key); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

@@ -49,7 +49,7 @@ func responseError(resp *http.Response, key string, parse errorParser) *Upstream
 	}
 	e := &UpstreamError{
 		Status:     resp.StatusCode,
-		Type:       CleanMessage(parsed.Type, key),
+		Type:       cleanMessage(parsed.Type, key),
 		Auth:       resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || parsed.KeyRefused,
 		RetryAfter: retryAfter(resp.Header, time.Now()),
 	}
@@ -60,16 +60,16 @@ func responseError(resp *http.Response, key string, parse errorParser) *Upstream
 	case e.Auth:
 		e.Message = keyRefusedMessage
 	case parsed.Message != "":
-		e.Message = CleanMessage(parsed.Message, key)
+		e.Message = cleanMessage(parsed.Message, key)
 	default:
-		e.Message = CleanMessage(plainMessage(resp.StatusCode, body), key)
+		e.Message = cleanMessage(plainMessage(resp.StatusCode, body), key)
 	}
 	return e
 }
 
 // streamError is an error event inside a stream that began with 200.
 func streamError(typ, msg, key string) *UpstreamError {
-	return &UpstreamError{Status: http.StatusOK, Type: CleanMessage(typ, key), Message: CleanMessage(msg, key)}
+	return &UpstreamError{Status: http.StatusOK, Type: cleanMessage(typ, key), Message: cleanMessage(msg, key)}
 }
 
 // streamTruncated is a stream that ended before the protocol's end.
@@ -88,10 +88,10 @@ func plainMessage(status int, body []byte) string {
 	return text
 }
 
-// CleanMessage makes a provider's text safe to show: the key removed
+// cleanMessage makes a provider's text safe to show: the key removed
 // before anything else (so trimming cannot leave half of it), whitespace
 // collapsed, at most maxMessage characters.
-func CleanMessage(s, key string) string {
+func cleanMessage(s, key string) string {
 	if key != "" {
 		s = strings.ReplaceAll(s, key, "[redacted]")
 	}
