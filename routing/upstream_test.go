@@ -235,7 +235,7 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-func TestcleanMessage(t *testing.T) {
+func TestCleanMessage(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, key, want string
 	}{
