@@ -99,26 +99,28 @@ func (m *Model) validate() error {
 }
 
 // ForUpstream returns the model a drop-in call names by the provider's own
-// id: the table entry with that id, or with the longest id the name extends
-// by a dated or versioned suffix (claude-haiku-4-5-20251001 is
-// claude-haiku-4-5). ok is false when none matches; the model returned is
-// then the provider's dearest, so an unknown model can never be cheaper
-// than a known one.
+// id: the table entry with that id, or the longest one the name extends by
+// a snapshot suffix (claude-haiku-4-5-20251001 and gpt-5.4-2026-03-05 are
+// claude-haiku-4-5 and gpt-5.4). Any other suffix names another model
+// (gpt-5.4-pro is not gpt-5.4), so ok is false and the call has no price.
 func (t *Table) ForUpstream(provider, id string) (m *Model, ok bool) {
-	var dearest *Model
 	for _, c := range t.list {
-		if c.Provider != provider {
+		if c.Provider != provider || m != nil && len(c.ID) <= len(m.ID) {
 			continue
 		}
-		if c.ID == id || strings.HasPrefix(id, c.ID+"-") && (m == nil || len(c.ID) > len(m.ID)) {
+		if c.ID == id || strings.HasPrefix(id, c.ID+"-") && isSnapshotSuffix(id[len(c.ID)+1:]) {
 			m = c
 		}
-		if dearest == nil || c.Prices[len(c.Prices)-1].Output > dearest.Prices[len(dearest.Prices)-1].Output {
-			dearest = c
-		}
 	}
-	if m != nil {
-		return m, true
+	return m, m != nil
+}
+
+// isSnapshotSuffix reports whether s dates or versions a model rather than
+// naming another: digits and dashes (20251001, 2026-03-05, 001), latest,
+// or a preview or experimental release (preview-05-20, exp-1206).
+func isSnapshotSuffix(s string) bool {
+	if s == "latest" || strings.HasPrefix(s, "preview") || strings.HasPrefix(s, "exp") {
+		return true
 	}
-	return dearest, false
+	return s != "" && strings.Trim(s, "0123456789-") == ""
 }

@@ -1,0 +1,36 @@
+package routing
+
+import "testing"
+
+func TestForUpstreamMatchesSnapshotsOnly(t *testing.T) {
+	table, err := NewTable(DefaultModels())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		provider, id, want string
+	}{
+		{"anthropic", "claude-haiku-4-5", "claude-haiku-4-5"},
+		{"anthropic", "claude-haiku-4-5-20251001", "claude-haiku-4-5"},
+		{"openai", "gpt-5.4-2026-03-05", "gpt-5.4"},
+		{"openai", "gpt-5.4-mini", "gpt-5.4-mini"}, // the longest entry, not gpt-5.4
+		{"openai", "gpt-5.4-mini-2026-03-05", "gpt-5.4-mini"},
+		{"openai", "gpt-5.4-latest", "gpt-5.4"},
+		{"google", "gemini-3.8-flash-preview-05-20", "gemini-3.8-flash"},
+		{"openai", "gpt-5.4-pro", ""},      // another, dearer model
+		{"openai", "gpt-5.4-nano", ""},     // another, cheaper one
+		{"openai", "gpt-5.4-", ""},         // an empty suffix
+		{"openai", "claude-haiku-4-5", ""}, // another provider's model
+		{"google", "gemini-2.5-flash", ""}, // a prefix of a known id is not it
+	}
+	for _, c := range cases {
+		m, ok := table.ForUpstream(c.provider, c.id)
+		got := ""
+		if m != nil {
+			got = m.ID
+		}
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("ForUpstream(%s, %s) = %q %v, want %q", c.provider, c.id, got, ok, c.want)
+		}
+	}
+}
