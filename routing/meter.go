@@ -14,9 +14,10 @@ import (
 type Meter struct {
 	protocol string
 	res      Result
-	// textBytes counts the answer text seen, for an estimate when the
-	// provider's usage never arrives (a cancelled stream).
-	textBytes int
+	// generatedBytes counts what the model generated so far (text,
+	// thinking, tool arguments), for an estimate when the provider's usage
+	// never arrives (a cancelled stream).
+	generatedBytes int
 	// hideUsageChunk drops OpenAI's usage-only chunk, which the gateway
 	// asked for on the client's behalf.
 	hideUsageChunk bool
@@ -29,15 +30,24 @@ func NewMeter(protocol, model string, hideUsageChunk bool) *Meter {
 	return &Meter{protocol: protocol, res: Result{Model: model}, hideUsageChunk: hideUsageChunk}
 }
 
-// Answer reads a whole JSON answer.
+// Answer reads a whole JSON answer. Gemini's streamGenerateContent without
+// alt=sse answers with a JSON array of the chunks it would have streamed.
 func (m *Meter) Answer(body []byte) {
 	if !gjson.ValidBytes(body) {
 		return
 	}
-	if read := answerReaders[m.protocol]; read != nil {
-		read(gjson.ParseBytes(body), &m.res)
+	v := gjson.ParseBytes(body)
+	if m.protocol == "gemini" && v.IsArray() {
+		v.ForEach(func(_, chunk gjson.Result) bool {
+			m.generatedBytes += len(readGeminiChunk(chunk, &m.res))
+			return true
+		})
+		return
 	}
-	m.textBytes = len(m.res.Text)
+	if read := answerReaders[m.protocol]; read != nil {
+		read(v, &m.res)
+	}
+	m.generatedBytes = len(m.res.Text)
 }
 
 // answerReaders are the clients' own readers of a whole answer.
@@ -56,39 +66,49 @@ func (m *Meter) Event(name string, data []byte) (hide bool) {
 		return false
 	}
 	v := gjson.ParseBytes(data)
-	var text string
 	switch m.protocol {
 	case "anthropic":
 		typ := name
 		if typ == "" {
 			typ = v.Get("type").Str
 		}
-		text, _, _ = readAnthropicEvent(typ, v, &m.res)
+		readAnthropicEvent(typ, v, &m.res)
+		if typ == "content_block_delta" {
+			delta := v.Get("delta")
+			m.generatedBytes += len(delta.Get("text").Str) + len(delta.Get("thinking").Str) + len(delta.Get("partial_json").Str)
+		}
 	case "gemini":
-		text = readGeminiChunk(v, &m.res)
+		readGeminiChunk(v, &m.res)
+		for _, part := range v.Get("candidates.0.content.parts").Array() {
+			m.generatedBytes += len(part.Get("text").Str) + len(part.Get("functionCall.args").Raw)
+		}
 	case "openai":
 		if typ := v.Get("type").Str; strings.HasPrefix(typ, "response.") { // the Responses API
 			if response := v.Get("response"); response.IsObject() {
 				readOpenAIMeta(response, &m.res)
 			}
-			if typ == "response.output_text.delta" {
-				text = v.Get("delta").Str
+			if strings.HasSuffix(typ, ".delta") { // text, reasoning, tool arguments
+				m.generatedBytes += len(v.Get("delta").Str)
 			}
 			break
 		}
 		readOpenAIMeta(v, &m.res)
-		text = v.Get("choices.0.delta.content").Str
+		delta := v.Get("choices.0.delta")
+		m.generatedBytes += len(delta.Get("content").Str) + len(delta.Get("reasoning_content").Str)
+		for _, call := range delta.Get("tool_calls").Array() {
+			m.generatedBytes += len(call.Get("function.arguments").Str)
+		}
 		hide = m.hideUsageChunk && v.Get("usage").IsObject() && !v.Get("choices.0").Exists()
 	}
-	m.textBytes += len(text)
 	return hide
 }
 
 // Result is the usage read so far: UsageSeen is false when none arrived.
 func (m *Meter) Result() Result { return m.res }
 
-// TextBytes is how much answer text crossed so far.
-func (m *Meter) TextBytes() int { return m.textBytes }
+// GeneratedBytes is how much the model generated that crossed so far:
+// text, thinking and tool-call arguments.
+func (m *Meter) GeneratedBytes() int { return m.generatedBytes }
 
 // responsesText joins the output_text parts of a Responses API answer.
 func responsesText(v gjson.Result) string {
