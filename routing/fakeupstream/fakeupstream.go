@@ -20,7 +20,8 @@ import (
 
 // Server is the fake. Anthropic is served at POST /v1/messages, Gemini at
 // POST /v1beta/models/{model}:generateContent and
-// :streamGenerateContent?alt=sse, OpenAI at POST /v1/chat/completions.
+// :streamGenerateContent?alt=sse, OpenAI at POST /v1/chat/completions and
+// POST /v1/responses.
 //
 // Set the exported options before the first call.
 type Server struct {
@@ -207,6 +208,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		p = anthropicAPI{}
 	case path == "/v1/chat/completions":
 		p = openAIAPI{}
+	case path == "/v1/responses":
+		p = responsesAPI{}
 	case strings.HasPrefix(path, "/v1beta/models/"):
 		p = geminiAPI{}
 	default:

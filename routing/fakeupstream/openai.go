@@ -17,14 +17,23 @@ var openAIFields = setOf("model", "messages", "max_tokens", "max_completion_toke
 	"prediction", "verbosity", "web_search_options", "safety_identifier", "prompt_cache_key",
 	"prompt_cache_retention", "functions", "function_call")
 
-func (openAIAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError) {
-	invalid := func(code, msg string) (call, *apiError) {
-		return call{}, &apiError{Status: http.StatusBadRequest, Type: code, Message: msg}
-	}
+// authorize refuses a request without a Bearer key, as every OpenAI
+// endpoint does.
+func (openAIAPI) authorize(s *Server, r *http.Request) (call, *apiError) {
 	key, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if (!bearer || key == "") && !s.KeyOptional {
 		return call{}, &apiError{Status: http.StatusUnauthorized,
 			Message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."}
+	}
+	return call{}, nil
+}
+
+func (o openAIAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError) {
+	invalid := func(code, msg string) (call, *apiError) {
+		return call{}, &apiError{Status: http.StatusBadRequest, Type: code, Message: msg}
+	}
+	if c, refusal := o.authorize(s, r); refusal != nil {
+		return c, refusal
 	}
 	req, ok := parseBody(body)
 	if !ok {
