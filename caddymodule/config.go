@@ -154,7 +154,9 @@ func validProviderName(name string) bool {
 	return true
 }
 
-// parseAllowRule reads "METHOD /path".
+// parseAllowRule reads "METHOD /path". The gateway cannot read usage from
+// an endpoint it does not know, so a POST one is forwarded unmetered (and
+// counted as such); other methods generate nothing.
 func parseAllowRule(rule string) (handlers.AllowRule, error) {
 	method, pattern, ok := strings.Cut(rule, " ")
 	pattern = strings.TrimSpace(pattern)
@@ -164,5 +166,9 @@ func parseAllowRule(rule string) (handlers.AllowRule, error) {
 	if _, err := path.Match(pattern, ""); err != nil {
 		return handlers.AllowRule{}, fmt.Errorf("bad pattern: %w", err)
 	}
-	return handlers.AllowRule{Method: method, Pattern: pattern, Metered: method == "POST"}, nil
+	billing := handlers.Free
+	if method == "POST" {
+		billing = handlers.Unread
+	}
+	return handlers.AllowRule{Method: method, Pattern: pattern, Billing: billing}, nil
 }

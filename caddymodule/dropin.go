@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/routing"
@@ -35,7 +36,7 @@ func (a *App) dropIns(router *routing.Router) ([]*handlers.DropIn, error) {
 		out = append(out, &handlers.DropIn{
 			Name: name, Protocol: p.Protocol, Mount: handlers.MountFor(name, p.Protocol), Target: target,
 			Key: a.providerKeys[name], Keyless: a.keyless(name), Allow: allow, Table: router.Table(), BYOKFee: a.Routing.byokFee(),
-			MaxBody: maxBody, Transport: a.runtime.httpClient(name, p.BaseURL).Transport,
+			MaxBody: maxBody, Timeout: time.Duration(p.Timeout), Transport: a.runtime.httpClient(name, p.BaseURL).Transport,
 		})
 	}
 	return out, nil

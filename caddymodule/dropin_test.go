@@ -249,7 +249,7 @@ func TestDropInStreamsEventByEventAndCancels(t *testing.T) {
 	}
 	// Billed for the input (from message_start) and the text delivered: never $0.
 	rec := g.lastRecord(k.UserID, 1, "/anthropic/v1/messages")
-	if rec.TokensIn != 100 || rec.TokensOut < 1 || rec.Cost == 0 {
+	if rec.TokensIn != 100 || rec.TokensOut < 1 || rec.Cost == 0 || rec.Error != "client_closed_request" {
 		t.Fatalf("cancelled stream audit record %+v", rec)
 	}
 }
@@ -297,18 +297,28 @@ func TestGeminiThroughTheDropInRoute(t *testing.T) {
 	if rec := g.lastRecord(k.UserID, 2, "/google/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent"); rec.Cost != 3 {
 		t.Fatalf("stream audit record %+v", rec)
 	}
-	// An unknown model is priced as the provider's dearest, never free.
-	u.google.Enqueue(fakeupstream.Reply{Text: "x", Usage: fakeupstream.Usage{InputTokens: 1000000, OutputTokens: 0}})
-	post("/google/v1beta/models/gemini-9-ultra:generateContent", body)
-	if rec := g.lastRecord(k.UserID, 3, "/google/v1beta/models/gemini-9-ultra:generateContent"); rec.Cost != 750_000 {
-		t.Fatalf("unknown model audit record %+v; want priced as gemini (3.8-flash, $0.75 per million in)", rec)
+	// A model with no price cannot be metered, so it is not served (and a
+	// model's snapshot is priced as the model).
+	resp, data = post("/google/v1beta/models/gemini-9-ultra:generateContent", body)
+	if resp.StatusCode != 400 || !strings.Contains(data, `"invalid_field"`) || !strings.Contains(data, `gemini-9-ultra`) || len(u.google.Requests()) != 2 {
+		t.Fatalf("unknown model: %d %s, upstream saw %d requests", resp.StatusCode, data, len(u.google.Requests()))
+	}
+	if rec := g.lastRecord(k.UserID, 3, "/google/v1beta/models/gemini-9-ultra:generateContent"); rec.Status != 400 || rec.Error != "invalid_field" || rec.Cost != 0 {
+		t.Fatalf("unknown model audit record %+v", rec)
 	}
 }
 
+// An endpoint the operator allowed answers in a shape the meter does not
+// know, and a generation answer may come without its usage: either way the
+// call is billed nothing, audited with the reason, and counted.
 func TestDropInUnreadableUsageIsAuditedAndCounted(t *testing.T) {
 	weird := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"object":"list","data":[{"embedding":[0.1,0.2]}]}`)
+		if r.URL.Path == "/v1/embeddings" {
+			io.WriteString(w, `{"object":"list","data":[{"embedding":[0.1,0.2]}],"usage":{"prompt_tokens":1,"total_tokens":1}}`)
+			return
+		}
+		io.WriteString(w, `{"object":"chat.completion","model":"embed-1","choices":[{"message":{"role":"assistant","content":"hi"}}]}`)
 	}))
 	defer weird.Close()
 	g := startGateway(t, fmt.Sprintf(`provider vectors {
@@ -318,23 +328,21 @@ func TestDropInUnreadableUsageIsAuditedAndCounted(t *testing.T) {
 			passthrough_allow POST /embeddings
 		}`, weird.URL))
 	k := g.userWithKey("angel", "write")
-	req, _ := http.NewRequest("POST", g.base+"/vectors/v1/embeddings", strings.NewReader(`{"model":"embed-1","input":"hi"}`))
-	req.Header.Set("Authorization", "Bearer "+k.Key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(data), "embedding") {
-		t.Fatalf("%d %s", resp.StatusCode, data)
-	}
-	rec := g.lastRecord(k.UserID, 1, "/vectors/v1/embeddings")
-	if rec.Cost != 0 || rec.Note != "usage_unreadable" || rec.Status != 200 {
-		t.Fatalf("audit record %+v", rec)
-	}
-	if got := metricValue(t, g, `kaine_passthrough_unmetered_total{provider="vectors",reason="usage_unreadable"}`); got != "1" {
-		t.Fatalf("unmetered metric %q", got)
+	for i, c := range []struct{ path, body, answer, note string }{
+		{"/vectors/v1/embeddings", `{"model":"embed-1","input":"hi"}`, "embedding", "endpoint_not_metered"},
+		{"/vectors/v1/chat/completions", `{"model":"embed-1","messages":[{"role":"user","content":"hi"}]}`, "chat.completion", "usage_unreadable"},
+	} {
+		status, _, data := g.doRaw("POST", c.path, k.Key, c.body)
+		if status != 200 || !strings.Contains(string(data), c.answer) {
+			t.Fatalf("%s: %d %s", c.path, status, data)
+		}
+		rec := g.lastRecord(k.UserID, i+1, c.path)
+		if rec.Cost != 0 || rec.Note != c.note || rec.Status != 200 || rec.Provider != "vectors" {
+			t.Fatalf("%s: audit record %+v", c.path, rec)
+		}
+		if got := metricValue(t, g, `kaine_passthrough_unmetered_total{provider="vectors",reason="`+c.note+`"}`); got != "1" {
+			t.Fatalf("unmetered metric for %s: %q", c.note, got)
+		}
 	}
 }
 

@@ -133,6 +133,17 @@ func (g *gateway) doRaw(method, path, key, body string) (int, http.Header, []byt
 // send makes one request with an optional Bearer key and reads the answer.
 func (g *gateway) send(method, url, key string, body []byte) (int, http.Header, []byte) {
 	g.t.Helper()
+	headers := map[string]string{}
+	if key != "" {
+		headers["Authorization"] = "Bearer " + key
+	}
+	return g.sendWithHeaders(method, url, headers, body)
+}
+
+// sendWithHeaders makes one request with the headers given and reads the
+// answer.
+func (g *gateway) sendWithHeaders(method, url string, headers map[string]string, body []byte) (int, http.Header, []byte) {
+	g.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -141,8 +152,8 @@ func (g *gateway) send(method, url, key string, body []byte) (int, http.Header, 
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+	for name, value := range headers {
+		req.Header.Set(name, value)
 	}
 	if strings.HasPrefix(url, g.admin) {
 		req.Header.Set("Content-Type", "application/json")

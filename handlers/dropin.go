@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/keinetech/kaine/accounts"
 	"github.com/keinetech/kaine/money"
@@ -33,7 +34,10 @@ type DropIn struct {
 	Table   *routing.Table
 	BYOKFee money.MicroUSD
 	// MaxBody bounds a request body.
-	MaxBody   int64
+	MaxBody int64
+	// Timeout bounds the provider's silence: the wait for its answer to
+	// start, then each gap between reads of it.
+	Timeout   time.Duration
 	Transport http.RoundTripper
 
 	proxy *httputil.ReverseProxy
@@ -44,10 +48,22 @@ type DropIn struct {
 type AllowRule struct {
 	Method  string
 	Pattern string
-	// Metered marks a generation endpoint, whose answer carries usage; the
-	// others (token counting, model lists) cost nothing.
-	Metered bool
+	Billing Billing
 }
+
+// Billing is how the calls to an allowed endpoint are charged.
+type Billing uint8
+
+const (
+	// Unread endpoints answer in a shape the meter does not know (ones the
+	// operator allowed): their calls are billed nothing, audited with the
+	// reason and counted.
+	Unread Billing = iota
+	// Metered endpoints generate, and their answers carry usage.
+	Metered
+	// Free endpoints (token counting, model lists) cost nothing.
+	Free
+)
 
 // DefaultAllow is what each protocol forwards unless configured otherwise:
 // generation, token counting and the model list.
@@ -55,25 +71,25 @@ func DefaultAllow(protocol string) []AllowRule {
 	switch protocol {
 	case "anthropic":
 		return []AllowRule{
-			{"POST", "/v1/messages", true},
-			{"POST", "/v1/messages/count_tokens", false},
-			{"GET", "/v1/models", false},
-			{"GET", "/v1/models/*", false},
+			{"POST", "/v1/messages", Metered},
+			{"POST", "/v1/messages/count_tokens", Free},
+			{"GET", "/v1/models", Free},
+			{"GET", "/v1/models/*", Free},
 		}
 	case "gemini":
 		return []AllowRule{
-			{"POST", "/v1beta/models/*:generateContent", true},
-			{"POST", "/v1beta/models/*:streamGenerateContent", true},
-			{"POST", "/v1beta/models/*:countTokens", false},
-			{"GET", "/v1beta/models", false},
-			{"GET", "/v1beta/models/*", false},
+			{"POST", "/v1beta/models/*:generateContent", Metered},
+			{"POST", "/v1beta/models/*:streamGenerateContent", Metered},
+			{"POST", "/v1beta/models/*:countTokens", Free},
+			{"GET", "/v1beta/models", Free},
+			{"GET", "/v1beta/models/*", Free},
 		}
 	case "openai":
 		return []AllowRule{
-			{"POST", "/chat/completions", true},
-			{"POST", "/responses", true},
-			{"GET", "/models", false},
-			{"GET", "/models/*", false},
+			{"POST", "/chat/completions", Metered},
+			{"POST", "/responses", Metered},
+			{"GET", "/models", Free},
+			{"GET", "/models/*", Free},
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -16,37 +17,76 @@ const defaultDropInMaxTokens = 16_384
 type dropInCall struct {
 	model     string
 	maxTokens int64
-	stream    bool
+	// choices is how many answers the call asks for (OpenAI's n, Gemini's
+	// candidateCount), each up to maxTokens long.
+	choices       int64
+	stream        bool
+	streamOptions gjson.Result
+	// duplicate is a key the body names twice, at the top level or in
+	// stream_options. gjson reads the first of two and a provider's parser
+	// usually the last, so a doubled "model" or "stream" would let what is
+	// metered differ from what is served.
+	duplicate string
 }
 
+// inspectDropIn reads a generation request in one pass over its members.
 func inspectDropIn(protocol, sub string, body []byte) dropInCall {
-	var c dropInCall
-	v := gjson.ParseBytes(body)
-	switch protocol {
-	case "anthropic":
-		c.model, c.maxTokens, c.stream = v.Get("model").Str, v.Get("max_tokens").Int(), v.Get("stream").Bool()
-	case "openai":
-		c.model, c.stream = v.Get("model").Str, v.Get("stream").Bool()
-		for _, field := range []string{"max_completion_tokens", "max_tokens", "max_output_tokens"} {
-			if n := v.Get(field).Int(); n > 0 {
-				c.maxTokens = n
-				break
-			}
+	c := dropInCall{choices: 1}
+	root := gjson.ParseBytes(body)
+	// gjson counts member offsets from the value's first byte; the splices
+	// of askForUsage need them from the body's.
+	root.Index = len(body) - len(bytes.TrimLeft(body, " \t\r\n"))
+	c.duplicate = firstDuplicate(root, func(key string, v gjson.Result) {
+		switch protocol + " " + key {
+		case "anthropic model", "openai model":
+			c.model = v.Str
+		case "anthropic stream", "openai stream":
+			c.stream = v.Bool()
+		case "anthropic max_tokens", "openai max_tokens", "openai max_completion_tokens", "openai max_output_tokens":
+			c.maxTokens = max(c.maxTokens, v.Int())
+		case "openai n":
+			c.choices = max(c.choices, v.Int())
+		case "openai stream_options":
+			c.streamOptions = v
+		case "gemini generationConfig", "gemini generation_config":
+			c.maxTokens = max(c.maxTokens, v.Get("maxOutputTokens").Int(), v.Get("max_output_tokens").Int())
+			c.choices = max(c.choices, v.Get("candidateCount").Int(), v.Get("candidate_count").Int())
 		}
-	case "gemini":
-		// /v1beta/models/{model}:{method}
+	})
+	if c.duplicate == "" {
+		c.duplicate = firstDuplicate(c.streamOptions, nil)
+	}
+	if protocol == "gemini" { // /v1beta/models/{model}:{method}
 		name := sub[strings.LastIndexByte(sub, '/')+1:]
 		c.model, _, _ = strings.Cut(name, ":")
 		c.stream = strings.HasSuffix(name, ":streamGenerateContent")
-		c.maxTokens = v.Get("generationConfig.maxOutputTokens").Int()
-		if c.maxTokens == 0 {
-			c.maxTokens = v.Get("generation_config.max_output_tokens").Int()
-		}
 	}
 	if c.maxTokens <= 0 {
 		c.maxTokens = defaultDropInMaxTokens
 	}
 	return c
+}
+
+// firstDuplicate walks obj's members, calling each (if not nil) until a key
+// repeats, and returns that key, or "".
+func firstDuplicate(obj gjson.Result, each func(key string, v gjson.Result)) string {
+	if !obj.IsObject() {
+		return ""
+	}
+	var keys []string // a request names a handful; a scan beats a map
+	dup := ""
+	obj.ForEach(func(key, v gjson.Result) bool {
+		if slices.Contains(keys, key.Str) {
+			dup = key.Str
+			return false
+		}
+		keys = append(keys, key.Str)
+		if each != nil {
+			each(key.Str, v)
+		}
+		return true
+	})
+	return dup
 }
 
 var includeUsage = []byte(`"include_usage":true`)
@@ -55,8 +95,7 @@ var includeUsage = []byte(`"include_usage":true`)
 // it sends only when stream_options.include_usage is true. It changes only
 // those bytes; changed reports whether it did, so the extra chunk can be
 // kept from a client that did not ask for it.
-func askForUsage(body []byte) (out []byte, changed bool) {
-	options := gjson.GetBytes(body, "stream_options")
+func askForUsage(body []byte, options gjson.Result) (out []byte, changed bool) {
 	flag := options.Get("include_usage")
 	switch {
 	case flag.Type == gjson.True:
@@ -89,33 +128,4 @@ func splice(body []byte, i, n int, with []byte) []byte {
 	out = append(out, body[:i]...)
 	out = append(out, with...)
 	return append(out, body[i+n:]...)
-}
-
-// duplicateKey returns a key the JSON object body names twice, at the top
-// level or in stream_options, or "". gjson reads the first of two and a
-// provider's parser usually the last, so a doubled "model" or "stream"
-// would let what is metered differ from what is served.
-func duplicateKey(body []byte) string {
-	v := gjson.ParseBytes(body)
-	if dup := firstDuplicate(v); dup != "" {
-		return dup
-	}
-	return firstDuplicate(v.Get("stream_options"))
-}
-
-func firstDuplicate(obj gjson.Result) string {
-	if !obj.IsObject() {
-		return ""
-	}
-	seen := map[string]bool{}
-	dup := ""
-	obj.ForEach(func(key, _ gjson.Result) bool {
-		if seen[key.Str] {
-			dup = key.Str
-			return false
-		}
-		seen[key.Str] = true
-		return true
-	})
-	return dup
 }

@@ -12,16 +12,17 @@ func TestAskForUsageChangesOnlyTheFlag(t *testing.T) {
 		`{"stream":true,"stream_options":{}}`: `{"stream":true,"stream_options":{"include_usage":true}}`,
 		`{"stream":true,"stream_options":{"include_obfuscation":false}}`:                `{"stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}}`,
 		`{"stream":true,"stream_options":{"include_usage":false}}`:                      `{"stream":true,"stream_options":{"include_usage":true}}`,
+		" \n {\"stream\":true,\"stream_options\":{}}":                                   " \n {\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
 		`{"stream":true, "stream_options" : null }`:                                     `{"stream":true, "stream_options" : {"include_usage":true} }`,
 		"{\n  \"messages\": [{\"role\":\"user\",\"content\":\"{\"}],\"stream\":true\n}": "{\"stream_options\":{\"include_usage\":true},\n  \"messages\": [{\"role\":\"user\",\"content\":\"{\"}],\"stream\":true\n}",
 	} {
-		got, changed := askForUsage([]byte(in))
+		got, changed := askForUsage([]byte(in), inspectDropIn("openai", "/chat/completions", []byte(in)).streamOptions)
 		if string(got) != want || !changed || !json.Valid(got) {
 			t.Errorf("askForUsage(%s)\n got %s (changed %v)\nwant %s", in, got, changed, want)
 		}
 	}
 	in := `{"stream":true,"stream_options":{"include_usage":true}}`
-	if got, changed := askForUsage([]byte(in)); string(got) != in || changed {
+	if got, changed := askForUsage([]byte(in), inspectDropIn("openai", "/chat/completions", []byte(in)).streamOptions); string(got) != in || changed {
 		t.Errorf("a client that asked: %s, changed %v", got, changed)
 	}
 }
@@ -35,6 +36,14 @@ func TestInspectDropIn(t *testing.T) {
 	if c.model != "gpt-5.4" || !c.stream || c.maxTokens != 50 {
 		t.Fatalf("openai: %+v", c)
 	}
+	c = inspectDropIn("openai", "/chat/completions", []byte(`{"model":"gpt-5.4","max_tokens":10,"max_completion_tokens":50,"n":3}`))
+	if c.maxTokens != 50 || c.choices != 3 {
+		t.Fatalf("openai with n: %+v", c)
+	}
+	c = inspectDropIn("gemini", "/v1beta/models/g:generateContent", []byte(`{"generationConfig":{"candidateCount":2}}`))
+	if c.choices != 2 || c.maxTokens != defaultDropInMaxTokens {
+		t.Fatalf("gemini with candidateCount: %+v", c)
+	}
 	c = inspectDropIn("anthropic", "/v1/messages", []byte(`{"model":"claude-haiku-4-5"}`))
 	if c.maxTokens != defaultDropInMaxTokens {
 		t.Fatalf("anthropic without max_tokens: %+v", c)
@@ -47,9 +56,10 @@ func TestDuplicateKeysAreFound(t *testing.T) {
 		`{"stream":false,"x":{"stream":1},"stream":true}`:                 "stream",
 		`{"stream_options":{"include_usage":true,"include_usage":false}}`: "include_usage",
 		`{"model":"a","messages":[{"role":"user"},{"role":"assistant"}]}`: "",
+		`{"model":"a","mod\u0065l":"b"}`:                                  "model",
 	} {
-		if got := duplicateKey([]byte(body)); got != want {
-			t.Errorf("duplicateKey(%s) = %q, want %q", body, got, want)
+		if got := inspectDropIn("openai", "/chat/completions", []byte(body)).duplicate; got != want {
+			t.Errorf("duplicate in %s = %q, want %q", body, got, want)
 		}
 	}
 }

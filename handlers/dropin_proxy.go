@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httputil"
 	"strings"
+	"time"
 
 	"github.com/keinetech/kaine/routing"
 )
@@ -12,9 +15,14 @@ import (
 // dropInExchange is one forwarded call, carried to the proxy's hooks in the
 // request context.
 type dropInExchange struct {
-	key   string // the provider key to send: the gateway's or the caller's
-	sub   string
-	meter *routing.Meter // nil for a call that is not metered
+	key  string // the provider key to send: the gateway's or the caller's
+	byok bool   // key is the caller's
+	sub  string
+	// silence cancels the call when the provider keeps it waiting longer
+	// than timeout; every read of the answer restarts it.
+	silence *time.Timer
+	timeout time.Duration
+	meter   *routing.Meter // nil for a call that is not metered
 	// status is the provider's answer status; 0 if none came.
 	status int
 	// failed holds a transport error (refused, reset, timed out).
@@ -26,6 +34,25 @@ type exchangeKey struct{}
 func exchangeOf(ctx context.Context) *dropInExchange {
 	return ctx.Value(exchangeKey{}).(*dropInExchange)
 }
+
+// watchedBody restarts the exchange's silence timer at each read that
+// brings something.
+type watchedBody struct {
+	io.ReadCloser
+	ex *dropInExchange
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.ex.silence.Reset(b.ex.timeout)
+	}
+	return n, err
+}
+
+// accountHeaders name an OpenAI organization or project: the caller's own,
+// meaningful only with the caller's own key.
+var accountHeaders = []string{"OpenAI-Organization", "OpenAI-Project"}
 
 // clientKeyHeaders carry the Kaine key (or a BYOK key) in; none may reach
 // the provider as sent.
@@ -54,6 +81,11 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 			for _, h := range clientKeyHeaders {
 				out.Header.Del(h)
 			}
+			if !ex.byok {
+				for _, h := range accountHeaders {
+					out.Header.Del(h)
+				}
+			}
 			// Ask for an uncompressed answer so the meter can read it; Go's
 			// transport still compresses on the wire and undoes it.
 			out.Header.Del("Accept-Encoding")
@@ -62,6 +94,9 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error {
 			ex := exchangeOf(resp.Request.Context())
 			ex.status = resp.StatusCode
+			if ex.silence != nil {
+				resp.Body = &watchedBody{ReadCloser: resp.Body, ex: ex}
+			}
 			if ex.meter == nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
 				return nil
 			}
@@ -78,8 +113,11 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			ex := exchangeOf(r.Context())
+			if cause := context.Cause(r.Context()); cause != nil {
+				err = cause // the silence timer's, rather than a bare "cancelled"
+			}
 			ex.failed = err
-			if r.Context().Err() != nil {
+			if errors.Is(err, context.Canceled) {
 				return // the client is gone; there is no one to answer
 			}
 			// The kind of failure only: the full error names internal hosts.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/keinetech/kaine/money"
 	"github.com/keinetech/kaine/routing"
 )
@@ -49,45 +51,86 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 	if !ok {
 		return
 	}
-	ex := &dropInExchange{key: d.Key, sub: sub}
-	if byoKey != "" {
+	byok := byoKey != ""
+	ex := &dropInExchange{key: d.Key, sub: sub, byok: byok}
+	if byok {
 		ex.key = byoKey
 	}
-	var info dropInCall
 	var model *routing.Model
-	if rule.Metered {
-		if dup := duplicateKey(body); dup != "" {
-			a.Errors.Write(w, CodeInvalidJSON, "The body names \""+dup+"\" twice; send each field once.")
+	switch rule.Billing {
+	case Metered:
+		if model, body, ok = a.meterDropIn(d, w, call, ex, body); !ok {
 			return
 		}
-		info = inspectDropIn(d.Protocol, sub, body)
-		model, _ = d.Table.ForUpstream(d.Name, info.model)
-		hide := false
-		if d.Protocol == "openai" && info.stream && sub == "/chat/completions" {
-			body, hide = askForUsage(body)
-		}
-		ex.meter = routing.NewMeter(d.Protocol, info.model, hide)
-		if !a.Reserve(w, call, d.estimate(byoKey != "", model, int64(len(body)), info.maxTokens)) {
+	case Unread: // it may cost something at the provider: a capped account may not call it
+		if !a.Reserve(w, call, 0) {
 			return
 		}
 	}
 	call.Audit.Provider = d.Name
-	out := r.Clone(context.WithValue(r.Context(), exchangeKey{}, ex))
+	ctx, cancel := context.WithCancelCause(context.WithValue(r.Context(), exchangeKey{}, ex))
+	defer cancel(nil)
+	if d.Timeout > 0 {
+		ex.timeout = d.Timeout
+		ex.silence = time.AfterFunc(d.Timeout, func() { cancel(routing.ErrTimeout) })
+		defer ex.silence.Stop()
+	}
+	out := r.Clone(ctx)
+	// The body is whole now: send its length, even if it came chunked.
+	out.TransferEncoding = nil
 	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	out.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	if rule.Metered {
-		// Deferred: the proxy aborts the handler with a panic when an answer
-		// is cut mid-way, and a cut answer is still billed.
-		defer func() {
-			a.settleDropIn(d, call, ex, model, int64(len(body)), byoKey != "", r.Context().Err() != nil)
-		}()
-	}
+	// Deferred: the proxy aborts the handler with a panic when an answer is
+	// cut mid-way, and a cut answer is still billed and audited as such.
+	defer func() {
+		a.settleDropIn(d, w, call, ex, rule.Billing, model, int64(len(body)), r.Context().Err() != nil)
+	}()
 	d.proxy.ServeHTTP(w, out)
+}
+
+// meterDropIn prepares a generation call for metering: it reads the
+// request, refuses one that cannot be metered, asks an OpenAI stream for
+// its usage, and reserves the worst case against the cap. It returns the
+// model the call is priced as (nil for a BYOK call to an unpriced model)
+// and the body to send.
+func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dropInExchange, body []byte) (*routing.Model, []byte, bool) {
+	info := inspectDropIn(d.Protocol, ex.sub, body)
+	if info.duplicate != "" {
+		a.Errors.Write(w, CodeInvalidJSON, "The body names \""+info.duplicate+"\" twice; send each field once.")
+		return nil, nil, false
+	}
+	model, priced := d.Table.ForUpstream(d.Name, info.model)
+	switch {
+	case info.model == "":
+		a.Errors.Write(w, CodeMissingFields, "The request names no model.")
+		return nil, nil, false
+	case !priced && !ex.byok:
+		a.Errors.Write(w, CodeInvalidField, "The model "+strconv.Quote(shorten(info.model, 64))+" has no price on this gateway, so its calls cannot be metered. "+
+			"GET /v1/providers lists the models of each provider; the operator can add one with a model block.")
+		return nil, nil, false
+	}
+	hide := false
+	if d.Protocol == "openai" && info.stream && ex.sub == "/chat/completions" {
+		body, hide = askForUsage(body, info.streamOptions)
+	}
+	ex.meter = routing.NewMeter(d.Protocol, info.model, hide)
+	if !a.Reserve(w, call, d.estimate(ex.byok, model, int64(len(body)), info.maxTokens*info.choices)) {
+		return nil, nil, false
+	}
+	return model, body, true
+}
+
+// shorten cuts s to at most n bytes, for echoing a client's value.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // readDropInBody reads the request body up to the drop-in's bound.
 func (a *API) readDropInBody(d *DropIn, w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	limit := "The body is larger than " + strconv.FormatInt(d.MaxBody>>20, 10) + " MiB; the operator sets the bound with passthrough_max_body."
+	limit := "The body is larger than " + humanize.IBytes(uint64(d.MaxBody)) + "; the operator sets the bound with passthrough_max_body."
 	if r.ContentLength > d.MaxBody {
 		a.Errors.Write(w, CodeBodyTooLarge, limit)
 		return nil, false
@@ -121,40 +164,54 @@ func (d *DropIn) estimate(byok bool, model *routing.Model, bodyBytes, maxTokens 
 // Unmetered reasons, in audit records and the unmetered-calls metric.
 const (
 	reasonUsageUnreadable = "usage_unreadable"
-	reasonModelUnpriced   = "model_unpriced"
+	reasonEndpointUnread  = "endpoint_not_metered"
 )
 
 // settleDropIn charges a forwarded call from the usage its answer carried.
-// A call the client abandoned, or whose stream broke, with no usage seen is
-// billed on an estimate (four bytes a token of prompt and delivered text);
-// an answer whose usage cannot be read is billed nothing, and says why.
-func (a *API) settleDropIn(d *DropIn, call *Call, ex *dropInExchange, model *routing.Model, bodyBytes int64, byok, clientGone bool) {
+// A call the client abandoned, or whose answer broke, with no usage seen
+// is billed on an estimate (four bytes a token of prompt and generated
+// output); an answer whose usage cannot be read is billed nothing, and
+// says why. A call cut mid-answer is audited with the reason.
+func (a *API) settleDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dropInExchange, billing Billing, model *routing.Model, bodyBytes int64, clientGone bool) {
+	answered := ex.status >= 200 && ex.status <= 299
+	switch {
+	case clientGone:
+		NoteError(w, CodeClientClosed)
+	case ex.failed != nil && ex.status != 0: // the answer started, then broke
+		NoteError(w, CodeProviderError)
+	}
+	switch billing {
+	case Free:
+		return
+	case Unread:
+		if answered {
+			call.Audit.Note = reasonEndpointUnread
+			a.unmetered(d.Name, reasonEndpointUnread)
+		}
+		call.Settle(0)
+		return
+	}
 	res := ex.meter.Result()
 	call.Audit.Model = res.Model
-	ok := ex.status >= 200 && ex.status <= 299
-	if !ok && !(clientGone && ex.status == 0) {
+	if !answered && !(clientGone && ex.status == 0) {
 		call.Settle(0) // refused or unreachable: the provider billed nothing
 		return
 	}
 	u, seen := res.Usage, res.UsageSeen
 	cut := clientGone || ex.failed != nil
-	if textTokens := int64(ex.meter.TextBytes()+3) / 4; cut && u.Output < textTokens {
-		u.Output, u.Estimated, seen = textTokens, true, true
+	if generated := int64(ex.meter.GeneratedBytes()+3) / 4; cut && u.Output < generated {
+		u.Output, u.Estimated, seen = generated, true, true
 	}
 	if cut && u.PromptTokens() == 0 {
 		u.Input, u.Estimated, seen = (bodyBytes+3)/4, true, true
 	}
 	call.Audit.TokensIn, call.Audit.TokensOut = u.PromptTokens(), u.Output
 	switch {
-	case byok:
+	case ex.byok:
 		call.Settle(d.BYOKFee)
 	case !seen:
 		call.Audit.Note = reasonUsageUnreadable
 		a.unmetered(d.Name, reasonUsageUnreadable)
-		call.Settle(0)
-	case model == nil:
-		call.Audit.Note = reasonModelUnpriced
-		a.unmetered(d.Name, reasonModelUnpriced)
 		call.Settle(0)
 	default:
 		call.Settle(d.cost(model, res.Model, u))

@@ -68,6 +68,8 @@ func (t *sseTap) readEvent() {
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				*t.broken = err
+			} else if name, data, ok := parseEvent(t.raw); ok {
+				t.meter.Event(name, data) // a last event without its blank line
 			}
 			t.out, t.err = t.raw, err
 			return

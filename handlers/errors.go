@@ -88,9 +88,7 @@ func (e Errors) Write(w http.ResponseWriter, code, message string) {
 // event in a stream whose status is already sent), noting the code for the
 // audit record.
 func (e Errors) Body(w http.ResponseWriter, code, message string) []byte {
-	if rec, ok := w.(*Recorder); ok {
-		rec.ErrorCode = code
-	}
+	NoteError(w, code)
 	body, err := json.Marshal(errorBody{Detail: errorDetail{Error: code, Message: message, Docs: e.DocsURL}})
 	if err != nil { // cannot happen: three strings always encode
 		body = []byte(`{"detail":{"error":"` + code + `"}}`)

@@ -29,3 +29,11 @@ func (r *Recorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the writer underneath (to
 // flush a stream).
 func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// NoteError records, for the audit record, the error that ended an answer
+// whose status was already sent.
+func NoteError(w http.ResponseWriter, code string) {
+	if rec, ok := w.(*Recorder); ok {
+		rec.ErrorCode = code
+	}
+}

@@ -178,9 +178,9 @@ func (r *Router) attempt(ctx context.Context, plan *Plan, c candidate, onDelta f
 	return res, kind, outcome, err
 }
 
-// errTimeout is why a call is cancelled when its provider keeps it waiting
+// ErrTimeout is why a call is cancelled when its provider keeps it waiting
 // longer than the provider's timeout.
-var errTimeout = errors.New("timed out")
+var ErrTimeout = errors.New("timed out")
 
 // errRefused marks, for the breaker, a request the provider refused as the
 // caller's own mistake: it neither counts as a failure nor as a success.
@@ -197,7 +197,7 @@ func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timeout := c.provider.Timeout
-	timer := time.AfterFunc(timeout, func() { cancel(errTimeout) })
+	timer := time.AfterFunc(timeout, func() { cancel(ErrTimeout) })
 	defer timer.Stop()
 	start := time.Now()
 	var res Result
@@ -210,8 +210,8 @@ func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func
 	} else {
 		res, err = c.provider.Client.Generate(ctx, key, c.model, plan.params.Request)
 	}
-	if err != nil && errors.Is(context.Cause(ctx), errTimeout) {
-		err = &UpstreamError{Err: errTimeout}
+	if err != nil && errors.Is(context.Cause(ctx), ErrTimeout) {
+		err = &UpstreamError{Err: ErrTimeout}
 	}
 	return res, time.Since(start), err
 }

@@ -1,0 +1,92 @@
+package caddymodule
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keinetech/kaine/routing/fakeupstream"
+)
+
+// The provider's timeout bounds its silence on the drop-in routes as on
+// /v1/llm: the wait for the answer to start, then each gap within it.
+func TestDropInProviderSilenceIsBounded(t *testing.T) {
+	fake := fakeupstream.New()
+	defer fake.Close()
+	g := startGateway(t, fmt.Sprintf(`provider anthropic {
+			api_key test-anthropic-key
+			base_url %s
+			timeout 1s
+		}`, fake.URL))
+	k := g.userWithKey("angel", "write")
+	headers := map[string]string{"X-Api-Key": k.Key, "Anthropic-Version": "2023-06-01"}
+	send := func(body string) (int, []byte) {
+		status, _, data := g.sendWithHeaders("POST", g.base+"/anthropic/v1/messages", headers, []byte(body))
+		return status, data
+	}
+	body := `{"model":"claude-haiku-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`
+	stream := `{"model":"claude-haiku-4-5","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]}`
+
+	fake.Enqueue(fakeupstream.Reply{Hang: true})
+	start := time.Now()
+	status, data := send(body)
+	if status != 500 || !strings.Contains(string(data), "timed out") || time.Since(start) > 5*time.Second {
+		t.Fatalf("a provider that never answers: %d %s after %v", status, data, time.Since(start))
+	}
+	if rec := g.lastRecord(k.UserID, 1, "/anthropic/v1/messages"); rec.Status != 500 || rec.Error != "provider_error" || rec.Cost != 0 {
+		t.Fatalf("audit record %+v", rec)
+	}
+
+	// A stream that starts, then stalls: cut at the bound, billed for what
+	// crossed, audited as failed.
+	gate := make(chan struct{})
+	defer close(gate)
+	fake.Enqueue(fakeupstream.Reply{Chunks: []string{"first ", "second"}, PauseAfter: 1, Gate: gate,
+		Usage: fakeupstream.Usage{InputTokens: 100, OutputTokens: 50}})
+	req, _ := http.NewRequest("POST", g.base+"/anthropic/v1/messages", strings.NewReader(stream))
+	for name, value := range headers {
+		req.Header.Set(name, value)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// The client sees the stream break, not end: a short answer would pass
+	// for a whole one.
+	if resp.StatusCode != 200 || err == nil || !strings.Contains(string(data), "first ") || strings.Contains(string(data), "second") {
+		t.Fatalf("stalled stream: %d %s (read error %v)", resp.StatusCode, data, err)
+	}
+	rec := g.lastRecord(k.UserID, 2, "/anthropic/v1/messages")
+	if rec.Error != "provider_error" || rec.TokensIn != 100 || rec.TokensOut < 1 || rec.Cost == 0 {
+		t.Fatalf("stalled stream audit record %+v", rec)
+	}
+}
+
+// OpenAI's organization and project headers name the caller's own account:
+// they go with the caller's key, never with the gateway's.
+func TestDropInForwardsOpenAIAccountHeadersOnlyWithTheCallersKey(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "write")
+	body := []byte(`{"model":"gpt-5.4-mini","messages":[{"role":"user","content":"hi"}]}`)
+	for i, byok := range []string{"", "sk-callers-own"} {
+		u.openai.Enqueue(fakeupstream.Reply{Text: "hi", Usage: fakeupstream.Usage{InputTokens: 1, OutputTokens: 1}})
+		headers := map[string]string{"Authorization": "Bearer " + k.Key, "OpenAI-Organization": "org-caller", "OpenAI-Project": "proj-caller"}
+		if byok != "" {
+			headers["X-Kaine-Provider-Key"] = byok
+		}
+		if status, _, data := g.sendWithHeaders("POST", g.base+"/openai/v1/chat/completions", headers, body); status != 200 {
+			t.Fatalf("%d %s", status, data)
+		}
+		seen := u.openai.Requests()[i].Header
+		forwarded := seen.Get("OpenAI-Organization") == "org-caller" && seen.Get("OpenAI-Project") == "proj-caller"
+		if forwarded != (byok != "") {
+			t.Fatalf("byok %q: upstream headers %v", byok, seen)
+		}
+	}
+}
