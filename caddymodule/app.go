@@ -61,6 +61,7 @@ type App struct {
 	api          *handlers.API
 	router       *handlers.Router
 	logger       *zap.Logger
+	ctx          caddy.Context
 }
 
 // CaddyModule returns the Caddy module information.
@@ -74,6 +75,7 @@ const defaultAuditRetention = 90 * 24 * time.Hour
 // the shared runtime, so everything a request needs is ready when it returns.
 func (a *App) Provision(ctx caddy.Context) error {
 	a.logger = ctx.Logger()
+	a.ctx = ctx
 	if a.Storage == "" {
 		a.Storage = filepath.Join("kaine-data", "kaine.db")
 	}
@@ -229,6 +231,7 @@ func (a *App) Start() error {
 		zap.String("storage", a.storagePath),
 		zap.Strings("providers_configured", configured),
 		zap.Int("tiers", len(a.Tiers)))
+	a.warnAboutLoggedKeys()
 	return nil
 }
 
