@@ -90,3 +90,21 @@ func TestDropInForwardsOpenAIAccountHeadersOnlyWithTheCallersKey(t *testing.T) {
 		}
 	}
 }
+
+// Priority processing is billed above the table's standard prices, so it
+// is served only on the caller's own key.
+func TestDropInRefusesPriorityTierOnTheGatewaysKey(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "write")
+	body := `{"model":"gpt-5.4-mini","service_tier":"priority","messages":[{"role":"user","content":"hi"}]}`
+	status, _, data := g.doRaw("POST", "/openai/v1/chat/completions", k.Key, body)
+	if status != 400 || !strings.Contains(string(data), `"invalid_field"`) || len(u.openai.Requests()) != 0 {
+		t.Fatalf("priority on the gateway's key: %d %s", status, data)
+	}
+	u.openai.Enqueue(fakeupstream.Reply{Text: "hi", Usage: fakeupstream.Usage{InputTokens: 1, OutputTokens: 1}})
+	headers := map[string]string{"Authorization": "Bearer " + k.Key, "X-Kaine-Provider-Key": "sk-callers-own"}
+	if status, _, data := g.sendWithHeaders("POST", g.base+"/openai/v1/chat/completions", headers, []byte(body)); status != 200 {
+		t.Fatalf("priority on the caller's key: %d %s", status, data)
+	}
+}

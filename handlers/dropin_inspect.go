@@ -21,6 +21,7 @@ type dropInCall struct {
 	// candidateCount), each up to maxTokens long.
 	choices       int64
 	stream        bool
+	serviceTier   string // OpenAI's: priority processing costs more than the table's prices
 	streamOptions gjson.Result
 	// duplicate is a key the body names twice, at the top level or in
 	// stream_options. gjson reads the first of two and a provider's parser
@@ -48,6 +49,8 @@ func inspectDropIn(protocol, sub string, body []byte) dropInCall {
 			c.choices = max(c.choices, v.Int())
 		case "openai stream_options":
 			c.streamOptions = v
+		case "openai service_tier":
+			c.serviceTier = v.Str
 		case "gemini generationConfig", "gemini generation_config":
 			c.maxTokens = max(c.maxTokens, v.Get("maxOutputTokens").Int(), v.Get("max_output_tokens").Int())
 			c.choices = max(c.choices, v.Get("candidateCount").Int(), v.Get("candidate_count").Int())

@@ -36,8 +36,8 @@ func TestInspectDropIn(t *testing.T) {
 	if c.model != "gpt-5.4" || !c.stream || c.maxTokens != 50 {
 		t.Fatalf("openai: %+v", c)
 	}
-	c = inspectDropIn("openai", "/chat/completions", []byte(`{"model":"gpt-5.4","max_tokens":10,"max_completion_tokens":50,"n":3}`))
-	if c.maxTokens != 50 || c.choices != 3 {
+	c = inspectDropIn("openai", "/chat/completions", []byte(`{"model":"gpt-5.4","max_tokens":10,"max_completion_tokens":50,"n":3,"service_tier":"priority"}`))
+	if c.maxTokens != 50 || c.choices != 3 || c.serviceTier != "priority" {
 		t.Fatalf("openai with n: %+v", c)
 	}
 	c = inspectDropIn("gemini", "/v1beta/models/g:generateContent", []byte(`{"generationConfig":{"candidateCount":2}}`))

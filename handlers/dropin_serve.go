@@ -104,6 +104,10 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *drop
 	case info.model == "":
 		a.Errors.Write(w, CodeMissingFields, "The request names no model.")
 		return nil, nil, false
+	case info.serviceTier == "priority" && !ex.byok:
+		a.Errors.Write(w, CodeInvalidField, "service_tier \"priority\" is billed above the standard prices this gateway meters at; "+
+			"leave it out, or send your own key in "+BYOKHeader+".")
+		return nil, nil, false
 	case !priced && !ex.byok:
 		a.Errors.Write(w, CodeInvalidField, "The model "+strconv.Quote(shorten(info.model, 64))+" has no price on this gateway, so its calls cannot be metered. "+
 			"GET /v1/providers lists the models of each provider; the operator can add one with a model block.")
