@@ -76,7 +76,8 @@ func firstDuplicate(obj gjson.Result, each func(key string, v gjson.Result)) str
 	if !obj.IsObject() {
 		return ""
 	}
-	var keys []string // a request names a handful; a scan beats a map
+	var seen [16]string // a request names a handful; a scan beats a map
+	keys := seen[:0]
 	dup := ""
 	obj.ForEach(func(key, v gjson.Result) bool {
 		if slices.Contains(keys, key.Str) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keinetech/kaine/routing"
@@ -65,7 +66,8 @@ var clientKeyHeaders = []string{"Authorization", "X-Api-Key", "X-Goog-Api-Key", 
 // which would cost a write call per read.
 func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Transport: d.Transport,
+		Transport:  d.Transport,
+		BufferPool: copyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			ex := exchangeOf(pr.In.Context())
 			out := pr.Out
@@ -107,7 +109,11 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 				resp.ContentLength = -1
 				resp.Body = newSSETap(resp.Body, ex.meter, &ex.failed)
 			} else {
-				resp.Body = &jsonTap{body: resp.Body, meter: ex.meter, broken: &ex.failed}
+				tap := &jsonTap{body: resp.Body, meter: ex.meter, broken: &ex.failed}
+				if resp.ContentLength > 0 && resp.ContentLength <= maxTappedAnswer {
+					tap.buf = make([]byte, 0, resp.ContentLength)
+				}
+				resp.Body = tap
 			}
 			return nil
 		},
@@ -125,6 +131,17 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 		},
 	}
 }
+
+// copyBuffers lends the proxies the buffers they copy answers through;
+// without a pool each call allocates 32 KiB.
+var copyBuffers = &bufferPool{sync.Pool{New: func() any { return make([]byte, 32<<10) }}}
+
+type bufferPool struct{ pool sync.Pool }
+
+func (p *bufferPool) Get() []byte { return p.pool.Get().([]byte) }
+
+// Put boxes the slice header (24 bytes), against 32 KiB saved per call.
+func (p *bufferPool) Put(b []byte) { p.pool.Put(b) }
 
 // setKey puts the provider key where the provider's protocol wants it.
 func (d *DropIn) setKey(h http.Header, key string) {

@@ -80,6 +80,7 @@ type config struct {
 	Pin            bool          `json:"pin"`
 	Kaine          string        `json:"kaine,omitempty"`
 	JSONPath       string        `json:"-"`
+	ProfileDir     string        `json:"-"`
 }
 
 func main() {
@@ -106,6 +107,7 @@ func parseFlags() (config, error) {
 	flag.BoolVar(&cfg.Pin, "pin", canPin(), "gateway on CPU 0 under taskset, this process on the other CPUs")
 	flag.StringVar(&cfg.Kaine, "kaine", "", "kaine binary to use instead of building ./cmd/kaine")
 	flag.StringVar(&cfg.JSONPath, "json", "", "file to write the raw results to, as JSON")
+	flag.StringVar(&cfg.ProfileDir, "profile", "", "after the rounds, record the gateway's CPU profile under full load of each gateway scenario into this directory")
 	flag.Parse()
 	switch {
 	case flag.NArg() > 0:
@@ -184,6 +186,11 @@ func run(cfg config) error {
 	printReport(os.Stdout, res)
 	if cfg.JSONPath != "" {
 		if err := writeJSON(cfg.JSONPath, res); err != nil {
+			return err
+		}
+	}
+	if cfg.ProfileDir != "" {
+		if err := profileGateway(ctx, targets, gw, cfg.Workers, cfg.ProfileDir); err != nil {
 			return err
 		}
 	}
