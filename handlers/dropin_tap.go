@@ -32,7 +32,7 @@ type sseTap struct {
 }
 
 func newSSETap(body io.ReadCloser, meter *routing.Meter, broken *error) *sseTap {
-	return &sseTap{src: bufio.NewReaderSize(body, 32<<10), body: body, meter: meter, broken: broken}
+	return &sseTap{src: bufio.NewReaderSize(body, 4<<10), body: body, meter: meter, broken: broken}
 }
 
 func (t *sseTap) Read(p []byte) (int, error) {

@@ -111,7 +111,20 @@ func (f *fakeUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if wire.streamWithUsage != nil && bytes.Contains(body.Bytes(), []byte(`"include_usage":true`)) {
 		events = wire.streamWithUsage
 	}
+	if r.Header.Get(holdHeader) != "" {
+		f.holdStream(w, r, wire.streamType, events[0])
+		return
+	}
 	f.writeStream(w, wire.streamType, events)
+}
+
+// holdStream sends the first event, then keeps the stream open until the
+// client leaves.
+func (f *fakeUpstream) holdStream(w http.ResponseWriter, r *http.Request, contentType []string, first []byte) {
+	w.Header()["Content-Type"] = contentType
+	w.Write(first)
+	http.NewResponseController(w).Flush()
+	<-r.Context().Done()
 }
 
 func writeBody(w http.ResponseWriter, status int, contentType []string, body []byte) {

@@ -81,6 +81,7 @@ type config struct {
 	Kaine          string        `json:"kaine,omitempty"`
 	JSONPath       string        `json:"-"`
 	ProfileDir     string        `json:"-"`
+	HeldStreams    int           `json:"held_streams"`
 }
 
 func main() {
@@ -107,6 +108,7 @@ func parseFlags() (config, error) {
 	flag.BoolVar(&cfg.Pin, "pin", canPin(), "gateway on CPU 0 under taskset, this process on the other CPUs")
 	flag.StringVar(&cfg.Kaine, "kaine", "", "kaine binary to use instead of building ./cmd/kaine")
 	flag.StringVar(&cfg.JSONPath, "json", "", "file to write the raw results to, as JSON")
+	flag.IntVar(&cfg.HeldStreams, "held-streams", 0, "after the rounds, hold this many streams open at once through reverse_proxy and the drop-in route, and report the gateway's memory per open stream")
 	flag.StringVar(&cfg.ProfileDir, "profile", "", "after the rounds, record the gateway's CPU profile under full load of each gateway scenario into this directory")
 	flag.Parse()
 	switch {
@@ -186,6 +188,11 @@ func run(cfg config) error {
 	printReport(os.Stdout, res)
 	if cfg.JSONPath != "" {
 		if err := writeJSON(cfg.JSONPath, res); err != nil {
+			return err
+		}
+	}
+	if cfg.HeldStreams > 0 {
+		if err := reportHeldStreams(ctx, targets, gw, cfg.HeldStreams); err != nil {
 			return err
 		}
 	}
