@@ -53,7 +53,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	requestID := rt.requestIDs.For(r)
 	w.Header().Set("X-Request-Id", requestID)
 	logFields := logFieldsOf(r)
-	logFields.Add(zap.String("request_id", requestID))
+	if logFields != nil {
+		logFields.Add(zap.String("request_id", requestID))
+	}
 
 	route, values, allowed := h.app.router.Match(r.Method, r.URL.Path)
 	if route == nil {
@@ -74,8 +76,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if call.Identity = api.Authenticate(w, r, route); call.Identity == nil {
 		return nil
 	}
-	logFields.Add(zap.Uint64("user_id", call.Identity.UserID))
-	logFields.Add(zap.Uint64("key_id", call.Identity.KeyID))
+	if logFields != nil {
+		logFields.Add(zap.Uint64("user_id", call.Identity.UserID))
+		logFields.Add(zap.Uint64("key_id", call.Identity.KeyID))
+	}
 	rec := &handlers.Recorder{ResponseWriter: w}
 	// The limit comes before the scope check so that every authenticated
 	// answer, a 403 included, carries the rate-limit headers, and a key
@@ -125,13 +129,14 @@ func (h *Handler) serveEndpoint(w *handlers.Recorder, r *http.Request, route *ha
 	return false
 }
 
-// logFieldsOf returns the request's access-log fields, or a throwaway set
-// when the request did not come through a Caddy server (unit tests).
+// logFieldsOf returns the request's access-log fields, or nil when no
+// access log will write them: the fields would be built for nothing.
 func logFieldsOf(r *http.Request) *caddyhttp.ExtraLogFields {
-	if f, ok := r.Context().Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
-		return f
+	if srv, _ := r.Context().Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server); srv == nil || srv.Logs == nil {
+		return nil
 	}
-	return new(caddyhttp.ExtraLogFields)
+	f, _ := r.Context().Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields)
+	return f
 }
 
 // Interface guards
