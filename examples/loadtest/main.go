@@ -62,6 +62,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -130,6 +131,9 @@ func parseFlags() (config, error) {
 // run sets up the fake and the gateway, measures, reports and tears down.
 func run(cfg config) error {
 	started := time.Now()
+	// The generator's own GC pauses land in the latencies it measures, and
+	// it holds little: collect a quarter as often.
+	debug.SetGCPercent(400)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
