@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -21,8 +22,11 @@ type dropInCall struct {
 	// candidateCount), each up to maxTokens long.
 	choices       int64
 	stream        bool
-	serviceTier   string // OpenAI's: priority processing costs more than the table's prices
 	streamOptions gjson.Result
+	// unmeterable names a feature the provider bills beyond the tokens the
+	// table prices (priority processing, server-side tools, background
+	// runs whose usage never crosses the wire), or "".
+	unmeterable string
 	// duplicate is a key the body names twice, at the top level or in
 	// stream_options. gjson reads the first of two and a provider's parser
 	// usually the last, so a doubled "model" or "stream" would let what is
@@ -50,7 +54,19 @@ func inspectDropIn(protocol, sub string, body []byte) dropInCall {
 		case "openai stream_options":
 			c.streamOptions = v
 		case "openai service_tier":
-			c.serviceTier = v.Str
+			if v.Str == "priority" {
+				c.unmeterable = `service_tier "priority"`
+			}
+		case "openai background":
+			if v.Bool() {
+				c.unmeterable = `"background": true (its usage never crosses this connection)`
+			}
+		case "openai web_search_options":
+			c.unmeterable = "web_search_options (searches are billed per call)"
+		case "anthropic tools", "openai tools", "gemini tools":
+			if tool := serverTool(v); tool != "" {
+				c.unmeterable = "the server-side tool " + strconv.Quote(tool) + " (billed per use)"
+			}
 		case "gemini generationConfig", "gemini generation_config":
 			c.maxTokens = max(c.maxTokens, v.Get("maxOutputTokens").Int(), v.Get("max_output_tokens").Int())
 			c.choices = max(c.choices, v.Get("candidateCount").Int(), v.Get("candidate_count").Int())
@@ -68,6 +84,31 @@ func inspectDropIn(protocol, sub string, body []byte) dropInCall {
 		c.maxTokens = defaultDropInMaxTokens
 	}
 	return c
+}
+
+// serverTool returns the first tool in tools that the provider runs and
+// bills per use (searches, code execution, file search, image generation),
+// or "". Tools the caller runs cost only tokens.
+func serverTool(tools gjson.Result) string {
+	found := ""
+	tools.ForEach(func(_, tool gjson.Result) bool {
+		typ := tool.Get("type").Str
+		for _, prefix := range []string{"web_search", "web_fetch", "code_execution", "file_search", "code_interpreter", "image_generation"} {
+			if strings.HasPrefix(typ, prefix) {
+				found = typ
+				return false
+			}
+		}
+		// Gemini names its tools by key: grounding with Google Search is billed per query.
+		for _, key := range []string{"googleSearch", "google_search", "googleSearchRetrieval", "google_search_retrieval"} {
+			if tool.Get(key).Exists() {
+				found = key
+				return false
+			}
+		}
+		return true
+	})
+	return found
 }
 
 // firstDuplicate walks obj's members, calling each (if not nil) until a key

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -37,7 +38,7 @@ func TestInspectDropIn(t *testing.T) {
 		t.Fatalf("openai: %+v", c)
 	}
 	c = inspectDropIn("openai", "/chat/completions", []byte(`{"model":"gpt-5.4","max_tokens":10,"max_completion_tokens":50,"n":3,"service_tier":"priority"}`))
-	if c.maxTokens != 50 || c.choices != 3 || c.serviceTier != "priority" {
+	if c.maxTokens != 50 || c.choices != 3 || !strings.Contains(c.unmeterable, "priority") {
 		t.Fatalf("openai with n: %+v", c)
 	}
 	c = inspectDropIn("gemini", "/v1beta/models/g:generateContent", []byte(`{"generationConfig":{"candidateCount":2}}`))
@@ -47,6 +48,27 @@ func TestInspectDropIn(t *testing.T) {
 	c = inspectDropIn("anthropic", "/v1/messages", []byte(`{"model":"claude-haiku-4-5"}`))
 	if c.maxTokens != defaultDropInMaxTokens {
 		t.Fatalf("anthropic without max_tokens: %+v", c)
+	}
+}
+
+// Features billed beyond the tokens are found; tools the caller runs are not
+// such features.
+func TestInspectFindsWhatTheTableCannotPrice(t *testing.T) {
+	for _, c := range []struct{ protocol, body, want string }{
+		{"anthropic", `{"tools":[{"name":"get_weather","input_schema":{}},{"type":"web_search_20250305","name":"web_search"}]}`, "web_search_20250305"},
+		{"anthropic", `{"tools":[{"type":"bash_20250124","name":"bash"},{"name":"f","input_schema":{}}]}`, ""},
+		{"openai", `{"tools":[{"type":"function","function":{"name":"f"}}]}`, ""},
+		{"openai", `{"tools":[{"type":"function","name":"f"},{"type":"file_search","vector_store_ids":["vs_1"]}]}`, "file_search"},
+		{"openai", `{"background":true}`, "background"},
+		{"openai", `{"background":false,"service_tier":"flex"}`, ""},
+		{"openai", `{"web_search_options":{}}`, "web_search_options"},
+		{"gemini", `{"tools":[{"functionDeclarations":[{"name":"f"}]},{"googleSearch":{}}]}`, "googleSearch"},
+		{"gemini", `{"tools":[{"codeExecution":{}},{"urlContext":{}}]}`, ""},
+	} {
+		got := inspectDropIn(c.protocol, "/v1beta/models/m:generateContent", []byte(c.body)).unmeterable
+		if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("%s %s: unmeterable %q, want it to name %q", c.protocol, c.body, got, c.want)
+		}
 	}
 }
 

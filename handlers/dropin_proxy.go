@@ -28,6 +28,21 @@ type dropInExchange struct {
 	status int
 	// failed holds a transport error (refused, reset, timed out).
 	failed error
+	// complete is set when the answer's body ended cleanly.
+	complete bool
+	// json is the tap of a JSON answer, nil for a stream.
+	json *jsonTap
+	// clientHeader is the header of the answer to the client.
+	clientHeader http.Header
+}
+
+// generatedBytes is how much the model generated that crossed: what the
+// meter saw, or, for an answer too large for it, the answer's size.
+func (ex *dropInExchange) generatedBytes() int64 {
+	if ex.json != nil && ex.json.over {
+		return ex.json.n
+	}
+	return int64(ex.meter.GeneratedBytes())
 }
 
 type exchangeKey struct{}
@@ -51,9 +66,29 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// patientWriter stops the silence timer while the client takes an answer's
+// bytes: a client that reads slowly is not a silent provider.
+type patientWriter struct {
+	http.ResponseWriter
+	ex *dropInExchange
+}
+
+func (w *patientWriter) Write(p []byte) (int, error) {
+	w.ex.silence.Stop()
+	defer w.ex.silence.Reset(w.ex.timeout)
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets the proxy flush the writer underneath.
+func (w *patientWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // accountHeaders name an OpenAI organization or project: the caller's own,
 // meaningful only with the caller's own key.
 var accountHeaders = []string{"OpenAI-Organization", "OpenAI-Project"}
+
+// accountResponseHeaders name the account of the key a provider answered
+// for: the operator's, unless the call came with the caller's own key.
+var accountResponseHeaders = []string{"OpenAI-Organization", "OpenAI-Project", "Anthropic-Organization-Id"}
 
 // clientKeyHeaders carry the Kaine key (or a BYOK key) in; none may reach
 // the provider as sent.
@@ -96,6 +131,17 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error {
 			ex := exchangeOf(resp.Request.Context())
 			ex.status = resp.StatusCode
+			if !ex.byok {
+				for _, h := range accountResponseHeaders {
+					resp.Header.Del(h)
+				}
+			}
+			if resp.Header.Get("X-Request-Id") != "" {
+				// The SDK reports the provider's request ID; Kaine's (the one
+				// in the audit record) moves aside rather than shadow it.
+				ex.clientHeader.Set("X-Kaine-Request-Id", ex.clientHeader.Get("X-Request-Id"))
+				ex.clientHeader.Del("X-Request-Id")
+			}
 			if ex.silence != nil {
 				resp.Body = &watchedBody{ReadCloser: resp.Body, ex: ex}
 			}
@@ -107,13 +153,13 @@ func (d *DropIn) newProxy(a *API) *httputil.ReverseProxy {
 				// provider's length would no longer hold.
 				resp.Header.Del("Content-Length")
 				resp.ContentLength = -1
-				resp.Body = newSSETap(resp.Body, ex.meter, &ex.failed)
+				resp.Body = newSSETap(resp.Body, ex)
 			} else {
-				tap := &jsonTap{body: resp.Body, meter: ex.meter, broken: &ex.failed}
+				ex.json = &jsonTap{body: resp.Body, ex: ex}
 				if resp.ContentLength > 0 && resp.ContentLength <= maxTappedAnswer {
-					tap.buf = make([]byte, 0, resp.ContentLength)
+					ex.json.buf = make([]byte, 0, resp.ContentLength)
 				}
-				resp.Body = tap
+				resp.Body = ex.json
 			}
 			return nil
 		},

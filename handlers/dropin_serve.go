@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -52,14 +53,14 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		return
 	}
 	byok := byoKey != ""
-	ex := &dropInExchange{key: d.Key, sub: sub, byok: byok}
+	ex := &dropInExchange{key: d.Key, sub: sub, byok: byok, clientHeader: w.Header()}
 	if byok {
 		ex.key = byoKey
 	}
 	var model *routing.Model
 	switch rule.Billing {
 	case Metered:
-		if model, body, ok = a.meterDropIn(d, w, call, ex, body); !ok {
+		if model, body, ok = a.meterDropIn(d, w, r, call, ex, body); !ok {
 			return
 		}
 	case Unread: // it may cost something at the provider: a capped account may not call it
@@ -85,6 +86,10 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 	defer func() {
 		a.settleDropIn(d, w, call, ex, rule.Billing, model, int64(len(body)), r.Context().Err() != nil)
 	}()
+	if ex.silence != nil {
+		d.proxy.ServeHTTP(&patientWriter{ResponseWriter: w, ex: ex}, out)
+		return
+	}
 	d.proxy.ServeHTTP(w, out)
 }
 
@@ -93,7 +98,7 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 // its usage, and reserves the worst case against the cap. It returns the
 // model the call is priced as (nil for a BYOK call to an unpriced model)
 // and the body to send.
-func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dropInExchange, body []byte) (*routing.Model, []byte, bool) {
+func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, call *Call, ex *dropInExchange, body []byte) (*routing.Model, []byte, bool) {
 	info := inspectDropIn(d.Protocol, ex.sub, body)
 	if info.duplicate != "" {
 		a.Errors.Write(w, CodeInvalidJSON, "The body names \""+info.duplicate+"\" twice; send each field once.")
@@ -104,9 +109,13 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *drop
 	case info.model == "":
 		a.Errors.Write(w, CodeMissingFields, "The request names no model.")
 		return nil, nil, false
-	case info.serviceTier == "priority" && !ex.byok:
-		a.Errors.Write(w, CodeInvalidField, "service_tier \"priority\" is billed above the standard prices this gateway meters at; "+
-			"leave it out, or send your own key in "+BYOKHeader+".")
+	case info.unmeterable != "" && !ex.byok:
+		a.Errors.Write(w, CodeInvalidField, "The request asks for "+info.unmeterable+", which the provider bills beyond the "+
+			"token prices this gateway meters; leave it out, or send your own provider key in "+BYOKHeader+".")
+		return nil, nil, false
+	case longContextBeta(r) && !ex.byok:
+		a.Errors.Write(w, CodeInvalidField, "The anthropic-beta header asks for the 1M-token context, billed above the "+
+			"token prices this gateway meters; leave it out, or send your own provider key in "+BYOKHeader+".")
 		return nil, nil, false
 	case !priced && !ex.byok:
 		a.Errors.Write(w, CodeInvalidField, "The model "+strconv.Quote(shorten(info.model, 64))+" has no price on this gateway, so its calls cannot be metered. "+
@@ -122,6 +131,17 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *drop
 		return nil, nil, false
 	}
 	return model, body, true
+}
+
+// longContextBeta reports whether an Anthropic request opts into the
+// 1M-token context, whose long prompts cost more than the table says.
+func longContextBeta(r *http.Request) bool {
+	for _, v := range r.Header.Values("Anthropic-Beta") {
+		if strings.Contains(v, "context-1m") {
+			return true
+		}
+	}
+	return false
 }
 
 // shorten cuts s to at most n bytes, for echoing a client's value.
@@ -165,25 +185,32 @@ func (d *DropIn) estimate(byok bool, model *routing.Model, bodyBytes, maxTokens 
 	return model.PriceAt(time.Now()).Cost(routing.Usage{Input: bodyBytes + 16, Output: maxTokens})
 }
 
-// Unmetered reasons, in audit records and the unmetered-calls metric.
+// Reasons a call was not metered from its usage, in audit records and the
+// unmetered-calls metric.
 const (
+	// reasonUsageUnreadable: a generation answer without readable usage,
+	// billed on an estimate.
 	reasonUsageUnreadable = "usage_unreadable"
-	reasonEndpointUnread  = "endpoint_not_metered"
+	// reasonEndpointUnread: an endpoint the operator allowed, billed nothing.
+	reasonEndpointUnread = "endpoint_not_metered"
 )
 
 // settleDropIn charges a forwarded call from the usage its answer carried.
-// A call the client abandoned, or whose answer broke, with no usage seen
-// is billed on an estimate (four bytes a token of prompt and generated
-// output); an answer whose usage cannot be read is billed nothing, and
-// says why. A call cut mid-answer is audited with the reason.
+// A call cut short (the client left, the provider broke off or went
+// silent) or whose usage cannot be read is billed on an estimate, never
+// $0: the usage seen so far, else four bytes a token of the prompt body
+// and of what the model generated that crossed. It is audited with the
+// reason.
 func (a *API) settleDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dropInExchange, billing Billing, model *routing.Model, bodyBytes int64, clientGone bool) {
-	answered := ex.status >= 200 && ex.status <= 299
+	// A client that leaves once the whole answer is in cut nothing.
+	clientGone = clientGone && !ex.complete
 	switch {
 	case clientGone:
 		NoteError(w, CodeClientClosed)
 	case ex.failed != nil && ex.status != 0: // the answer started, then broke
 		NoteError(w, CodeProviderError)
 	}
+	answered := ex.status >= 200 && ex.status <= 299
 	switch billing {
 	case Free:
 		return
@@ -195,31 +222,37 @@ func (a *API) settleDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dro
 		call.Settle(0)
 		return
 	}
-	res := ex.meter.Result()
-	call.Audit.Model = res.Model
-	if !answered && !(clientGone && ex.status == 0) {
+	// Given up on before any answer: the provider may be generating still.
+	abandoned := ex.status == 0 && (clientGone || errors.Is(ex.failed, routing.ErrTimeout))
+	if !answered && !abandoned {
 		call.Settle(0) // refused or unreachable: the provider billed nothing
 		return
 	}
-	u, seen := res.Usage, res.UsageSeen
 	cut := clientGone || ex.failed != nil
-	if generated := int64(ex.meter.GeneratedBytes()+3) / 4; cut && u.Output < generated {
-		u.Output, u.Estimated, seen = generated, true, true
+	if cut && ex.json != nil {
+		ex.json.cut()
 	}
-	if cut && u.PromptTokens() == 0 {
-		u.Input, u.Estimated, seen = (bodyBytes+3)/4, true, true
+	res := ex.meter.Result()
+	call.Audit.Model = res.Model
+	u := res.Usage
+	if cut || !res.UsageSeen {
+		if generated := (ex.generatedBytes() + 3) / 4; u.Output < generated {
+			u.Output, u.Estimated = generated, true
+		}
+		if u.PromptTokens() == 0 {
+			u.Input, u.Estimated = (bodyBytes+3)/4, true
+		}
 	}
 	call.Audit.TokensIn, call.Audit.TokensOut = u.PromptTokens(), u.Output
-	switch {
-	case ex.byok:
-		call.Settle(d.BYOKFee)
-	case !seen:
+	if !res.UsageSeen && answered && !cut {
 		call.Audit.Note = reasonUsageUnreadable
 		a.unmetered(d.Name, reasonUsageUnreadable)
-		call.Settle(0)
-	default:
-		call.Settle(d.cost(model, res.Model, u))
 	}
+	if ex.byok {
+		call.Settle(d.BYOKFee)
+		return
+	}
+	call.Settle(d.cost(model, res.Model, u))
 }
 
 func (a *API) unmetered(provider, reason string) {

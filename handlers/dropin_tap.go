@@ -5,12 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
-
-	"github.com/keinetech/kaine/routing"
 )
 
 // maxTappedEvent bounds one SSE event the meter reads; a larger one passes
-// through unread (and the call is then billed as unreadable).
+// through unread, and the events after it are read again.
 const maxTappedEvent = 4 << 20
 
 // sseTap passes a provider's event stream to the client one whole event
@@ -18,27 +16,26 @@ const maxTappedEvent = 4 << 20
 // meter hides are dropped. One event per Read lets the proxy flush each as
 // soon as it is complete.
 type sseTap struct {
-	src   *bufio.Reader
-	body  io.Closer
-	meter *routing.Meter
-	raw   []byte // the event being read, as received
-	out   []byte // what the next Read returns
-	blind bool   // an oversized event: forward the rest unread
-	err   error
-	// broken records a read that failed other than at a clean end: the
-	// proxy then aborts without calling its ErrorHandler, and the call is
-	// billed as a cut stream.
-	broken *error
+	src *bufio.Reader
+	// body is the answer's body; ex takes what the tap learns: a read that
+	// failed other than at a clean end (the proxy then aborts without
+	// calling its ErrorHandler, and the call is billed as cut), and a
+	// clean end.
+	body io.Closer
+	ex   *dropInExchange
+	raw  []byte // the event being read, as received
+	out  []byte // what the next Read returns
+	// oversized is set while the rest of an event too large to meter is
+	// passed through line by line.
+	oversized bool
+	err       error
 }
 
-func newSSETap(body io.ReadCloser, meter *routing.Meter, broken *error) *sseTap {
-	return &sseTap{src: bufio.NewReaderSize(body, 4<<10), body: body, meter: meter, broken: broken}
+func newSSETap(body io.ReadCloser, ex *dropInExchange) *sseTap {
+	return &sseTap{src: bufio.NewReaderSize(body, 4<<10), body: body, ex: ex}
 }
 
 func (t *sseTap) Read(p []byte) (int, error) {
-	if t.blind && len(t.out) == 0 {
-		return t.src.Read(p)
-	}
 	for len(t.out) == 0 {
 		if t.err != nil {
 			return 0, t.err
@@ -52,7 +49,7 @@ func (t *sseTap) Read(p []byte) (int, error) {
 
 // readEvent reads lines up to the blank line that ends an event, then
 // hands the event to the meter and queues its bytes unless hidden. At the
-// end of the stream whatever was read is forwarded as it is.
+// end of the stream whatever was read is metered and forwarded as it is.
 func (t *sseTap) readEvent() {
 	t.raw = t.raw[:0]
 	for {
@@ -60,32 +57,46 @@ func (t *sseTap) readEvent() {
 		t.raw = append(t.raw, line...)
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if len(t.raw) > maxTappedEvent {
-				t.out, t.blind = t.raw, true
+				t.out, t.oversized = t.raw, true
 				return
 			}
 			continue
 		}
 		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				*t.broken = err
-			} else if name, data, ok := parseEvent(t.raw); ok {
-				t.meter.Event(name, data) // a last event without its blank line
-			}
-			t.out, t.err = t.raw, err
+			t.end(err)
 			return
 		}
-		if len(bytes.TrimRight(line, "\r\n")) == 0 { // the blank line: the event is whole
-			if name, data, ok := parseEvent(t.raw); ok && t.meter.Event(name, data) {
+		blank := len(bytes.TrimRight(line, "\r\n")) == 0
+		switch {
+		case t.oversized:
+			// Pass the rest of the oversized event on, a line at a time.
+			t.out, t.oversized = t.raw, !blank
+			return
+		case blank: // the event is whole
+			if name, data, ok := parseEvent(t.raw); ok && t.ex.meter.Event(name, data) {
 				t.raw = t.raw[:0]
 				continue
 			}
 			t.out = t.raw
 			return
-		}
-		if len(t.raw) > maxTappedEvent {
-			t.out, t.blind = t.raw, true
+		case len(t.raw) > maxTappedEvent:
+			t.out, t.oversized = t.raw, true
 			return
 		}
+	}
+}
+
+// end records how the stream ended, metering a last event that came
+// without its blank line.
+func (t *sseTap) end(err error) {
+	t.out, t.err = t.raw, err
+	if !errors.Is(err, io.EOF) {
+		t.ex.failed = err
+		return
+	}
+	t.ex.complete = true
+	if name, data, ok := parseEvent(t.raw); ok && !t.oversized {
+		t.ex.meter.Event(name, data)
 	}
 }
 
@@ -117,12 +128,13 @@ func (t *sseTap) Close() error { return t.body.Close() }
 // jsonTap passes a JSON answer through untouched, keeping a copy (up to a
 // bound) for the meter, which reads it at the end.
 type jsonTap struct {
-	body   io.ReadCloser
-	meter  *routing.Meter
-	buf    []byte
-	over   bool
-	read   bool
-	broken *error
+	body io.ReadCloser
+	ex   *dropInExchange
+	buf  []byte
+	// n counts the bytes that crossed, for an estimate when the copy was
+	// dropped for its size.
+	n    int64
+	over bool
 }
 
 // maxTappedAnswer bounds the copy of a JSON answer kept for metering.
@@ -130,9 +142,7 @@ const maxTappedAnswer = 16 << 20
 
 func (t *jsonTap) Read(p []byte) (int, error) {
 	n, err := t.body.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		*t.broken = err
-	}
+	t.n += int64(n)
 	if !t.over {
 		if len(t.buf)+n > maxTappedAnswer {
 			t.over, t.buf = true, nil
@@ -140,11 +150,24 @@ func (t *jsonTap) Read(p []byte) (int, error) {
 			t.buf = append(t.buf, p[:n]...)
 		}
 	}
-	if errors.Is(err, io.EOF) && !t.read && !t.over {
-		t.read = true
-		t.meter.Answer(t.buf)
+	switch {
+	case errors.Is(err, io.EOF) && !t.ex.complete:
+		t.ex.complete = true
+		if !t.over {
+			t.ex.meter.Answer(t.buf)
+		}
+	case err != nil && !errors.Is(err, io.EOF):
+		t.ex.failed = err
 	}
 	return n, err
+}
+
+// cut meters what arrived of an answer that broke off: the whole chunks of
+// a Gemini stream sent as a JSON array.
+func (t *jsonTap) cut() {
+	if !t.ex.complete && !t.over {
+		t.ex.meter.PartialAnswer(t.buf)
+	}
 }
 
 func (t *jsonTap) Close() error { return t.body.Close() }

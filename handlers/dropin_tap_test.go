@@ -3,6 +3,7 @@ package handlers
 import (
 	"io"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/keinetech/kaine/routing"
@@ -16,14 +17,57 @@ func TestSSETapPassesLongEventsAndMetersTheLast(t *testing.T) {
 		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"" + long + "\"}}\n\n" +
 		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":5000}}\n"
 	meter := routing.NewMeter("anthropic", "claude-haiku-4-5", false)
-	var broken error
-	tap := newSSETap(io.NopCloser(strings.NewReader(stream)), meter, &broken)
-	out, err := io.ReadAll(tap)
-	if err != nil || broken != nil || string(out) != stream {
-		t.Fatalf("forwarded %d of %d bytes, err %v, broken %v", len(out), len(stream), err, broken)
+	ex := &dropInExchange{meter: meter}
+	out, err := io.ReadAll(newSSETap(io.NopCloser(strings.NewReader(stream)), ex))
+	if err != nil || ex.failed != nil || !ex.complete || string(out) != stream {
+		t.Fatalf("forwarded %d of %d bytes, err %v, exchange %+v", len(out), len(stream), err, ex)
 	}
 	res := meter.Result()
 	if !res.UsageSeen || res.Usage.Input != 7 || res.Usage.Output != 5000 || meter.GeneratedBytes() != len(long) {
 		t.Fatalf("metered %+v, generated %d", res, meter.GeneratedBytes())
 	}
+}
+
+// An event too large to meter passes through unread, and the events after
+// it are metered again.
+func TestSSETapResumesAfterAnOversizedEvent(t *testing.T) {
+	huge := strings.Repeat("y", maxTappedEvent+10)
+	stream := "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"instructions\":\"" + huge + "\"}}\n\n" +
+		"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}\n\n" +
+		"event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"model\":\"gpt-5.4\",\"usage\":{\"input_tokens\":1000000,\"output_tokens\":2}}}\n\n"
+	ex := &dropInExchange{meter: routing.NewMeter("openai", "gpt-5.4", false)}
+	out, err := io.ReadAll(newSSETap(io.NopCloser(strings.NewReader(stream)), ex))
+	if err != nil || string(out) != stream {
+		t.Fatalf("forwarded %d of %d bytes, err %v", len(out), len(stream), err)
+	}
+	if res := ex.meter.Result(); !res.UsageSeen || res.Usage.Input != 1000000 || ex.meter.GeneratedBytes() != 2 {
+		t.Fatalf("metered %+v, generated %d", res, ex.meter.GeneratedBytes())
+	}
+}
+
+// A Gemini JSON-array stream that breaks off is metered from its whole
+// chunks, not from nothing.
+func TestJSONTapMetersTheWholeChunksOfACutGeminiArray(t *testing.T) {
+	answer := `[{"candidates":[{"content":{"parts":[{"text":"Hello"}]}}],"usageMetadata":{"promptTokenCount":900000,"candidatesTokenCount":1}}
+,{"candidates":[{"content":{"parts":[{"text":" wor`
+	ex := &dropInExchange{meter: routing.NewMeter("gemini", "gemini-3.8-flash", false)}
+	ex.json = &jsonTap{body: io.NopCloser(&breaking{strings.NewReader(answer)}), ex: ex}
+	if _, err := io.ReadAll(ex.json); err == nil || ex.failed == nil {
+		t.Fatalf("read error %v, failed %v", err, ex.failed)
+	}
+	ex.json.cut()
+	if res := ex.meter.Result(); !res.UsageSeen || res.Usage.Input != 900000 || ex.meter.GeneratedBytes() != 5 {
+		t.Fatalf("metered %+v, generated %d", res, ex.meter.GeneratedBytes())
+	}
+}
+
+// breaking ends with a reset connection instead of EOF.
+type breaking struct{ r io.Reader }
+
+func (b *breaking) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		return n, syscall.ECONNRESET
+	}
+	return n, err
 }

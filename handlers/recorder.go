@@ -33,7 +33,15 @@ func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // NoteError records, for the audit record, the error that ended an answer
 // whose status was already sent.
 func NoteError(w http.ResponseWriter, code string) {
-	if rec, ok := w.(*Recorder); ok {
-		rec.ErrorCode = code
+	for w != nil {
+		if rec, ok := w.(*Recorder); ok {
+			rec.ErrorCode = code
+			return
+		}
+		inner, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = inner.Unwrap()
 	}
 }

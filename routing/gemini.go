@@ -141,7 +141,9 @@ func readGeminiChunk(chunk gjson.Result, res *Result) string {
 // geminiUsage maps usageMetadata: the prompt count includes cached tokens,
 // which have their own price, and thoughts are billed as output.
 func geminiUsage(u gjson.Result) Usage {
-	prompt, cached := u.Get("promptTokenCount").Int(), u.Get("cachedContentTokenCount").Int()
+	// Pages and results a tool fetched (url_context) are prompt tokens too.
+	prompt := u.Get("promptTokenCount").Int() + u.Get("toolUsePromptTokenCount").Int()
+	cached := u.Get("cachedContentTokenCount").Int()
 	return Usage{
 		Input:     max(prompt-cached, 0),
 		CacheRead: cached,

@@ -122,3 +122,23 @@ func responsesText(v gjson.Result) string {
 	}
 	return text.String()
 }
+
+// PartialAnswer reads what arrived of a JSON answer that broke off. Only a
+// Gemini stream sent as a JSON array has whole parts then: the chunks
+// before the break, read up to the first incomplete one.
+func (m *Meter) PartialAnswer(body []byte) {
+	if m.protocol != "gemini" {
+		return
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsArray() {
+		return
+	}
+	root.ForEach(func(_, chunk gjson.Result) bool {
+		if !gjson.Valid(chunk.Raw) {
+			return false
+		}
+		m.generatedBytes += len(readGeminiChunk(chunk, &m.res))
+		return true
+	})
+}

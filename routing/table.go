@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -116,11 +117,12 @@ func (t *Table) ForUpstream(provider, id string) (m *Model, ok bool) {
 }
 
 // isSnapshotSuffix reports whether s dates or versions a model rather than
-// naming another: digits and dashes (20251001, 2026-03-05, 001), latest,
-// or a preview or experimental release (preview-05-20, exp-1206).
+// naming another: a date (20251001, 2026-03-05), a version number (001),
+// latest, or a dated preview or experimental release (preview,
+// preview-05-20, exp-1206). Anything else is another model: -4-5 after
+// claude-opus-4, -preview-tts, -exp-image-generation.
 func isSnapshotSuffix(s string) bool {
-	if s == "latest" || strings.HasPrefix(s, "preview") || strings.HasPrefix(s, "exp") {
-		return true
-	}
-	return s != "" && strings.Trim(s, "0123456789-") == ""
+	return snapshotSuffix.MatchString(s)
 }
+
+var snapshotSuffix = regexp.MustCompile(`^(\d{8}|\d{4}-\d{2}-\d{2}|\d{3,4}|latest|(preview|exp)(-\d{2}-\d{2}|-\d{2}-\d{4}|-\d{4})?)$`)

@@ -22,6 +22,13 @@ func TestForUpstreamMatchesSnapshotsOnly(t *testing.T) {
 		{"openai", "gpt-5.4-", ""},         // an empty suffix
 		{"openai", "claude-haiku-4-5", ""}, // another provider's model
 		{"google", "gemini-2.5-flash", ""}, // a prefix of a known id is not it
+		{"google", "gemini-3.8-flash-001", "gemini-3.8-flash"},
+		{"google", "gemini-3.8-flash-exp-1206", "gemini-3.8-flash"},
+		{"google", "gemini-3.8-flash-preview", "gemini-3.8-flash"},
+		{"google", "gemini-3.8-flash-preview-tts", ""},          // speech, priced apart
+		{"google", "gemini-3.8-flash-exp-image-generation", ""}, // images, priced apart
+		{"anthropic", "claude-haiku-4-5-1", ""},                 // a version number is 3 digits or more
+		{"anthropic", "claude-haiku-4-5-20251001-thinking", ""},
 	}
 	for _, c := range cases {
 		m, ok := table.ForUpstream(c.provider, c.id)

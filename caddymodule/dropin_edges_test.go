@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,10 @@ func TestDropInProviderSilenceIsBounded(t *testing.T) {
 	if status != 500 || !strings.Contains(string(data), "timed out") || time.Since(start) > 5*time.Second {
 		t.Fatalf("a provider that never answers: %d %s after %v", status, data, time.Since(start))
 	}
-	if rec := g.lastRecord(k.UserID, 1, "/anthropic/v1/messages"); rec.Status != 500 || rec.Error != "provider_error" || rec.Cost != 0 {
+	// Given up on, the call may still be generating at the provider: billed
+	// for its prompt, estimated at four bytes a token (90 bytes: 23 × $1
+	// per million for haiku = 23 µUSD).
+	if rec := g.lastRecord(k.UserID, 1, "/anthropic/v1/messages"); rec.Status != 500 || rec.Error != "provider_error" || rec.TokensIn != 23 || rec.Cost != 23 {
 		t.Fatalf("audit record %+v", rec)
 	}
 
@@ -106,5 +110,65 @@ func TestDropInRefusesPriorityTierOnTheGatewaysKey(t *testing.T) {
 	headers := map[string]string{"Authorization": "Bearer " + k.Key, "X-Kaine-Provider-Key": "sk-callers-own"}
 	if status, _, data := g.sendWithHeaders("POST", g.base+"/openai/v1/chat/completions", headers, []byte(body)); status != 200 {
 		t.Fatalf("priority on the caller's key: %d %s", status, data)
+	}
+}
+
+// The provider's request ID reaches the SDK as the provider sent it, with
+// Kaine's beside it; the operator's account IDs never reach a caller on
+// the gateway's key.
+func TestDropInAnswerHeaders(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Request-Id", "req_provider")
+		w.Header().Set("OpenAI-Organization", "org-operator")
+		w.Header().Set("OpenAI-Project", "proj_operator")
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"object":"chat.completion","model":"gpt-5.4-mini","choices":[{"message":{"role":"assistant","content":"hi"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}`)
+	}))
+	defer upstream.Close()
+	g := startGateway(t, fmt.Sprintf(`provider openai {
+			api_key test-openai-key
+			base_url %s/v1
+		}`, upstream.URL))
+	k := g.userWithKey("angel", "write")
+	body := []byte(`{"model":"gpt-5.4-mini","messages":[{"role":"user","content":"hi"}]}`)
+	for _, byok := range []string{"", "sk-callers-own"} {
+		headers := map[string]string{"Authorization": "Bearer " + k.Key}
+		if byok != "" {
+			headers["X-Kaine-Provider-Key"] = byok
+		}
+		status, h, data := g.sendWithHeaders("POST", g.base+"/openai/v1/chat/completions", headers, body)
+		if status != 200 || h.Values("X-Request-Id")[0] != "req_provider" || len(h.Values("X-Request-Id")) != 1 || h.Get("X-Kaine-Request-Id") == "" {
+			t.Fatalf("byok %q: %d %v %s", byok, status, h, data)
+		}
+		if shown := h.Get("OpenAI-Organization") != "" || h.Get("OpenAI-Project") != ""; shown != (byok != "") {
+			t.Fatalf("byok %q: account headers %v", byok, h)
+		}
+	}
+}
+
+// Features the provider bills beyond the tokens are served only on the
+// caller's own key.
+func TestDropInRefusesUnmeterableFeaturesOnTheGatewaysKey(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "write")
+	for _, c := range []struct{ path, body string }{
+		{"/openai/v1/responses", `{"model":"gpt-5.4-mini","input":"hi","background":true}`},
+		{"/openai/v1/responses", `{"model":"gpt-5.4-mini","input":"hi","tools":[{"type":"web_search"}]}`},
+	} {
+		status, _, data := g.doRaw("POST", c.path, k.Key, c.body)
+		if status != 400 || !strings.Contains(string(data), `"invalid_field"`) || !strings.Contains(string(data), "X-Kaine-Provider-Key") {
+			t.Fatalf("%s: %d %s", c.body, status, data)
+		}
+	}
+	headers := map[string]string{"X-Api-Key": k.Key, "Anthropic-Version": "2023-06-01", "Anthropic-Beta": "context-1m-2025-08-07"}
+	status, _, data := g.sendWithHeaders("POST", g.base+"/anthropic/v1/messages", headers,
+		[]byte(`{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`))
+	if status != 400 || !strings.Contains(string(data), "1M-token") {
+		t.Fatalf("long-context beta: %d %s", status, data)
+	}
+	if n := len(u.openai.Requests()) + len(u.anthropic.Requests()); n != 0 {
+		t.Fatalf("%d refused requests reached a provider", n)
 	}
 }
