@@ -43,6 +43,9 @@ type App struct {
 	// AuditRetention is how long audit records are kept; older ones are
 	// deleted hourly. Default: 90d.
 	AuditRetention caddy.Duration `json:"audit_retention,omitempty"`
+	// AuditFlushInterval is the longest an audit record waits for its
+	// batch's commit: what a crash can lose. Default: 50ms.
+	AuditFlushInterval caddy.Duration `json:"audit_flush_interval,omitempty"`
 	// Providers maps a provider name to its upstream. anthropic, google and
 	// openai always exist, with keys from ANTHROPIC_API_KEY, GEMINI_API_KEY
 	// and OPENAI_API_KEY unless set here.
@@ -69,7 +72,11 @@ func (*App) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "kaine", New: func() caddy.Module { return new(App) }}
 }
 
-const defaultAuditRetention = 90 * 24 * time.Hour
+const (
+	defaultAuditRetention     = 90 * 24 * time.Hour
+	defaultAuditFlushInterval = 50 * time.Millisecond
+	maxAuditFlushInterval     = 10 * time.Second
+)
 
 // Provision fills defaults, resolves provider keys and takes a reference to
 // the shared runtime, so everything a request needs is ready when it returns.
@@ -91,6 +98,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	if a.AuditRetention == 0 {
 		a.AuditRetention = caddy.Duration(defaultAuditRetention)
+	}
+	if a.AuditFlushInterval == 0 {
+		a.AuditFlushInterval = caddy.Duration(defaultAuditFlushInterval)
 	}
 	tiers := defaultTiers()
 	for name, t := range a.Tiers {
@@ -200,6 +210,9 @@ func (a *App) Validate() error {
 	if a.AuditRetention <= 0 {
 		return fmt.Errorf("audit_retention must be positive")
 	}
+	if a.AuditFlushInterval <= 0 || time.Duration(a.AuditFlushInterval) > maxAuditFlushInterval {
+		return fmt.Errorf("audit_flush_interval must be above 0 and at most %s", maxAuditFlushInterval)
+	}
 	for name, t := range a.Tiers {
 		if err := validateTier(name, t); err != nil {
 			return err
@@ -220,6 +233,7 @@ func (a *App) Start() error {
 	// Set here, not in Provision: a config that fails validation must not
 	// change the shared runtime (a bad retention would sweep the audit log).
 	a.runtime.retention.Store(int64(a.AuditRetention))
+	a.runtime.audit.SetFlushInterval(time.Duration(a.AuditFlushInterval))
 	var configured []string
 	for name, key := range a.providerKeys {
 		if key != "" {

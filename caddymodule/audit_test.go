@@ -176,3 +176,12 @@ func TestRejectedConfigLeavesRetentionAlone(t *testing.T) {
 		t.Fatalf("retention after a rejected config: %v, want 30d", got)
 	}
 }
+
+// The audit flush interval a config sets reaches the writer that outlives
+// reloads.
+func TestAuditFlushIntervalIsTakenAtStart(t *testing.T) {
+	startGateway(t, "audit_flush_interval 200ms")
+	if got := activeApp(t).runtime.audit.FlushInterval(); got != 200*time.Millisecond {
+		t.Fatalf("flush interval %v, want 200ms", got)
+	}
+}

@@ -26,6 +26,7 @@ func init() {
 //		public_url http://localhost:8080
 //		docs_url   https://keine.tech/api-docs
 //		audit_retention 90d
+//		audit_flush_interval 50ms
 //		tier <name> {
 //			cap_usd <usd>
 //			rpm     <requests per minute>
@@ -70,15 +71,13 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 				return nil, err
 			}
 		case "audit_retention":
-			var val string
-			if err := oneArg(d, &val); err != nil {
+			if err := positiveDuration(d, &app.AuditRetention, "90d"); err != nil {
 				return nil, err
 			}
-			dur, err := caddy.ParseDuration(val)
-			if err != nil || dur <= 0 {
-				return nil, d.Errf("audit_retention %q is not a positive duration like 90d", val)
+		case "audit_flush_interval":
+			if err := positiveDuration(d, &app.AuditFlushInterval, "50ms"); err != nil {
+				return nil, err
 			}
-			app.AuditRetention = caddy.Duration(dur)
 		case "tier":
 			if err := parseTier(d, app); err != nil {
 				return nil, err
@@ -240,3 +239,19 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 // Interface guards
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
+
+// positiveDuration reads the one argument of the option d is on, a
+// positive duration like example, into out.
+func positiveDuration(d *caddyfile.Dispenser, out *caddy.Duration, example string) error {
+	option := d.Val()
+	var val string
+	if err := oneArg(d, &val); err != nil {
+		return err
+	}
+	dur, err := caddy.ParseDuration(val)
+	if err != nil || dur <= 0 {
+		return d.Errf("%s %q is not a positive duration like %s", option, val, example)
+	}
+	*out = caddy.Duration(dur)
+	return nil
+}

@@ -71,6 +71,8 @@ func TestCaddyfileErrorsNameTheLine(t *testing.T) {
 		{"routing value missing", "routing {\n\t\tcheap_route\n\t}", "cheap_route needs a value"},
 		{"bad breaker", "routing {\n\t\tbreaker_failures 0\n\t}", "above 0"},
 		{"bad fee", "routing {\n\t\tbyok_fee_usd 0.00000001\n\t}", "byok_fee_usd"},
+		{"bad retention", "audit_retention forever", `audit_retention "forever" is not a positive duration like 90d`},
+		{"bad flush interval", "audit_flush_interval 0s", `audit_flush_interval "0s" is not a positive duration like 50ms`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := adapt(t, "{\n\tkaine {\n\t"+tc.body+"\n\t}\n}\n:8080 {\n\tkaine\n}\n")

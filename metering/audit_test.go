@@ -81,6 +81,20 @@ func TestAuditFlushesByTimeWithoutAFlushCall(t *testing.T) {
 	t.Fatal("a lone record was not committed by its flush interval")
 }
 
+func TestAuditFlushIntervalChangesWhileRunning(t *testing.T) {
+	l := newTestAudit(t, AuditOptions{FlushInterval: time.Hour})
+	l.SetFlushInterval(10 * time.Millisecond)
+	l.Record(rec(1, "/v1/me", t0))
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if got, _ := l.Query(1, "", 10); len(got) == 1 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("the record waited for the old interval")
+}
+
 func TestAuditCloseCommitsAndLaterRecordsAreReported(t *testing.T) {
 	var dropped atomic.Int64
 	db, _ := openTestDB(t)
