@@ -141,6 +141,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Limiter:   rt.limiter,
 		Ledger:    rt.ledger,
 		Audit:     rt.audit,
+		Leads:     rt.leads,
 		Tiers:     meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())

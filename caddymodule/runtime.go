@@ -17,6 +17,7 @@ import (
 
 	"github.com/keinetech/kaine/accounts"
 	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/leads"
 	"github.com/keinetech/kaine/metering"
 	"github.com/keinetech/kaine/routing"
 )
@@ -40,6 +41,7 @@ type runtime struct {
 	limiter  *metering.RateLimiter
 	ledger   *metering.Ledger
 	audit    *metering.AuditLog
+	leads    *leads.Store
 	// retention is how long audit records are kept, in nanoseconds; the
 	// latest config sets it.
 	retention  atomic.Int64
@@ -94,6 +96,9 @@ func openRuntime(path string, logger *zap.Logger) (rt *runtime, err error) {
 		return nil, fmt.Errorf("seeding request IDs: %w", err)
 	}
 	if rt.ledger, err = metering.OpenLedger(db, nil); err != nil {
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
+	}
+	if rt.leads, err = leads.Open(db, nil); err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
 	if rt.accounts, err = accounts.Open(db, accounts.Options{}); err != nil {

@@ -25,6 +25,8 @@ type API struct {
 	Audit   AuditLog
 	// LLM routes and makes model calls (POST /v1/llm, GET /v1/providers).
 	LLM LLM
+	// Leads keeps the accounts' leads.
+	Leads LeadStore
 	// DropIns are the providers served on drop-in routes.
 	DropIns []*DropIn
 	// Unmetered hears of a drop-in call billed nothing for want of usage
@@ -46,6 +48,9 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/audit", Scope: accounts.ScopeRead, Handle: a.audit},
 		{Method: http.MethodPost, Path: "/v1/llm", Scope: accounts.ScopeWrite, Handle: a.llm},
 		{Method: http.MethodGet, Path: "/v1/providers", Scope: accounts.ScopeRead, Handle: a.providers},
+		{Method: http.MethodGet, Path: "/v1/leads", Scope: accounts.ScopeRead, Handle: a.listLeads},
+		{Method: http.MethodPost, Path: "/v1/leads", Scope: accounts.ScopeWrite, Handle: a.createLead},
+		{Method: http.MethodPatch, Path: "/v1/leads/{id}", Scope: accounts.ScopeWrite, Handle: a.updateLead},
 	}...)
 }
 

@@ -25,17 +25,11 @@ type auditAnswer struct {
 // audit answers GET /v1/audit: the caller's own account's records, newest
 // first, optionally for one endpoint.
 func (a *API) audit(w http.ResponseWriter, r *http.Request, call *Call) {
-	q := r.URL.Query()
-	limit := defaultAuditLimit
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			a.Errors.Write(w, CodeInvalidField, "limit must be a positive whole number (at most 500), got "+strconv.Quote(v)+".")
-			return
-		}
-		limit = min(n, maxAuditLimit)
+	limit, ok := a.queryLimit(w, r, defaultAuditLimit, maxAuditLimit)
+	if !ok {
+		return
 	}
-	records, err := a.Audit.Query(call.Identity.UserID, q.Get("endpoint"), limit)
+	records, err := a.Audit.Query(call.Identity.UserID, r.URL.Query().Get("endpoint"), limit)
 	if err != nil {
 		a.Errors.Write(w, CodeInternal, "The audit log could not be read; try again.")
 		return
@@ -44,4 +38,19 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request, call *Call) {
 		records = []metering.AuditRecord{}
 	}
 	WriteJSON(w, http.StatusOK, auditAnswer{Records: records, Count: len(records)})
+}
+
+// queryLimit reads the limit query parameter: def when absent, clamped to
+// max; anything but a positive whole number is a 400 invalid_field.
+func (a *API) queryLimit(w http.ResponseWriter, r *http.Request, def, max int) (int, bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		a.Errors.Write(w, CodeInvalidField, "limit must be a positive whole number (at most "+strconv.Itoa(max)+"), got "+strconv.Quote(shorten(v, 32))+".")
+		return 0, false
+	}
+	return min(n, max), true
 }

@@ -50,6 +50,16 @@ func (f *fields) str(name string) string {
 	return v.Str
 }
 
+// bounded reads an optional string field of at most max bytes.
+func (f *fields) bounded(name string, max int) string {
+	s := f.str(name)
+	if len(s) > max {
+		f.fail(CodeInvalidField, "%s must be at most %d bytes.", name, max)
+		return ""
+	}
+	return s
+}
+
 // required reads a string field that must be present and not empty.
 func (f *fields) required(name string) string {
 	if _, ok := f.get(name); !ok {

@@ -13,6 +13,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/keinetech/kaine/internal/keyrange"
+
 	"github.com/keinetech/kaine/money"
 )
 
@@ -320,12 +322,12 @@ func (l *AuditLog) Query(user uint64, endpoint string, limit int) ([]AuditRecord
 		records := tx.Bucket(bucketAudit)
 		if endpoint == "" {
 			prefix := binary.BigEndian.AppendUint64(nil, user)
-			return reverseScan(records.Cursor(), prefix, func(_, v []byte) error {
+			return keyrange.Reverse(records.Cursor(), prefix, func(_, v []byte) (bool, error) {
 				return appendRecord(&out, v, limit)
 			})
 		}
 		prefix := endpointPrefix(user, endpoint)
-		return reverseScan(tx.Bucket(bucketAuditByEndpoint).Cursor(), prefix, func(k, _ []byte) error {
+		return keyrange.Reverse(tx.Bucket(bucketAuditByEndpoint).Cursor(), prefix, func(k, _ []byte) (bool, error) {
 			seq := binary.BigEndian.Uint64(k[len(k)-8:])
 			return appendRecord(&out, records.Get(recordKey(user, seq)), limit)
 		})
@@ -336,44 +338,17 @@ func (l *AuditLog) Query(user uint64, endpoint string, limit int) ([]AuditRecord
 	return out, nil
 }
 
-// errEnough stops a scan once the limit is reached.
-var errEnough = errors.New("enough records")
-
-func appendRecord(out *[]AuditRecord, data []byte, limit int) error {
+func appendRecord(out *[]AuditRecord, data []byte, limit int) (more bool, err error) {
 	if data == nil {
-		return nil // swept between index and record: skip
+		return true, nil // swept between index and record: skip
 	}
 	var s storedAudit
 	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("decoding audit record: %w", err)
+		return false, fmt.Errorf("decoding audit record: %w", err)
 	}
 	s.AuditRecord.UserID = s.User
 	*out = append(*out, s.AuditRecord)
-	if len(*out) >= limit {
-		return errEnough
-	}
-	return nil
-}
-
-// reverseScan calls fn for each key with prefix, from the last to the first,
-// where every key is prefix followed by exactly 8 bytes.
-func reverseScan(c *bolt.Cursor, prefix []byte, fn func(k, v []byte) error) error {
-	upper := append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
-	k, v := c.Seek(upper)
-	if k == nil {
-		k, v = c.Last()
-	} else if !bytes.Equal(k, upper) {
-		k, v = c.Prev()
-	}
-	for ; k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-		if err := fn(k, v); err != nil {
-			if errors.Is(err, errEnough) {
-				return nil
-			}
-			return err
-		}
-	}
-	return nil
+	return len(*out) < limit, nil
 }
 
 // Sweep deletes up to max records older than before, oldest first, in one

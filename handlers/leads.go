@@ -1,0 +1,151 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"github.com/keinetech/kaine/leads"
+)
+
+// LeadStore keeps an account's leads.
+type LeadStore interface {
+	Create(user uint64, l leads.Lead) (leads.Lead, error)
+	List(user uint64, status leads.Status, limit int) ([]leads.Lead, error)
+	Update(user, id uint64, p leads.Patch) (leads.Lead, error)
+}
+
+const (
+	defaultLeadsLimit = 50
+	maxLeadsLimit     = 500
+)
+
+// Field bounds, in bytes: generous for real data, small enough that one
+// account cannot fill the database through a single lead.
+const (
+	maxLeadField = 200
+	maxEmail     = 254 // RFC 5321's path limit
+	maxPhone     = 40
+	maxNotes     = 10_000
+)
+
+type leadsAnswer struct {
+	Leads []leads.Lead `json:"leads"`
+	Count int          `json:"count"`
+}
+
+// listLeads answers GET /v1/leads: the caller's leads, newest first,
+// optionally of one status.
+func (a *API) listLeads(w http.ResponseWriter, r *http.Request, call *Call) {
+	status := leads.Status(r.URL.Query().Get("status"))
+	if status != "" && !status.Valid() {
+		a.Errors.Write(w, CodeInvalidField, "status must be one of "+statusList()+", got "+strconv.Quote(shorten(string(status), 64))+".")
+		return
+	}
+	limit, ok := a.queryLimit(w, r, defaultLeadsLimit, maxLeadsLimit)
+	if !ok {
+		return
+	}
+	list, err := a.Leads.List(call.Identity.UserID, status, limit)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The leads could not be read; try again.")
+		return
+	}
+	WriteJSON(w, http.StatusOK, leadsAnswer{Leads: list, Count: len(list)})
+}
+
+// createLead answers POST /v1/leads: a new lead, status new unless given.
+func (a *API) createLead(w http.ResponseWriter, r *http.Request, call *Call) {
+	obj, ok := a.readObject(w, r)
+	if !ok {
+		return
+	}
+	f := fields{obj: obj}
+	l := leads.Lead{
+		Name:    f.bounded("name", maxLeadField),
+		Email:   f.bounded("email", maxEmail),
+		Phone:   f.bounded("phone", maxPhone),
+		Company: f.bounded("company", maxLeadField),
+		Source:  f.bounded("source", maxLeadField),
+		Status:  leads.Status(f.bounded("status", maxLeadField)),
+		Notes:   f.bounded("notes", maxNotes),
+	}
+	switch {
+	case f.err != nil:
+	case strings.TrimSpace(l.Name) == "" && l.Email == "":
+		f.fail(CodeMissingFields, "name or email is required.")
+	case l.Email != "" && !plainAddress(l.Email):
+		f.fail(CodeInvalidField, "email must be an address like ana@example.com.")
+	case l.Status != "" && !l.Status.Valid():
+		f.fail(CodeInvalidField, "status must be one of %s.", statusList())
+	}
+	if f.err != nil {
+		a.Errors.Write(w, f.err.code, f.err.message)
+		return
+	}
+	created, err := a.Leads.Create(call.Identity.UserID, l)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The lead could not be stored; try again.")
+		return
+	}
+	WriteJSON(w, http.StatusCreated, created)
+}
+
+// updateLead answers PATCH /v1/leads/{id}: a new status, new notes, or both.
+func (a *API) updateLead(w http.ResponseWriter, r *http.Request, call *Call) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		a.Errors.Write(w, CodeNotFound, "There is no lead "+strconv.Quote(shorten(r.PathValue("id"), 32))+"; ids are positive whole numbers.")
+		return
+	}
+	obj, ok := a.readObject(w, r)
+	if !ok {
+		return
+	}
+	f := fields{obj: obj}
+	var p leads.Patch
+	if _, ok := f.get("status"); ok {
+		status := leads.Status(f.bounded("status", maxLeadField))
+		if f.err == nil && !status.Valid() {
+			f.fail(CodeInvalidField, "status must be one of %s.", statusList())
+		}
+		p.Status = &status
+	}
+	if _, ok := f.get("notes"); ok {
+		notes := f.bounded("notes", maxNotes)
+		p.Notes = &notes
+	}
+	if f.err == nil && p.Status == nil && p.Notes == nil {
+		f.fail(CodeMissingFields, "Send status, notes or both.")
+	}
+	if f.err != nil {
+		a.Errors.Write(w, f.err.code, f.err.message)
+		return
+	}
+	updated, err := a.Leads.Update(call.Identity.UserID, id, p)
+	switch {
+	case errors.Is(err, leads.ErrNotFound):
+		a.Errors.Write(w, CodeNotFound, "There is no lead "+strconv.FormatUint(id, 10)+" in this account.")
+	case err != nil:
+		a.Errors.Write(w, CodeInternal, "The lead could not be updated; try again.")
+	default:
+		WriteJSON(w, http.StatusOK, updated)
+	}
+}
+
+// plainAddress reports whether s is a bare email address, without a
+// display name or angle brackets.
+func plainAddress(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Address == s && addr.Name == ""
+}
+
+func statusList() string {
+	names := make([]string, len(leads.Statuses))
+	for i, s := range leads.Statuses {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,28 @@
+// Package keyrange walks bbolt keys that share a prefix and end in an
+// 8-byte big-endian sequence number: an account's records in id order.
+package keyrange
+
+import (
+	"bytes"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Reverse calls fn for each key that is prefix followed by exactly 8
+// bytes, from the highest down, while fn reports more.
+func Reverse(c *bolt.Cursor, prefix []byte, fn func(k, v []byte) (more bool, err error)) error {
+	upper := append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	k, v := c.Seek(upper)
+	if k == nil {
+		k, v = c.Last()
+	} else if !bytes.Equal(k, upper) {
+		k, v = c.Prev()
+	}
+	for ; k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		more, err := fn(k, v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package leads is a small CRM kept per account in bbolt: the leads an
+// account's agents and apps collect, and where each stands.
+package leads
+
+import (
+	"errors"
+	"time"
+)
+
+// Status is where a lead stands.
+type Status string
+
+// The statuses a lead moves through.
+const (
+	New       Status = "new"
+	Contacted Status = "contacted"
+	Booked    Status = "booked"
+	Complete  Status = "complete"
+)
+
+// Statuses lists every status, in order.
+var Statuses = []Status{New, Contacted, Booked, Complete}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case New, Contacted, Booked, Complete:
+		return true
+	}
+	return false
+}
+
+// Lead is one prospective customer of an account.
+type Lead struct {
+	ID        uint64    `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Phone     string    `json:"phone"`
+	Company   string    `json:"company"`
+	Source    string    `json:"source"`
+	Status    Status    `json:"status"`
+	Notes     string    `json:"notes"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Patch changes a lead: each field that is not nil replaces the lead's.
+type Patch struct {
+	Status *Status
+	Notes  *string
+}
+
+// ErrNotFound is returned for a lead that does not exist in the account.
+var ErrNotFound = errors.New("lead not found")
