@@ -7,6 +7,7 @@ package caddymodule
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -142,6 +143,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Ledger:    rt.ledger,
 		Audit:     rt.audit,
 		Leads:     rt.leads,
+		Files:     os.DirFS(a.FilesDir),
 		Tiers:     meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())

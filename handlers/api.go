@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type API struct {
 	Audit   AuditLog
 	// LLM routes and makes model calls (POST /v1/llm, GET /v1/providers).
 	LLM LLM
+	// Files is the directory of generated files served at /files/ (nil:
+	// none).
+	Files fs.FS
 	// Leads keeps the accounts' leads.
 	Leads LeadStore
 	// DropIns are the providers served on drop-in routes.
@@ -41,7 +45,7 @@ type API struct {
 
 // Routes lists every v1 endpoint with the scope it needs.
 func (a *API) Routes() []Route {
-	return append(a.dropInRoutes(), []Route{
+	return append(append(a.dropInRoutes(), a.filesRoute()...), []Route{
 		{Method: http.MethodGet, Path: "/v1/ping", Handle: a.ping},
 		{Method: http.MethodGet, Path: "/v1/me", Scope: accounts.ScopeRead, Handle: a.me},
 		{Method: http.MethodGet, Path: "/v1/usage", Scope: accounts.ScopeRead, Handle: a.usage},
