@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/landing"
 	"github.com/keinetech/kaine/routing"
 )
 
@@ -144,6 +145,8 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Audit:     rt.audit,
 		Leads:     rt.leads,
 		Files:     os.DirFS(a.FilesDir),
+		Pages:     landing.Dir{Path: a.FilesDir},
+		PublicURL: a.PublicURL,
 		Tiers:     meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())

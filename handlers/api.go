@@ -29,6 +29,11 @@ type API struct {
 	// Files is the directory of generated files served at /files/ (nil:
 	// none).
 	Files fs.FS
+	// Pages writes generated landing pages into Files.
+	Pages PageWriter
+	// PublicURL is where clients reach this gateway, for the links it
+	// hands out (no trailing slash).
+	PublicURL string
 	// Leads keeps the accounts' leads.
 	Leads LeadStore
 	// DropIns are the providers served on drop-in routes.
@@ -53,6 +58,7 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodPost, Path: "/v1/llm", Scope: accounts.ScopeWrite, Handle: a.llm},
 		{Method: http.MethodGet, Path: "/v1/providers", Scope: accounts.ScopeRead, Handle: a.providers},
 		{Method: http.MethodGet, Path: "/v1/leads", Scope: accounts.ScopeRead, Handle: a.listLeads},
+		{Method: http.MethodPost, Path: "/v1/landing-pages", Scope: accounts.ScopeWrite, Handle: a.createLandingPage},
 		{Method: http.MethodPost, Path: "/v1/leads", Scope: accounts.ScopeWrite, Handle: a.createLead},
 		{Method: http.MethodPatch, Path: "/v1/leads/{id}", Scope: accounts.ScopeWrite, Handle: a.updateLead},
 	}...)
