@@ -5,6 +5,7 @@
 package caddymodule
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -56,6 +57,11 @@ type App struct {
 	Models map[string]ModelConfig `json:"models,omitempty"`
 	// Routing sets how "auto" picks models, the BYOK fee and the breakers.
 	Routing *Routing `json:"routing,omitempty"`
+	// Videos configures the video providers by name (higgsfield, runway,
+	// kling, fal); POST /v1/videos offers those with a key.
+	Videos map[string]VideoProvider `json:"videos,omitempty"`
+	// N8N is the n8n instance whose runs /v1/workflows lists (optional).
+	N8N *N8N `json:"n8n,omitempty"`
 	// PassthroughMaxBody bounds a drop-in request's body, in bytes.
 	// Default: 10 MiB.
 	PassthroughMaxBody int64 `json:"passthrough_max_body,omitempty"`
@@ -67,6 +73,8 @@ type App struct {
 	router       *handlers.Router
 	logger       *zap.Logger
 	ctx          caddy.Context
+	// stopFollowing ends this config's follower of video jobs.
+	stopFollowing context.CancelFunc
 }
 
 // CaddyModule returns the Caddy module information.
@@ -129,25 +137,36 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	repl := caddy.NewReplacer()
+	videoProviders, err := a.videoProviders(repl)
+	if err != nil {
+		return err
+	}
+	n8n, n8nAccounts := a.n8nRuns(repl)
 	dropIns, err := a.dropIns(llm)
 	if err != nil {
 		return err
 	}
 	a.api = &handlers.API{
-		LLM:       llm,
-		DropIns:   dropIns,
-		Unmetered: countUnmetered,
-		Errors:    handlers.Errors{DocsURL: a.DocsURL},
-		Auth:      rt.accounts,
-		Users:     rt.accounts,
-		Limiter:   rt.limiter,
-		Ledger:    rt.ledger,
-		Audit:     rt.audit,
-		Leads:     rt.leads,
-		Files:     os.DirFS(a.FilesDir),
-		Pages:     landing.Dir{Path: a.FilesDir},
-		PublicURL: a.PublicURL,
-		Tiers:     meteringTiers(a.Tiers),
+		LLM:         llm,
+		DropIns:     dropIns,
+		Unmetered:   countUnmetered,
+		Errors:      handlers.Errors{DocsURL: a.DocsURL},
+		Auth:        rt.accounts,
+		Users:       rt.accounts,
+		Limiter:     rt.limiter,
+		Ledger:      rt.ledger,
+		Audit:       rt.audit,
+		Leads:       rt.leads,
+		Videos:      videoProviders,
+		VideoJobs:   rt.videoJobs,
+		VideoHolds:  rt.videoHolds,
+		N8N:         n8n,
+		N8NAccounts: n8nAccounts,
+		Files:       os.DirFS(a.FilesDir),
+		Pages:       landing.Dir{Path: a.FilesDir},
+		PublicURL:   a.PublicURL,
+		Tiers:       meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil
@@ -229,7 +248,12 @@ func (a *App) Validate() error {
 			return err
 		}
 	}
-	return nil
+	for name, v := range a.Videos {
+		if err := v.validate(name); err != nil {
+			return err
+		}
+	}
+	return a.N8N.validate()
 }
 
 // Start logs what this config serves. Background work belongs to the
@@ -252,12 +276,41 @@ func (a *App) Start() error {
 		zap.Strings("providers_configured", configured),
 		zap.Int("tiers", len(a.Tiers)))
 	a.warnAboutLoggedKeys()
+	a.followVideos()
 	return nil
+}
+
+// videoFollowInterval is how often unfinished video jobs are polled, so
+// they end (and their reservations with them) even if nobody asks.
+const videoFollowInterval = 30 * time.Second
+
+// followVideos polls unfinished video jobs until this config stops.
+func (a *App) followVideos() {
+	if len(a.api.Videos) == 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopFollowing = cancel
+	go func() {
+		tick := time.NewTicker(videoFollowInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				a.api.FollowVideos(ctx)
+			}
+		}
+	}()
 }
 
 // Stop writes what is pending, on every reload and at exit; the storage
 // itself stays open for requests still running and for the next config.
 func (a *App) Stop() error {
+	if a.stopFollowing != nil {
+		a.stopFollowing()
+	}
 	a.runtime.flush()
 	a.runtime.audit.Flush()
 	return nil

@@ -40,6 +40,17 @@ func init() {
 //		}
 //		model <alias> { … }   (see parseModel)
 //		routing { … }         (see parseRouting)
+//		video higgsfield|runway|kling|fal {
+//			api_key          {env.VAR}
+//			price_per_second <usd>
+//			base_url         <url>
+//			model            <model id or path>
+//		}
+//		n8n {
+//			base_url https://n8n.example.com
+//			api_key  {env.N8N_API_KEY}
+//			accounts <username>…
+//		}
 //	}
 //
 // The block may appear once. Settings not given take their defaults.
@@ -84,6 +95,14 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			}
 		case "provider":
 			if err := parseProvider(d, app); err != nil {
+				return nil, err
+			}
+		case "video":
+			if err := parseVideo(d, app); err != nil {
+				return nil, err
+			}
+		case "n8n":
+			if err := parseN8N(d, app); err != nil {
 				return nil, err
 			}
 		case "model":

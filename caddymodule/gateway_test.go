@@ -41,6 +41,7 @@ type gateway struct {
 	admin   string // http://localhost:PORT
 	storage string
 	client  *http.Client
+	config  string // the Caddyfile last loaded
 }
 
 const docsURL = "https://docs.test/kaine"
@@ -99,6 +100,7 @@ http://127.0.0.1:%d {
 // load adapts a Caddyfile and loads it, as `kaine run` or `kaine reload` would.
 func (g *gateway) load(caddyfile string) {
 	g.t.Helper()
+	g.config = caddyfile
 	cfg, warnings, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(caddyfile), nil)
 	if err != nil {
 		g.t.Fatalf("adapting: %v", err)
@@ -109,6 +111,16 @@ func (g *gateway) load(caddyfile string) {
 	if err := caddy.Load(cfg, true); err != nil {
 		g.t.Fatalf("loading config: %v", err)
 	}
+}
+
+// restart stops the gateway, closing its storage, and starts it again on
+// the same config: what a process restart does to everything in memory.
+func (g *gateway) restart() {
+	g.t.Helper()
+	if err := caddy.Stop(); err != nil {
+		g.t.Fatal(err)
+	}
+	g.load(g.config)
 }
 
 // do sends a request and returns the status and body.

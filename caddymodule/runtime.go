@@ -20,6 +20,7 @@ import (
 	"github.com/keinetech/kaine/leads"
 	"github.com/keinetech/kaine/metering"
 	"github.com/keinetech/kaine/routing"
+	"github.com/keinetech/kaine/videos"
 )
 
 // runtimes holds one runtime per storage file. A reload provisions the new
@@ -42,6 +43,10 @@ type runtime struct {
 	ledger   *metering.Ledger
 	audit    *metering.AuditLog
 	leads    *leads.Store
+	// videoJobs keeps video jobs, and videoHolds the cap reservations of
+	// those under way, which outlive configs.
+	videoJobs  *videos.Store
+	videoHolds *handlers.VideoHolds
 	// retention is how long audit records are kept, in nanoseconds; the
 	// latest config sets it.
 	retention  atomic.Int64
@@ -99,6 +104,9 @@ func openRuntime(path string, logger *zap.Logger) (rt *runtime, err error) {
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
 	if rt.leads, err = leads.Open(db, nil); err != nil {
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
+	}
+	if err = rt.openVideoJobs(); err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
 	if rt.accounts, err = accounts.Open(db, accounts.Options{}); err != nil {
@@ -179,6 +187,22 @@ func (rt *runtime) httpClient(provider, baseURL string) *http.Client {
 		rt.transports[key] = t
 	}
 	return routing.NewHTTPClient(t)
+}
+
+// openVideoJobs opens the video job store and holds again, against the
+// caps, the cost of the jobs a previous run left under way.
+func (rt *runtime) openVideoJobs() error {
+	var err error
+	if rt.videoJobs, err = videos.OpenStore(rt.db, nil); err != nil {
+		return err
+	}
+	unfinished, err := rt.videoJobs.Unfinished()
+	if err != nil {
+		return err
+	}
+	rt.videoHolds = handlers.NewVideoHolds()
+	rt.videoHolds.Resume(rt.ledger, unfinished)
+	return nil
 }
 
 // Destruct runs when the last config using this storage is cleaned up.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keinetech/kaine/accounts"
 	"github.com/keinetech/kaine/metering"
+	"github.com/keinetech/kaine/videos"
 )
 
 // Users looks up the account behind an identity.
@@ -34,6 +35,15 @@ type API struct {
 	// PublicURL is where clients reach this gateway, for the links it
 	// hands out (no trailing slash).
 	PublicURL string
+	// Videos are the configured video providers by name; VideoJobs keeps
+	// the jobs and VideoHolds their reservations.
+	Videos     map[string]videos.Provider
+	VideoJobs  VideoJobs
+	VideoHolds *VideoHolds
+	// N8N lists the n8n instance's runs (nil: none configured), shown to
+	// the accounts named in N8NAccounts (by username).
+	N8N         N8NRuns
+	N8NAccounts map[string]bool
 	// Leads keeps the accounts' leads.
 	Leads LeadStore
 	// DropIns are the providers served on drop-in routes.
@@ -59,6 +69,9 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/providers", Scope: accounts.ScopeRead, Handle: a.providers},
 		{Method: http.MethodGet, Path: "/v1/leads", Scope: accounts.ScopeRead, Handle: a.listLeads},
 		{Method: http.MethodPost, Path: "/v1/landing-pages", Scope: accounts.ScopeWrite, Handle: a.createLandingPage},
+		{Method: http.MethodPost, Path: "/v1/videos", Scope: accounts.ScopeWrite, Handle: a.createVideo},
+		{Method: http.MethodGet, Path: "/v1/videos/{id}", Scope: accounts.ScopeRead, Handle: a.getVideo},
+		{Method: http.MethodGet, Path: "/v1/workflows", Scope: accounts.ScopeRead, Handle: a.listWorkflows},
 		{Method: http.MethodPost, Path: "/v1/leads", Scope: accounts.ScopeWrite, Handle: a.createLead},
 		{Method: http.MethodPatch, Path: "/v1/leads/{id}", Scope: accounts.ScopeWrite, Handle: a.updateLead},
 	}...)

@@ -61,3 +61,10 @@ func (c *Call) Release() {
 	c.reserved = false
 	c.ledger.Release(c.reservation)
 }
+
+// detachReservation hands the call's reservation to whoever will settle it
+// after the request (a video job), so the pipeline no longer releases it.
+func (c *Call) detachReservation() metering.Reservation {
+	c.reserved = false
+	return c.reservation
+}

@@ -1,0 +1,83 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/workflows"
+)
+
+// N8N is an n8n instance whose executions GET /v1/workflows lists.
+type N8N struct {
+	// BaseURL is the instance's root (or its /api/v1).
+	BaseURL string `json:"base_url"`
+	// APIKey is the instance's API key, written as {env.VAR}.
+	APIKey string `json:"api_key,omitempty"`
+	// Accounts are the usernames that see the instance's runs: an instance
+	// belongs to one tenant, and its runs must not show in another's list.
+	Accounts []string `json:"accounts"`
+}
+
+func (n *N8N) validate() error {
+	if n == nil {
+		return nil
+	}
+	if u, err := url.Parse(n.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("n8n: base_url %q must be an http or https URL", n.BaseURL)
+	}
+	if len(n.Accounts) == 0 {
+		return fmt.Errorf("n8n: accounts must name the usernames that see its runs")
+	}
+	return nil
+}
+
+// n8nRuns returns the n8n client and who may see its runs, or nil when no
+// instance is configured.
+func (a *App) n8nRuns(repl *caddy.Replacer) (handlers.N8NRuns, map[string]bool) {
+	if a.N8N == nil {
+		return nil, nil
+	}
+	accounts := make(map[string]bool, len(a.N8N.Accounts))
+	for _, name := range a.N8N.Accounts {
+		accounts[name] = true
+	}
+	client := &workflows.N8N{BaseURL: a.N8N.BaseURL, APIKey: repl.ReplaceAll(a.N8N.APIKey, ""),
+		Client: a.runtime.httpClient("n8n", a.N8N.BaseURL)}
+	return client, accounts
+}
+
+// parseN8N reads `n8n { base_url …; api_key …; accounts <username>… }`.
+func parseN8N(d *caddyfile.Dispenser, app *App) error {
+	if app.N8N != nil {
+		return d.Err("n8n may appear only once")
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	n := &N8N{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch key := d.Val(); key {
+		case "base_url":
+			if err := oneArg(d, &n.BaseURL); err != nil {
+				return err
+			}
+		case "api_key":
+			if err := oneArg(d, &n.APIKey); err != nil {
+				return err
+			}
+		case "accounts":
+			n.Accounts = append(n.Accounts, d.RemainingArgs()...)
+		default:
+			return d.Errf("n8n: unrecognized setting %q (known: base_url, api_key, accounts)", key)
+		}
+	}
+	if err := n.validate(); err != nil {
+		return d.Err(err.Error())
+	}
+	app.N8N = n
+	return nil
+}

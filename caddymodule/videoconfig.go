@@ -1,0 +1,106 @@
+package caddymodule
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"go.uber.org/zap"
+
+	"github.com/keinetech/kaine/money"
+	"github.com/keinetech/kaine/videos"
+)
+
+// VideoProvider configures one video API. One whose key is empty once
+// placeholders are resolved is not offered.
+type VideoProvider struct {
+	// BaseURL is the API's root. Default: the provider's public API.
+	BaseURL string `json:"base_url,omitempty"`
+	// APIKey is the provider's key, written as {env.VAR} (Kling's is
+	// ACCESS_KEY:SECRET_KEY, Higgsfield's KEY_ID:KEY_SECRET).
+	APIKey string `json:"api_key,omitempty"`
+	// Model is the provider's model. Default: one per provider (README).
+	Model string `json:"model,omitempty"`
+	// PricePerSecondUSD is what a second of video costs the caller. No
+	// default: the providers sell credits, and the operator knows their rate.
+	PricePerSecondUSD float64 `json:"price_per_second_usd"`
+}
+
+func (v VideoProvider) validate(name string) error {
+	if !slices.Contains(videos.Names, name) {
+		return fmt.Errorf("video %s: unknown provider (known: %s)", name, strings.Join(videos.Names, ", "))
+	}
+	p := v.PricePerSecondUSD
+	if p <= 0 || math.IsNaN(p) || math.IsInf(p, 0) || p > 1000 {
+		return fmt.Errorf("video %s: price_per_second must be a price in USD above 0, like 0.05", name)
+	}
+	return nil
+}
+
+// videoProviders builds the configured video clients over the runtime's
+// connection pools.
+func (a *App) videoProviders(repl *caddy.Replacer) (map[string]videos.Provider, error) {
+	out := map[string]videos.Provider{}
+	for name, v := range a.Videos {
+		key := repl.ReplaceAll(v.APIKey, "")
+		if key == "" {
+			a.logger.Warn("video provider has no key; it is not offered", zap.String("video", name))
+			continue
+		}
+		client := a.runtime.httpClient("video "+name, v.BaseURL)
+		api, err := videos.New(name, videos.Config{BaseURL: v.BaseURL, APIKey: key, Model: v.Model,
+			PricePerSecond: money.FromUSD(v.PricePerSecondUSD)}, client)
+		if err != nil {
+			return nil, fmt.Errorf("video %s: %w", name, err)
+		}
+		out[name] = api
+	}
+	return out, nil
+}
+
+// parseVideo reads `video <name> { base_url …; api_key …; model …; price_per_second … }`.
+func parseVideo(d *caddyfile.Dispenser, app *App) error {
+	var name string
+	if err := oneArg(d, &name); err != nil {
+		return err
+	}
+	if _, dup := app.Videos[name]; dup {
+		return d.Errf("video %q is defined twice", name)
+	}
+	var v VideoProvider
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		var val string
+		if err := oneArg(d, &val); err != nil {
+			return err
+		}
+		switch key {
+		case "base_url":
+			v.BaseURL = val
+		case "api_key":
+			v.APIKey = val
+		case "model":
+			v.Model = val
+		case "price_per_second":
+			p, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return d.Errf("video %s: price_per_second %q is not a number", name, val)
+			}
+			v.PricePerSecondUSD = p
+		default:
+			return d.Errf("video %s: unrecognized setting %q (known: base_url, api_key, model, price_per_second)", name, key)
+		}
+	}
+	if err := v.validate(name); err != nil {
+		return d.Err(err.Error())
+	}
+	if app.Videos == nil {
+		app.Videos = map[string]VideoProvider{}
+	}
+	app.Videos[name] = v
+	return nil
+}

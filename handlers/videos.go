@@ -1,0 +1,242 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keinetech/kaine/money"
+	"github.com/keinetech/kaine/videos"
+)
+
+// VideoJobs keeps video jobs.
+type VideoJobs interface {
+	Create(j videos.Job) (videos.Job, error)
+	// SetRef records what the provider gave back for a submitted job.
+	SetRef(user uint64, id string, ref videos.ProviderRef) error
+	Get(user uint64, id string) (videos.Job, error)
+	// Progress records a job's move from queued to running.
+	Progress(user uint64, id string, st videos.State) (videos.Job, error)
+	Finish(user uint64, id string, st videos.Status, cost money.MicroUSD) (videos.Job, bool, error)
+	Unfinished() ([]videos.Job, error)
+	List(user uint64, limit int) ([]videos.Job, error)
+}
+
+// Bounds on a video request.
+const (
+	maxVideoPrompt = 4000
+	maxImageURL    = 2048
+	// videoCallTimeout bounds one submit or poll of a provider.
+	videoCallTimeout = 20 * time.Second
+)
+
+type videoAnswer struct {
+	OK         bool           `json:"ok"`
+	VideoID    string         `json:"video_id"`
+	Status     videos.State   `json:"status"`
+	Provider   string         `json:"provider"`
+	VideoURL   string         `json:"video_url,omitempty"`
+	Error      string         `json:"error,omitempty"`
+	Duration   int            `json:"duration"`
+	CostUSD    money.MicroUSD `json:"cost_usd"`
+	CreatedAt  time.Time      `json:"created_at"`
+	FinishedAt *time.Time     `json:"finished_at"`
+}
+
+func videoAnswerOf(j videos.Job) videoAnswer {
+	return videoAnswer{OK: true, VideoID: j.ID, Status: j.State, Provider: j.Provider, VideoURL: j.VideoURL, Error: j.Failure,
+		Duration: j.Duration, CostUSD: j.Cost, CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
+}
+
+// createVideo answers POST /v1/videos: the job's worst case (its seconds
+// at the provider's price) is reserved against the cap before it is
+// submitted, and stays reserved until the job ends; it is then settled
+// (succeeded) or released (failed).
+func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
+	obj, ok := a.readObject(w, r)
+	if !ok {
+		return
+	}
+	f := fields{obj: obj}
+	req := videos.Request{
+		Prompt:   f.required("prompt"),
+		ImageURL: f.bounded("image_url", maxImageURL),
+		Duration: f.integer("duration", videos.DefaultDuration, videos.MinDuration, videos.MaxDuration),
+	}
+	name := f.str("provider")
+	if name == "" {
+		name = videos.DefaultProvider
+	}
+	switch {
+	case f.err != nil:
+	case len(req.Prompt) > maxVideoPrompt:
+		f.fail(CodeInvalidField, "prompt must be at most %d bytes.", maxVideoPrompt)
+	case req.ImageURL != "" && !webURL(req.ImageURL):
+		f.fail(CodeInvalidField, "image_url must be an http or https URL.")
+	case !videos.Known(name):
+		f.fail(CodeInvalidProvider, "provider must be one of %s.", strings.Join(videos.Names, ", "))
+	}
+	if f.err != nil {
+		a.Errors.Write(w, f.err.code, f.err.message)
+		return
+	}
+	provider, configured := a.Videos[name]
+	if !configured {
+		a.Errors.Write(w, CodeInvalidProvider, name+" is not configured on this gateway; configured video providers: "+
+			strings.Join(a.videoProviderNames(), ", ")+".")
+		return
+	}
+	// The seconds the provider will make and bill (Kling makes 5 or 10).
+	seconds, estimate := videos.Price(provider, req)
+	if !a.Reserve(w, call, estimate) {
+		return
+	}
+	job := videos.Job{User: call.Identity.UserID, Provider: name, Prompt: req.Prompt, ImageURL: req.ImageURL,
+		Duration: seconds, State: videos.Queued, Reserved: estimate}
+	job, err := a.VideoJobs.Create(job)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The video job could not be stored; nothing was submitted. Try again.")
+		return
+	}
+	req.Ref = job.ID
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), videoCallTimeout)
+	defer cancel()
+	call.Audit.Provider = name
+	ref, err := provider.Submit(ctx, req)
+	if err != nil {
+		// Never submitted: the job ends here, and so does its reservation
+		// (released by the pipeline).
+		a.VideoJobs.Finish(job.User, job.ID, videos.Status{State: videos.Failed, Failure: "not submitted"}, 0)
+		a.writeVideoError(w, name, err)
+		return
+	}
+	// Submitted: the provider may bill it, so its reservation is held
+	// until the job ends, whatever happens next.
+	a.VideoHolds.Keep(job.ID, call.detachReservation())
+	if err := a.VideoJobs.SetRef(job.User, job.ID, ref); err != nil {
+		a.Errors.Write(w, CodeInternal, "The video job "+job.ID+" was submitted but its provider id could not be recorded.")
+		return
+	}
+	WriteJSON(w, http.StatusOK, videoAnswer{OK: true, VideoID: job.ID, Status: videos.Queued, Provider: name,
+		Duration: job.Duration, CreatedAt: job.CreatedAt})
+}
+
+// getVideo answers GET /v1/videos/{id}: the stored final state, or the
+// provider's word on a job still under way (which, when final, settles the
+// job's cost in this call's audit record).
+func (a *API) getVideo(w http.ResponseWriter, r *http.Request, call *Call) {
+	job, err := a.VideoJobs.Get(call.Identity.UserID, r.PathValue("id"))
+	switch {
+	case errors.Is(err, videos.ErrNotFound):
+		a.Errors.Write(w, CodeNotFound, "There is no video "+strconv.Quote(shorten(r.PathValue("id"), 64))+" in this account.")
+		return
+	case err != nil:
+		a.Errors.Write(w, CodeInternal, "The video job could not be read; try again.")
+		return
+	}
+	if !job.State.Final() {
+		ctx, cancel := context.WithTimeout(r.Context(), videoCallTimeout)
+		defer cancel()
+		var ended bool
+		if job, ended = a.followVideo(ctx, job); ended {
+			call.Audit.Provider, call.Audit.Cost = job.Provider, job.Cost
+		}
+	}
+	WriteJSON(w, http.StatusOK, videoAnswerOf(job))
+}
+
+// followVideo asks the provider about an unfinished job and, when it has
+// ended, records it and settles its cost. ok reports that this call ended
+// it. A provider that cannot be asked leaves the job as it was.
+func (a *API) followVideo(ctx context.Context, job videos.Job) (_ videos.Job, ended bool) {
+	provider, configured := a.Videos[job.Provider]
+	if !configured || job.Ref.ID == "" {
+		return job, false
+	}
+	st, err := provider.Poll(ctx, job.Ref)
+	switch {
+	case err != nil:
+		return job, false
+	case !st.State.Final():
+		if st.State != job.State {
+			if moved, err := a.VideoJobs.Progress(job.User, job.ID, st.State); err == nil {
+				job = moved
+			}
+		}
+		return job, false
+	}
+	var cost money.MicroUSD
+	if st.State == videos.Succeeded {
+		cost = job.Reserved
+	}
+	finished, first, err := a.VideoJobs.Finish(job.User, job.ID, st, cost)
+	if err != nil {
+		return job, false
+	}
+	if first {
+		a.VideoHolds.Settle(a.Ledger, job.User, job.ID, cost)
+	}
+	return finished, first
+}
+
+// FollowVideos polls every unfinished job once: jobs end, and their
+// reservations with them, even when nobody asks.
+func (a *API) FollowVideos(ctx context.Context) {
+	jobs, err := a.VideoJobs.Unfinished()
+	if err != nil {
+		return
+	}
+	for _, job := range jobs {
+		if ctx.Err() != nil {
+			return
+		}
+		callCtx, cancel := context.WithTimeout(ctx, videoCallTimeout)
+		a.followVideo(callCtx, job)
+		cancel()
+	}
+}
+
+func (a *API) writeVideoError(w http.ResponseWriter, name string, err error) {
+	var refusal *videos.ProviderError
+	if errors.As(err, &refusal) && refusal.Status >= 400 && refusal.Status < 500 && refusal.Status != http.StatusTooManyRequests &&
+		refusal.Status != http.StatusUnauthorized && refusal.Status != http.StatusForbidden {
+		a.Errors.Write(w, CodeInvalidField, name+" refused the video: "+refusal.Message+".")
+		return
+	}
+	a.Errors.Write(w, CodeProviderError, name+" could not take the video job: "+videoFailure(err)+"; nothing was charged.")
+}
+
+// videoFailure says why a provider call failed without its addresses.
+func videoFailure(err error) string {
+	var refusal *videos.ProviderError
+	if errors.As(err, &refusal) {
+		return refusal.Message
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	return "connection failed"
+}
+
+func (a *API) videoProviderNames() []string {
+	names := make([]string, 0, len(a.Videos))
+	for name := range a.Videos {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return []string{"none"}
+	}
+	return names
+}
+
+// webURL reports whether s is an absolute http or https URL with a host.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}

@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/keinetech/kaine/metering"
+	"github.com/keinetech/kaine/videos"
+	"github.com/keinetech/kaine/workflows"
+)
+
+// N8NRuns lists the executions of an n8n instance.
+type N8NRuns interface {
+	Executions(ctx context.Context, limit int) ([]workflows.Run, error)
+}
+
+const (
+	defaultWorkflowsLimit = 50
+	maxWorkflowsLimit     = 500
+	// n8nWait bounds the wait for n8n, so a slow instance costs the
+	// answer its n8n runs, not its latency.
+	n8nWait = 5 * time.Second
+)
+
+type workflowsAnswer struct {
+	Workflows []workflows.Run `json:"workflows"`
+	Count     int             `json:"count"`
+	// Warning says why n8n's runs are missing, when they are.
+	Warning string `json:"warning,omitempty"`
+}
+
+// listWorkflows answers GET /v1/workflows: the account's runs, newest
+// first: Kaine's own (video jobs, landing pages) and, for the accounts the
+// operator gave the n8n instance to, n8n's executions. n8n being down
+// costs its runs and adds a warning, never the answer.
+func (a *API) listWorkflows(w http.ResponseWriter, r *http.Request, call *Call) {
+	limit, ok := a.queryLimit(w, r, defaultWorkflowsLimit, maxWorkflowsLimit)
+	if !ok {
+		return
+	}
+	user := call.Identity.UserID
+	jobs, err := a.VideoJobs.List(user, limit)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The video jobs could not be read; try again.")
+		return
+	}
+	pages, err := a.Audit.Query(user, "/v1/landing-pages", limit)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The landing pages could not be read; try again.")
+		return
+	}
+	answer := workflowsAnswer{}
+	var n8n []workflows.Run
+	if a.N8N != nil && a.n8nAccount(user) {
+		ctx, cancel := context.WithTimeout(r.Context(), n8nWait)
+		n8n, err = a.N8N.Executions(ctx, limit)
+		cancel()
+		if err != nil {
+			answer.Warning = "n8n's runs are missing: " + n8nFailure(err) + "."
+		}
+	}
+	answer.Workflows = workflows.Merge(limit, videoRuns(jobs), landingRuns(pages), n8n)
+	answer.Count = len(answer.Workflows)
+	WriteJSON(w, http.StatusOK, answer)
+}
+
+// n8nAccount reports whether the operator gave the n8n instance's runs to
+// the account: an instance is one tenant's, and its runs must not show in
+// another's list.
+func (a *API) n8nAccount(user uint64) bool {
+	u, err := a.Users.User(user)
+	return err == nil && a.N8NAccounts[u.Username]
+}
+
+// n8nFailure says why n8n could not be listed, without its address or key.
+func n8nFailure(err error) string {
+	var refusal *workflows.N8NError
+	switch {
+	case errors.As(err, &refusal):
+		return refusal.Message
+	case errors.Is(err, context.DeadlineExceeded):
+		return "n8n did not answer in time"
+	}
+	return "n8n could not be reached"
+}
+
+func videoRuns(jobs []videos.Job) []workflows.Run {
+	runs := make([]workflows.Run, len(jobs))
+	for i, j := range jobs {
+		started := j.CreatedAt
+		status := workflows.StatusQueued
+		switch j.State {
+		case videos.Running:
+			status = workflows.StatusRunning
+		case videos.Succeeded:
+			status = workflows.StatusSuccess
+		case videos.Failed:
+			status = workflows.StatusError
+		}
+		runs[i] = workflows.Run{ID: j.ID, Source: workflows.SourceKaine, Name: "video (" + j.Provider + ")",
+			Status: status, StartedAt: &started, FinishedAt: j.FinishedAt}
+	}
+	return runs
+}
+
+// landingRuns reads the landing pages an account generated from its audit
+// records: each call is one run, a success if it published a page.
+func landingRuns(records []metering.AuditRecord) []workflows.Run {
+	runs := make([]workflows.Run, len(records))
+	for i, rec := range records {
+		finished := rec.Time
+		started := finished.Add(-time.Duration(rec.LatencyMS) * time.Millisecond)
+		status := workflows.StatusSuccess
+		if rec.Status != http.StatusOK {
+			status = workflows.StatusError
+		}
+		runs[i] = workflows.Run{ID: rec.RequestID, Source: workflows.SourceKaine, Name: "landing page",
+			Status: status, StartedAt: &started, FinishedAt: &finished}
+	}
+	return runs
+}
