@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/keinetech/kaine/internal/clip"
 	"github.com/keinetech/kaine/metering"
 )
 
@@ -49,7 +50,7 @@ func (a *API) queryLimit(w http.ResponseWriter, r *http.Request, def, max int) (
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
-		a.Errors.Write(w, CodeInvalidField, "limit must be a positive whole number (at most "+strconv.Itoa(max)+"), got "+strconv.Quote(shorten(v, 32))+".")
+		a.Errors.Write(w, CodeInvalidField, "limit must be a positive whole number (at most "+strconv.Itoa(max)+"), got "+strconv.Quote(clip.Runes(v, 32))+".")
 		return 0, false
 	}
 	return min(n, max), true

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/keinetech/kaine/internal/clip"
 	"github.com/keinetech/kaine/money"
 	"github.com/keinetech/kaine/routing"
 )
@@ -118,7 +119,7 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 			"token prices this gateway meters; leave it out, or send your own provider key in "+BYOKHeader+".")
 		return nil, nil, false
 	case !priced && !ex.byok:
-		a.Errors.Write(w, CodeInvalidField, "The model "+strconv.Quote(shorten(info.model, 64))+" has no price on this gateway, so its calls cannot be metered. "+
+		a.Errors.Write(w, CodeInvalidField, "The model "+strconv.Quote(clip.Runes(info.model, 64))+" has no price on this gateway, so its calls cannot be metered. "+
 			"GET /v1/providers lists the models of each provider; the operator can add one with a model block.")
 		return nil, nil, false
 	}
@@ -142,14 +143,6 @@ func longContextBeta(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// shorten cuts s to at most n bytes, for echoing a client's value.
-func shorten(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // readDropInBody reads the request body up to the drop-in's bound.

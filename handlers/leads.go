@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/keinetech/kaine/internal/clip"
 	"github.com/keinetech/kaine/leads"
 )
 
@@ -41,7 +42,7 @@ type leadsAnswer struct {
 func (a *API) listLeads(w http.ResponseWriter, r *http.Request, call *Call) {
 	status := leads.Status(r.URL.Query().Get("status"))
 	if status != "" && !status.Valid() {
-		a.Errors.Write(w, CodeInvalidField, "status must be one of "+statusList()+", got "+strconv.Quote(shorten(string(status), 64))+".")
+		a.Errors.Write(w, CodeInvalidField, "status must be one of "+statusList()+", got "+strconv.Quote(clip.Runes(string(status), 64))+".")
 		return
 	}
 	limit, ok := a.queryLimit(w, r, defaultLeadsLimit, maxLeadsLimit)
@@ -97,7 +98,7 @@ func (a *API) createLead(w http.ResponseWriter, r *http.Request, call *Call) {
 func (a *API) updateLead(w http.ResponseWriter, r *http.Request, call *Call) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil || id == 0 {
-		a.Errors.Write(w, CodeNotFound, "There is no lead "+strconv.Quote(shorten(r.PathValue("id"), 32))+"; ids are positive whole numbers.")
+		a.Errors.Write(w, CodeNotFound, "There is no lead "+strconv.Quote(clip.Runes(r.PathValue("id"), 32))+"; ids are positive whole numbers.")
 		return
 	}
 	obj, ok := a.readObject(w, r)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keinetech/kaine/internal/clip"
 	"github.com/keinetech/kaine/money"
 	"github.com/keinetech/kaine/videos"
 )
@@ -133,7 +134,7 @@ func (a *API) getVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 	job, err := a.VideoJobs.Get(call.Identity.UserID, r.PathValue("id"))
 	switch {
 	case errors.Is(err, videos.ErrNotFound):
-		a.Errors.Write(w, CodeNotFound, "There is no video "+strconv.Quote(shorten(r.PathValue("id"), 64))+" in this account.")
+		a.Errors.Write(w, CodeNotFound, "There is no video "+strconv.Quote(clip.Runes(r.PathValue("id"), 64))+" in this account.")
 		return
 	case err != nil:
 		a.Errors.Write(w, CodeInternal, "The video job could not be read; try again.")

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/keinetech/kaine/internal/clip"
 )
 
 const (
@@ -95,16 +97,7 @@ func cleanMessage(s, key string) string {
 	if key != "" {
 		s = strings.ReplaceAll(s, key, "[redacted]")
 	}
-	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
-	if utf8.RuneCountInString(s) <= maxMessage {
-		return s
-	}
-	cut := 0
-	for range maxMessage {
-		_, size := utf8.DecodeRuneInString(s[cut:])
-		cut += size
-	}
-	return s[:cut] + "…"
+	return clip.Runes(strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " "), maxMessage)
 }
 
 // retryAfter reads the provider's wait hint: retry-after-ms (OpenAI), else

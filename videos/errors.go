@@ -6,7 +6,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/keinetech/kaine/internal/clip"
 )
 
 // ProviderError is a provider's refusal or failure to answer: an HTTP
@@ -92,16 +93,7 @@ func clean(s string, secrets []string) string {
 		}
 		return "[redacted]"
 	})
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= maxMessage {
-		return s
-	}
-	cut := 0
-	for range maxMessage {
-		_, size := utf8.DecodeRuneInString(s[cut:])
-		cut += size
-	}
-	return s[:cut] + "…"
+	return clip.Runes(strings.Join(strings.Fields(s), " "), maxMessage)
 }
 
 // detailMessage reads the message of a FastAPI-style error, as FAL and
