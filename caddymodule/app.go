@@ -73,8 +73,10 @@ type App struct {
 	router       *handlers.Router
 	logger       *zap.Logger
 	ctx          caddy.Context
-	// stopFollowing ends this config's follower of video jobs.
+	// stopFollowing ends this config's follower of video jobs, and
+	// followed is closed when it has.
 	stopFollowing context.CancelFunc
+	followed      chan struct{}
 }
 
 // CaddyModule returns the Caddy module information.
@@ -148,25 +150,26 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return err
 	}
 	a.api = &handlers.API{
-		LLM:         llm,
-		DropIns:     dropIns,
-		Unmetered:   countUnmetered,
-		Errors:      handlers.Errors{DocsURL: a.DocsURL},
-		Auth:        rt.accounts,
-		Users:       rt.accounts,
-		Limiter:     rt.limiter,
-		Ledger:      rt.ledger,
-		Audit:       rt.audit,
-		Leads:       rt.leads,
-		Videos:      videoProviders,
-		VideoJobs:   rt.videoJobs,
-		VideoHolds:  rt.videoHolds,
-		N8N:         n8n,
-		N8NAccounts: n8nAccounts,
-		Files:       os.DirFS(a.FilesDir),
-		Pages:       landing.Dir{Path: a.FilesDir},
-		PublicURL:   a.PublicURL,
-		Tiers:       meteringTiers(a.Tiers),
+		LLM:           llm,
+		DropIns:       dropIns,
+		Unmetered:     countUnmetered,
+		Errors:        handlers.Errors{DocsURL: a.DocsURL},
+		Auth:          rt.accounts,
+		Users:         rt.accounts,
+		Limiter:       rt.limiter,
+		Ledger:        rt.ledger,
+		Audit:         rt.audit,
+		AuditRecorder: rt.audit,
+		Leads:         rt.leads,
+		Videos:        videoProviders,
+		VideoJobs:     rt.videoJobs,
+		VideoHolds:    rt.videoHolds,
+		N8N:           n8n,
+		N8NAccounts:   n8nAccounts,
+		Files:         os.DirFS(a.FilesDir),
+		Pages:         landing.Dir{Path: a.FilesDir},
+		PublicURL:     a.PublicURL,
+		Tiers:         meteringTiers(a.Tiers),
 	}
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil
@@ -290,8 +293,9 @@ func (a *App) followVideos() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a.stopFollowing = cancel
+	a.stopFollowing, a.followed = cancel, make(chan struct{})
 	go func() {
+		defer close(a.followed)
 		tick := time.NewTicker(videoFollowInterval)
 		defer tick.Stop()
 		for {
@@ -309,7 +313,10 @@ func (a *App) followVideos() {
 // itself stays open for requests still running and for the next config.
 func (a *App) Stop() error {
 	if a.stopFollowing != nil {
+		// Waited for: a job it is ending must settle before the runtime's
+		// last flush.
 		a.stopFollowing()
+		<-a.followed
 	}
 	a.runtime.flush()
 	a.runtime.audit.Flush()

@@ -38,7 +38,7 @@ func TestLeadsEndpoints(t *testing.T) {
 		t.Fatalf("created lead %+v", first)
 	}
 	create(k.Key, `{"email":"bo@example.com","status":"contacted"}`)
-	create(k.Key, `{"name":"Cy"}`)
+	cy := create(k.Key, `{"name":"Cy"}`)
 	create(other.Key, `{"name":"not angel's"}`)
 
 	list := func(key, query string) (int, []leadJSON, string) {
@@ -95,7 +95,7 @@ func TestLeadsEndpoints(t *testing.T) {
 		{"read-only key", "POST", "/v1/leads", reader.Key, `{"name":"x"}`, 403, "insufficient_scope"},
 		{"empty patch", "PATCH", fmt.Sprintf("/v1/leads/%d", first.ID), k.Key, `{}`, 400, "missing_fields"},
 		{"patch to a bad status", "PATCH", fmt.Sprintf("/v1/leads/%d", first.ID), k.Key, `{"status":"won"}`, 400, "invalid_field"},
-		{"another account's lead", "PATCH", fmt.Sprintf("/v1/leads/%d", first.ID), other.Key, `{"notes":"mine"}`, 404, "not_found"},
+		{"another account's lead", "PATCH", fmt.Sprintf("/v1/leads/%d", cy.ID), other.Key, `{"notes":"mine"}`, 404, "not_found"},
 		{"no such lead", "PATCH", "/v1/leads/99999", k.Key, `{"notes":"x"}`, 404, "not_found"},
 		{"not an id", "PATCH", "/v1/leads/abc", k.Key, `{"notes":"x"}`, 404, "not_found"},
 		{"no method", "DELETE", "/v1/leads", k.Key, "", 405, "method_not_allowed"},

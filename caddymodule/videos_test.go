@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -169,5 +170,28 @@ func TestVideoFailuresAndRefusals(t *testing.T) {
 	}
 	if status, _, _ := g.video("GET", "/v1/videos/vid_nope", k.Key, ""); status != 404 {
 		t.Fatalf("unknown video: %d", status)
+	}
+}
+
+// A job the follower sees end is settled and audited with its cost, though
+// no request asked.
+func TestTheFollowerEndsAndAuditsVideoJobs(t *testing.T) {
+	g, fake := startVideoGateway(t)
+	k := g.userWithKey("angel", "read", "write")
+	fake.Script("quick", fakevideo.Outcome{})
+	_, v, _ := g.video("POST", "/v1/videos", k.Key, `{"prompt":"quick","provider":"runway","duration":4}`)
+
+	activeApp(t).api.FollowVideos(context.Background())
+	rec := g.lastRecord(k.UserID, 2, "/v1/videos/"+v.VideoID)
+	// 4 s × $0.05 = $0.20.
+	if rec.Cost != 200_000 || rec.KeyID != k.KeyID || rec.Provider != "runway" || rec.RequestID != "follow-"+v.VideoID {
+		t.Fatalf("the follower's audit record %+v", rec)
+	}
+	if used := g.usedUSD(k.Key); used != 0.2 {
+		t.Fatalf("used $%v, want $0.20", used)
+	}
+	before := len(fake.CallsTo("runway"))
+	if _, done, _ := g.video("GET", "/v1/videos/"+v.VideoID, k.Key, ""); done.Status != "succeeded" || len(fake.CallsTo("runway")) != before {
+		t.Fatalf("after the follower: %+v", done)
 	}
 }

@@ -25,6 +25,9 @@ type API struct {
 	Limiter *metering.RateLimiter
 	Ledger  Ledger
 	Audit   AuditLog
+	// AuditRecorder takes the audit records of work that ends outside any
+	// request (a video job the follower sees end).
+	AuditRecorder interface{ Record(metering.AuditRecord) }
 	// LLM routes and makes model calls (POST /v1/llm, GET /v1/providers).
 	LLM LLM
 	// Files is the directory of generated files served at /files/ (nil:

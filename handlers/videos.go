@@ -8,9 +8,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keinetech/kaine/internal/clip"
+	"github.com/keinetech/kaine/metering"
 	"github.com/keinetech/kaine/money"
 	"github.com/keinetech/kaine/videos"
 )
@@ -34,7 +36,16 @@ const (
 	maxImageURL    = 2048
 	// videoCallTimeout bounds one submit or poll of a provider.
 	videoCallTimeout = 20 * time.Second
+	// maxVideoAge is how long a job may stay unfinished: past it (or once
+	// its provider says it no longer knows it) it is ended as failed and
+	// its hold released, so no job holds an account's cap forever.
+	maxVideoAge = 24 * time.Hour
 )
+
+// noteMaybeStarted marks, in the audit record, a submit the provider did
+// not confirm but may have started: the caller is not billed for it, and
+// the operator can look for it at the provider.
+const noteMaybeStarted = "provider_may_have_started_job"
 
 type videoAnswer struct {
 	OK         bool           `json:"ok"`
@@ -97,7 +108,7 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 	if !a.Reserve(w, call, estimate) {
 		return
 	}
-	job := videos.Job{User: call.Identity.UserID, Provider: name, Prompt: req.Prompt, ImageURL: req.ImageURL,
+	job := videos.Job{User: call.Identity.UserID, KeyID: call.Identity.KeyID, Provider: name, Prompt: req.Prompt, ImageURL: req.ImageURL,
 		Duration: seconds, State: videos.Queued, Reserved: estimate}
 	job, err := a.VideoJobs.Create(job)
 	if err != nil {
@@ -110,9 +121,12 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 	call.Audit.Provider = name
 	ref, err := provider.Submit(ctx, req)
 	if err != nil {
-		// Never submitted: the job ends here, and so does its reservation
-		// (released by the pipeline).
-		a.VideoJobs.Finish(job.User, job.ID, videos.Status{State: videos.Failed, Failure: "not submitted"}, 0)
+		// Not taken, or not confirmed: the job ends here unbilled, and its
+		// reservation is released by the pipeline.
+		a.VideoJobs.Finish(job.User, job.ID, videos.Status{State: videos.Failed, Failure: "not submitted: " + videoFailure(err)}, 0)
+		if videos.MaybeStarted(err) {
+			call.Audit.Note = noteMaybeStarted
+		}
 		a.writeVideoError(w, name, err)
 		return
 	}
@@ -156,12 +170,18 @@ func (a *API) getVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 // it. A provider that cannot be asked leaves the job as it was.
 func (a *API) followVideo(ctx context.Context, job videos.Job) (_ videos.Job, ended bool) {
 	provider, configured := a.Videos[job.Provider]
-	if !configured || job.Ref.ID == "" {
-		return job, false
+	var st videos.Status
+	var err error
+	if configured && job.Ref.ID != "" {
+		st, err = provider.Poll(ctx, job.Ref)
 	}
-	st, err := provider.Poll(ctx, job.Ref)
+	var refusal *videos.ProviderError
 	switch {
-	case err != nil:
+	case errors.As(err, &refusal) && refusal.Status == http.StatusNotFound:
+		st = videos.Status{State: videos.Failed, Failure: "the provider no longer knows this job"}
+	case (err != nil || !configured || job.Ref.ID == "") && time.Since(job.CreatedAt) > maxVideoAge:
+		st = videos.Status{State: videos.Failed, Failure: "not finished within " + maxVideoAge.String() + "; given up"}
+	case err != nil || !configured || job.Ref.ID == "":
 		return job, false
 	case !st.State.Final():
 		if st.State != job.State {
@@ -185,27 +205,53 @@ func (a *API) followVideo(ctx context.Context, job videos.Job) (_ videos.Job, en
 	return finished, first
 }
 
-// FollowVideos polls every unfinished job once: jobs end, and their
-// reservations with them, even when nobody asks.
+// FollowVideos polls every unfinished job once, each provider's in turn
+// and the providers at once (a slow one holds up only its own): jobs end,
+// and their reservations with them, even when nobody asks. A job ended
+// here gets an audit record of its own, with its cost.
 func (a *API) FollowVideos(ctx context.Context) {
 	jobs, err := a.VideoJobs.Unfinished()
 	if err != nil {
 		return
 	}
+	byProvider := map[string][]videos.Job{}
 	for _, job := range jobs {
-		if ctx.Err() != nil {
-			return
-		}
-		callCtx, cancel := context.WithTimeout(ctx, videoCallTimeout)
-		a.followVideo(callCtx, job)
-		cancel()
+		byProvider[job.Provider] = append(byProvider[job.Provider], job)
 	}
+	var wg sync.WaitGroup
+	for _, list := range byProvider {
+		wg.Go(func() {
+			for _, job := range list {
+				if ctx.Err() != nil {
+					return
+				}
+				callCtx, cancel := context.WithTimeout(ctx, videoCallTimeout)
+				if ended, ok := a.followVideo(callCtx, job); ok {
+					a.auditVideoEnd(ended)
+				}
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// auditVideoEnd records a job's end that no request saw.
+func (a *API) auditVideoEnd(job videos.Job) {
+	if a.AuditRecorder == nil {
+		return
+	}
+	a.AuditRecorder.Record(metering.AuditRecord{UserID: job.User, KeyID: job.KeyID, RequestID: "follow-" + job.ID,
+		Endpoint: "/v1/videos/" + job.ID, Method: http.MethodGet, Status: http.StatusOK, Provider: job.Provider,
+		Cost: job.Cost, Note: "ended by the gateway's follower", Time: time.Now()})
 }
 
 func (a *API) writeVideoError(w http.ResponseWriter, name string, err error) {
+	// A refusal of the request itself (validation, content) is the
+	// caller's to fix; keys, credits, limits and unknown models are the
+	// operator's.
 	var refusal *videos.ProviderError
-	if errors.As(err, &refusal) && refusal.Status >= 400 && refusal.Status < 500 && refusal.Status != http.StatusTooManyRequests &&
-		refusal.Status != http.StatusUnauthorized && refusal.Status != http.StatusForbidden {
+	if errors.As(err, &refusal) && (refusal.Status == http.StatusBadRequest || refusal.Status == http.StatusUnprocessableEntity) {
 		a.Errors.Write(w, CodeInvalidField, name+" refused the video: "+refusal.Message+".")
 		return
 	}

@@ -18,6 +18,9 @@ var (
 	// bucketByStatus indexes them by account + status + id, so a status
 	// filter reads only matching leads.
 	bucketByStatus = []byte("leads_by_status")
+	// bucketNextID holds each account's last lead id: ids count per
+	// account, so they tell nothing of other accounts' leads.
+	bucketNextID = []byte("leads_next_id")
 )
 
 // Store keeps the leads of every account.
@@ -32,7 +35,7 @@ func Open(db *bolt.DB, now func() time.Time) (*Store, error) {
 		now = time.Now
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketLeads, bucketByStatus} {
+		for _, name := range [][]byte{bucketLeads, bucketByStatus, bucketNextID} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("creating bucket %s: %w", name, err)
 			}
@@ -57,12 +60,15 @@ func (s *Store) Create(user uint64, l Lead) (Lead, error) {
 	l.CreatedAt = s.now().UTC()
 	l.UpdatedAt = l.CreatedAt
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		leads := tx.Bucket(bucketLeads)
-		id, err := leads.NextSequence()
-		if err != nil {
+		next := tx.Bucket(bucketNextID)
+		key := accountPrefix(user)
+		l.ID = 1
+		if last := next.Get(key); last != nil {
+			l.ID = binary.BigEndian.Uint64(last) + 1
+		}
+		if err := next.Put(key, binary.BigEndian.AppendUint64(nil, l.ID)); err != nil {
 			return err
 		}
-		l.ID = id
 		return put(tx, user, l)
 	})
 	if err != nil {

@@ -52,7 +52,10 @@ func TestLeadsAreListedNewestFirstPerAccountAndStatus(t *testing.T) {
 	if two, _ := s.List(1, "", 2); len(two) != 2 || two[1].Name != "cy" {
 		t.Fatalf("limit 2: %v", names(two))
 	}
-	if other, _ := s.List(2, "", 50); len(other) != 1 || other[0].Name != "bo" {
+	if all[0].ID != 3 || all[2].ID != 1 {
+		t.Fatalf("ids count per account: %d…%d", all[2].ID, all[0].ID)
+	}
+	if other, _ := s.List(2, "", 50); len(other) != 1 || other[0].Name != "bo" || other[0].ID != 1 {
 		t.Fatalf("account 2: %v", names(other))
 	}
 	if none, _ := s.List(3, "", 50); none == nil || len(none) != 0 {

@@ -2,7 +2,9 @@ package videos
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -151,4 +153,17 @@ func plainText(body []byte) string {
 
 func hasDigit(s string) bool {
 	return strings.ContainsAny(s, "0123456789")
+}
+
+// MaybeStarted reports whether a failed Submit may still have started a
+// job, which the provider would bill: only a refusal, or a connection that
+// was never made, says it did not. Anything after the request went out (a
+// timeout, an answer that cannot be read) may have.
+func MaybeStarted(err error) bool {
+	var refusal *ProviderError
+	var op *net.OpError
+	if errors.As(err, &refusal) || errors.As(err, &op) && op.Op == "dial" || errors.Is(err, ErrNotConfigured) {
+		return false
+	}
+	return err != nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -66,17 +67,18 @@ func (f *fal) Submit(ctx context.Context, r Request) (ProviderRef, error) {
 	if err := f.decode(ans, &q); err != nil {
 		return ProviderRef{}, err
 	}
-	if q.RequestID == "" || q.StatusURL == "" || q.ResponseURL == "" {
-		return ProviderRef{}, fmt.Errorf("video provider fal: the queue answer has no request_id, status_url or response_url")
+	if q.RequestID == "" {
+		return ProviderRef{}, fmt.Errorf("video provider fal: the queue answer has no request_id")
 	}
 	// Status and result URLs use only {owner}/{app}, not the model's full
-	// path, so they are kept as returned rather than rebuilt.
-	for _, u := range []string{q.StatusURL, q.ResponseURL} {
-		if err := f.sameOrigin(u); err != nil {
-			return ProviderRef{}, err
-		}
+	// path, so they are kept as returned; one on another host (where the
+	// key must not go) is rebuilt on the configured one.
+	ref := ProviderRef{ID: q.RequestID, StatusURL: q.StatusURL, ResponseURL: q.ResponseURL}
+	if f.sameOrigin(q.StatusURL) != nil || f.sameOrigin(q.ResponseURL) != nil {
+		ref.ResponseURL = f.endpoint(falApp(model) + "/requests/" + url.PathEscape(q.RequestID))
+		ref.StatusURL = ref.ResponseURL + "/status"
 	}
-	return ProviderRef{ID: q.RequestID, StatusURL: q.StatusURL, ResponseURL: q.ResponseURL}, nil
+	return ref, nil
 }
 
 func (f *fal) Poll(ctx context.Context, ref ProviderRef) (Status, error) {
@@ -178,3 +180,13 @@ func (f *fal) result(ctx context.Context, ref ProviderRef) (Status, error) {
 }
 
 var _ Provider = (*fal)(nil)
+
+// falApp is the {owner}/{app} of a model path, under which FAL's queue
+// keeps its requests: fal-ai/kling-video for fal-ai/kling-video/v2.1/….
+func falApp(model string) string {
+	parts := strings.SplitN(strings.TrimPrefix(model, "/"), "/", 3)
+	if len(parts) < 2 {
+		return "/" + strings.Join(parts, "/")
+	}
+	return "/" + parts[0] + "/" + parts[1]
+}

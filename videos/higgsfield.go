@@ -63,12 +63,13 @@ func (h *higgsfield) Submit(ctx context.Context, r Request) (ProviderRef, error)
 	if q.RequestID == "" {
 		return ProviderRef{}, fmt.Errorf("video provider higgsfield: the answer has no request_id")
 	}
-	if q.StatusURL != "" {
-		if err := h.sameOrigin(q.StatusURL); err != nil {
-			return ProviderRef{}, err
-		}
+	ref := ProviderRef{ID: q.RequestID, StatusURL: q.StatusURL}
+	if q.StatusURL != "" && h.sameOrigin(q.StatusURL) != nil {
+		// The job is taken; its status lives at the documented path on the
+		// configured host, where the key may go (never to another host).
+		ref.StatusURL = ""
 	}
-	return ProviderRef{ID: q.RequestID, StatusURL: q.StatusURL}, nil
+	return ref, nil
 }
 
 func (h *higgsfield) Poll(ctx context.Context, ref ProviderRef) (Status, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -205,11 +206,31 @@ func TestAStatusURLOnAnotherHostIsNotPolled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Submit(context.Background(), Request{Prompt: "x"}); err == nil || !strings.Contains(err.Error(), "refusing to poll") {
-		t.Fatalf("submit: %v", err)
+	// The job is taken, so the submit succeeds, and its URLs are rebuilt on
+	// the configured host.
+	ref, err := p.Submit(context.Background(), Request{Prompt: "x"})
+	if err != nil || ref.ID != "r1" || !strings.HasPrefix(ref.StatusURL, queue.URL+"/fal-ai/kling-video/requests/r1") || !strings.HasPrefix(ref.ResponseURL, queue.URL) {
+		t.Fatalf("submit: %+v %v", ref, err)
 	}
 	if _, err := p.Poll(context.Background(), ProviderRef{ID: "r1", StatusURL: other.URL + "/requests/r1/status"}); err == nil {
 		t.Fatal("a stored status URL on another host was polled")
+	}
+}
+
+func TestMaybeStarted(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&ProviderError{Status: 422}, false},
+		{fmt.Errorf("wrapped: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), false},
+		{fmt.Errorf("reading the answer: %w", context.DeadlineExceeded), true},
+		{errors.New("the answer has no request_id"), true},
+		{nil, false},
+	} {
+		if got := MaybeStarted(c.err); got != c.want {
+			t.Errorf("MaybeStarted(%v) = %v", c.err, got)
+		}
 	}
 }
 

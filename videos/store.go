@@ -22,6 +22,9 @@ var (
 	// bucketByUser indexes jobs by account + creation time + id (no
 	// value), so an account's jobs are one key range in creation order.
 	bucketByUser = []byte("videos_by_user")
+	// bucketUnfinished holds the ids of jobs not yet ended, so following
+	// them reads only those, however many jobs there have been.
+	bucketUnfinished = []byte("videos_unfinished")
 )
 
 // ErrNotFound is returned for a job that does not exist in the account,
@@ -31,8 +34,11 @@ var ErrNotFound = errors.New("video job not found")
 // Job is Kaine's record of one video job.
 type Job struct {
 	// ID is Kaine's id: "vid_" and 16 random hex digits.
-	ID       string      `json:"id"`
-	User     uint64      `json:"user"`
+	ID   string `json:"id"`
+	User uint64 `json:"user"`
+	// KeyID is the key that submitted the job, for the audit record of
+	// the job's end when no request sees it.
+	KeyID    uint64      `json:"key_id,omitempty"`
 	Provider string      `json:"provider"`
 	Ref      ProviderRef `json:"ref"`
 	Prompt   string      `json:"prompt"`
@@ -67,12 +73,34 @@ func OpenStore(db *bolt.DB, now func() time.Time) (*Store, error) {
 				return fmt.Errorf("creating bucket %s: %w", name, err)
 			}
 		}
-		return nil
+		if tx.Bucket(bucketUnfinished) != nil {
+			return nil
+		}
+		return indexUnfinished(tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing the video buckets: %w", err)
 	}
 	return &Store{db: db, now: now}, nil
+}
+
+// indexUnfinished builds the index of unfinished jobs over the jobs a
+// store made before it had one.
+func indexUnfinished(tx *bolt.Tx) error {
+	index, err := tx.CreateBucket(bucketUnfinished)
+	if err != nil {
+		return fmt.Errorf("creating bucket %s: %w", bucketUnfinished, err)
+	}
+	return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
+		var j Job
+		if err := json.Unmarshal(v, &j); err != nil {
+			return fmt.Errorf("decoding job %s: %w", k, err)
+		}
+		if j.State.Final() {
+			return nil
+		}
+		return index.Put(k, nil)
+	})
 }
 
 // Create stores a new job, giving it its id, its timestamps and the state
@@ -98,6 +126,9 @@ func (s *Store) Create(j Job) (Job, error) {
 			}
 		}
 		if err := put(tx, j); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUnfinished).Put([]byte(j.ID), nil); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketByUser).Put(userKey(j.User, j.CreatedAt, j.ID), nil)
@@ -182,6 +213,9 @@ func (s *Store) Finish(user uint64, id string, st Status, cost money.MicroUSD) (
 		j.State, j.VideoURL, j.Failure, j.Cost = st.State, st.VideoURL, st.Failure, cost
 		j.UpdatedAt, j.FinishedAt = now, &now
 		won = true
+		if err := tx.Bucket(bucketUnfinished).Delete([]byte(id)); err != nil {
+			return err
+		}
 		return put(tx, j)
 	})
 	if err != nil {
@@ -191,12 +225,17 @@ func (s *Store) Finish(user uint64, id string, st Status, cost money.MicroUSD) (
 }
 
 // Unfinished returns every job still queued or running, oldest first, so
-// that after a restart their reservations can be polled to an end. It reads
-// every job: the bucket is one gateway's jobs, and this runs once at start.
+// that they can be polled to an end (and, after a restart, their
+// reservations held again). It reads only the index of unfinished jobs.
 func (s *Store) Unfinished() ([]Job, error) {
 	out := []Job{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketJobs).ForEach(func(_, v []byte) error {
+		jobs := tx.Bucket(bucketJobs)
+		return tx.Bucket(bucketUnfinished).ForEach(func(k, _ []byte) error {
+			v := jobs.Get(k)
+			if v == nil {
+				return nil
+			}
 			var j Job
 			if err := json.Unmarshal(v, &j); err != nil {
 				return fmt.Errorf("decoding: %w", err)
