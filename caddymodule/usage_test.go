@@ -11,7 +11,7 @@ func TestUsageMatchesTheLedger(t *testing.T) {
 	g := startGateway(t, "")
 	k := g.userWithKey("angel", "read") // developer: $500 cap
 	status, _, body := g.do("GET", g.base+"/v1/usage", k.Key, nil)
-	want := `{"status":{"tier":"developer","cap_usd":500,"used_usd":0,"remaining_usd":500,"percent":0,"blocked":false}}`
+	want := `{"status":{"tier":"developer","cap_usd":500,"used_usd":0,"remaining_usd":500,"percent":0,"blocked":false,"reserved_usd":0}}`
 	if status != 200 || string(body) != want {
 		t.Fatalf("fresh account: %d %s\nwant %s", status, body, want)
 	}
@@ -25,7 +25,7 @@ func TestUsageMatchesTheLedger(t *testing.T) {
 		ledger.Settle(r, 421_800)
 	}
 	status, _, body = g.do("GET", g.base+"/v1/usage", k.Key, nil)
-	want = `{"status":{"tier":"developer","cap_usd":500,"used_usd":42.18,"remaining_usd":457.82,"percent":8,"blocked":false}}`
+	want = `{"status":{"tier":"developer","cap_usd":500,"used_usd":42.18,"remaining_usd":457.82,"percent":8,"blocked":false,"reserved_usd":0}}`
 	if status != 200 || string(body) != want {
 		t.Fatalf("after 100 calls: %d %s\nwant %s", status, body, want)
 	}

@@ -93,6 +93,9 @@ func TestVideosAreReservedFollowedAndSettled(t *testing.T) {
 	if status, _, data := g.video("POST", "/v1/videos", k.Key, `{"prompt":"third","duration":8}`); status != 429 || !strings.Contains(data, "usage_cap_reached") {
 		t.Fatalf("third video past the cap: %d %s", status, data)
 	}
+	if _, _, data := g.doRaw("GET", "/v1/usage", k.Key, ""); !strings.Contains(string(data), `"reserved_usd":2`) {
+		t.Fatalf("usage does not show the holds: %s", data)
+	}
 
 	// A restart between submit and end loses nothing: the job and its hold.
 	g.restart()

@@ -11,6 +11,7 @@ import (
 type Ledger interface {
 	Reserver
 	Used(account uint64) (money.MicroUSD, error)
+	Reserved(account uint64) (money.MicroUSD, error)
 }
 
 type usageAnswer struct {
@@ -24,6 +25,10 @@ type usageStatus struct {
 	RemainingUSD money.MicroUSD `json:"remaining_usd"`
 	Percent      int            `json:"percent"`
 	Blocked      bool           `json:"blocked"`
+	// ReservedUSD (beyond the contract) is held by calls under way and
+	// video jobs not yet ended: a call that would pass remaining_usd less
+	// this is refused.
+	ReservedUSD money.MicroUSD `json:"reserved_usd"`
 }
 
 // usage answers GET /v1/usage: the 30-day window against the tier's cap.
@@ -33,12 +38,13 @@ func (a *API) usage(w http.ResponseWriter, _ *http.Request, call *Call) {
 		return
 	}
 	used, err := a.Ledger.Used(u.ID)
-	if err != nil {
+	reserved, rerr := a.Ledger.Reserved(u.ID)
+	if err != nil || rerr != nil {
 		a.Errors.Write(w, CodeInternal, "Usage could not be read; try again.")
 		return
 	}
 	limit := a.tierOf(u).Cap
-	s := usageStatus{Tier: u.Tier, CapUSD: limit, UsedUSD: used, RemainingUSD: max(limit-used, 0), Blocked: used >= limit}
+	s := usageStatus{Tier: u.Tier, CapUSD: limit, UsedUSD: used, RemainingUSD: max(limit-used, 0), ReservedUSD: reserved, Blocked: used >= limit}
 	switch {
 	case limit > 0:
 		s.Percent = int(min(used, limit) * 100 / limit)

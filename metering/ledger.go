@@ -133,6 +133,18 @@ func (l *Ledger) Used(account uint64) (money.MicroUSD, error) {
 	return a.usedLocked(dayOf(l.now())), nil
 }
 
+// Reserved returns what the account's open reservations hold: calls under
+// way and video jobs not yet ended.
+func (l *Ledger) Reserved(account uint64) (money.MicroUSD, error) {
+	a, err := l.account(account)
+	if err != nil {
+		return 0, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.reserved, nil
+}
+
 // usedLocked sums the window ending today and forgets older days.
 func (a *ledgerAccount) usedLocked(today int64) money.MicroUSD {
 	var sum money.MicroUSD
