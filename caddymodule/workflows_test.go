@@ -51,7 +51,11 @@ func TestWorkflowsMergeN8NAndKaineRuns(t *testing.T) {
 	if status, _, data := g.doRaw("POST", "/v1/landing-pages", angel.Key, `{"business_name":"Acme","description":"Anvils"}`); status != 200 {
 		t.Fatalf("landing page: %d %s", status, data)
 	}
-	g.waitForRecords(angel.UserID, 1)
+	// A refused brief never ran: it is no run.
+	if status, _, _ := g.doRaw("POST", "/v1/landing-pages", angel.Key, `{"business_name":"Acme"}`); status != 400 {
+		t.Fatalf("refused brief: %d", status)
+	}
+	g.waitForRecords(angel.UserID, 2)
 
 	list := func(key, query string) workflowsJSON {
 		t.Helper()

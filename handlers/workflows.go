@@ -106,18 +106,23 @@ func videoRuns(jobs []videos.Job) []workflows.Run {
 }
 
 // landingRuns reads the landing pages an account generated from its audit
-// records: each call is one run, a success if it published a page.
+// records (kept for audit_retention): a call that ran is one run, a
+// success if it published a page. A refused one (4xx: bad brief, scope,
+// limits) never ran.
 func landingRuns(records []metering.AuditRecord) []workflows.Run {
-	runs := make([]workflows.Run, len(records))
-	for i, rec := range records {
+	runs := make([]workflows.Run, 0, len(records))
+	for _, rec := range records {
+		if rec.Status >= 400 && rec.Status < 500 {
+			continue
+		}
 		finished := rec.Time
 		started := finished.Add(-time.Duration(rec.LatencyMS) * time.Millisecond)
 		status := workflows.StatusSuccess
 		if rec.Status != http.StatusOK {
 			status = workflows.StatusError
 		}
-		runs[i] = workflows.Run{ID: rec.RequestID, Source: workflows.SourceKaine, Name: "landing page",
-			Status: status, StartedAt: &started, FinishedAt: &finished}
+		runs = append(runs, workflows.Run{ID: rec.RequestID, Source: workflows.SourceKaine, Name: "landing page",
+			Status: status, StartedAt: &started, FinishedAt: &finished})
 	}
 	return runs
 }
