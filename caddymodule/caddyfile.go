@@ -1,12 +1,12 @@
 package caddymodule
 
 import (
+	"encoding/json"
 	"strconv"
 
 	"github.com/dustin/go-humanize"
 
 	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -127,7 +127,13 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			return nil, d.Errf("unrecognized kaine option %q", d.Val())
 		}
 	}
-	return httpcaddyfile.App{Name: "kaine", Value: caddyconfig.JSON(app, nil)}, nil
+	// Marshaled here, not with caddyconfig.JSON, which would drop the whole
+	// app without a word if a value could not be encoded.
+	raw, err := json.Marshal(app)
+	if err != nil {
+		return nil, d.Errf("kaine: encoding the config: %v", err)
+	}
+	return httpcaddyfile.App{Name: "kaine", Value: raw}, nil
 }
 
 func oneArg(d *caddyfile.Dispenser, dst *string) error {

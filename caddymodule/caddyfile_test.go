@@ -72,6 +72,7 @@ func TestCaddyfileErrorsNameTheLine(t *testing.T) {
 		{"bad breaker", "routing {\n\t\tbreaker_failures 0\n\t}", "above 0"},
 		{"bad fee", "routing {\n\t\tbyok_fee_usd 0.00000001\n\t}", "byok_fee_usd"},
 		{"bad retention", "audit_retention forever", `audit_retention "forever" is not a positive duration like 90d`},
+		{"NaN temperature", "model gpt {\n\t\tmax_temperature NaN\n\t}", "max_temperature must be above 0"},
 		{"bad flush interval", "audit_flush_interval 0s", `audit_flush_interval "0s" is not a positive duration like 50ms`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -64,7 +64,7 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 			var v string
 			if v, err = one(); err == nil {
 				var f float64
-				if f, err = strconv.ParseFloat(v, 64); err == nil && (f <= 0 || f > 2) {
+				if f, err = strconv.ParseFloat(v, 64); err == nil && !(f > 0 && f <= 2) { // NaN too
 					err = d.Errf("model %s: max_temperature must be above 0 and at most 2", alias)
 				}
 				mc.MaxTemperature = &f

@@ -13,6 +13,15 @@ import (
 // for its reservation only; the provider applies its own.
 const defaultDropInMaxTokens = 16_384
 
+// Bounds on what a request may ask for, for its reservation: past any
+// model's real limits (the provider refuses beyond them), and low enough
+// that tokens × answers × price never wraps around into a small or
+// negative reservation.
+const (
+	maxDropInTokens  = 10_000_000
+	maxDropInChoices = 128
+)
+
 // dropInCall is what the gateway reads from a drop-in request, with gjson,
 // leaving the body as the client sent it.
 type dropInCall struct {
@@ -83,6 +92,7 @@ func inspectDropIn(protocol, sub string, body []byte) dropInCall {
 	if c.maxTokens <= 0 {
 		c.maxTokens = defaultDropInMaxTokens
 	}
+	c.maxTokens, c.choices = min(c.maxTokens, maxDropInTokens), min(c.choices, maxDropInChoices)
 	return c
 }
 

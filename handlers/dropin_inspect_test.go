@@ -45,6 +45,11 @@ func TestInspectDropIn(t *testing.T) {
 	if c.choices != 2 || c.maxTokens != defaultDropInMaxTokens {
 		t.Fatalf("gemini with candidateCount: %+v", c)
 	}
+	// A request cannot wrap its reservation around to nothing.
+	c = inspectDropIn("openai", "/chat/completions", []byte(`{"model":"gpt-5.4","max_completion_tokens":4611686018427387904,"n":4000000000}`))
+	if c.maxTokens != maxDropInTokens || c.choices != maxDropInChoices {
+		t.Fatalf("huge asks: %+v", c)
+	}
 	c = inspectDropIn("anthropic", "/v1/messages", []byte(`{"model":"claude-haiku-4-5"}`))
 	if c.maxTokens != defaultDropInMaxTokens {
 		t.Fatalf("anthropic without max_tokens: %+v", c)

@@ -149,19 +149,19 @@ func readAnthropicUsage(u gjson.Result, into *Usage, withOutput bool) bool {
 		return false
 	}
 	if v := u.Get("input_tokens"); v.Exists() {
-		into.Input = v.Int()
+		into.Input = tokenCount(v)
 	}
 	if v := u.Get("cache_read_input_tokens"); v.Exists() {
-		into.CacheRead = v.Int()
+		into.CacheRead = tokenCount(v)
 	}
 	fiveMin, oneHour := u.Get("cache_creation.ephemeral_5m_input_tokens"), u.Get("cache_creation.ephemeral_1h_input_tokens")
 	if fiveMin.Exists() || oneHour.Exists() {
-		into.CacheWrite, into.CacheWrite1h = fiveMin.Int(), oneHour.Int()
+		into.CacheWrite, into.CacheWrite1h = tokenCount(fiveMin), tokenCount(oneHour)
 	} else if v := u.Get("cache_creation_input_tokens"); v.Exists() {
-		into.CacheWrite, into.CacheWrite1h = v.Int(), 0
+		into.CacheWrite, into.CacheWrite1h = tokenCount(v), 0
 	}
 	if v := u.Get("output_tokens"); withOutput && v.Exists() {
-		into.Output = v.Int()
+		into.Output = tokenCount(v)
 	}
 	return true
 }

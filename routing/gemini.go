@@ -142,12 +142,12 @@ func readGeminiChunk(chunk gjson.Result, res *Result) string {
 // which have their own price, and thoughts are billed as output.
 func geminiUsage(u gjson.Result) Usage {
 	// Pages and results a tool fetched (url_context) are prompt tokens too.
-	prompt := u.Get("promptTokenCount").Int() + u.Get("toolUsePromptTokenCount").Int()
-	cached := u.Get("cachedContentTokenCount").Int()
+	prompt := tokenCount(u.Get("promptTokenCount")) + tokenCount(u.Get("toolUsePromptTokenCount"))
+	cached := min(tokenCount(u.Get("cachedContentTokenCount")), prompt)
 	return Usage{
-		Input:     max(prompt-cached, 0),
+		Input:     prompt - cached,
 		CacheRead: cached,
-		Output:    u.Get("candidatesTokenCount").Int() + u.Get("thoughtsTokenCount").Int(),
+		Output:    tokenCount(u.Get("candidatesTokenCount")) + tokenCount(u.Get("thoughtsTokenCount")),
 	}
 }
 

@@ -136,14 +136,16 @@ func readOpenAIMeta(v gjson.Result, res *Result) {
 // Responses API names the same figures input_tokens and output_tokens.
 func openAIUsage(u gjson.Result) Usage {
 	if !u.Get("prompt_tokens").Exists() && u.Get("input_tokens").Exists() {
-		input, cached := u.Get("input_tokens").Int(), u.Get("input_tokens_details.cached_tokens").Int()
-		return Usage{Input: max(input-cached, 0), CacheRead: cached, Output: u.Get("output_tokens").Int()}
+		input := tokenCount(u.Get("input_tokens"))
+		cached := min(tokenCount(u.Get("input_tokens_details.cached_tokens")), input)
+		return Usage{Input: input - cached, CacheRead: cached, Output: tokenCount(u.Get("output_tokens"))}
 	}
-	prompt, cached := u.Get("prompt_tokens").Int(), u.Get("prompt_tokens_details.cached_tokens").Int()
+	prompt := tokenCount(u.Get("prompt_tokens"))
+	cached := min(tokenCount(u.Get("prompt_tokens_details.cached_tokens")), prompt)
 	return Usage{
-		Input:     max(prompt-cached, 0),
+		Input:     prompt - cached,
 		CacheRead: cached,
-		Output:    u.Get("completion_tokens").Int(),
+		Output:    tokenCount(u.Get("completion_tokens")),
 	}
 }
 
