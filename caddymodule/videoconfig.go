@@ -2,9 +2,6 @@ package caddymodule
 
 import (
 	"fmt"
-	"math"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -27,15 +24,18 @@ type VideoProvider struct {
 	Model string `json:"model,omitempty"`
 	// PricePerSecondUSD is what a second of video costs the caller. No
 	// default: the providers sell credits, and the operator knows their rate.
-	PricePerSecondUSD float64 `json:"price_per_second_usd"`
+	PricePerSecondUSD money.MicroUSD `json:"price_per_second_usd"`
 }
 
+// maxPricePerSecond bounds price_per_second, so a typo cannot make one
+// video reserve a fortune.
+const maxPricePerSecond = 1000 * money.MicroUSD(1_000_000)
+
 func (v VideoProvider) validate(name string) error {
-	if !slices.Contains(videos.Names, name) {
+	if !videos.Known(name) {
 		return fmt.Errorf("video %s: unknown provider (known: %s)", name, strings.Join(videos.Names, ", "))
 	}
-	p := v.PricePerSecondUSD
-	if p <= 0 || math.IsNaN(p) || math.IsInf(p, 0) || p > 1000 {
+	if p := v.PricePerSecondUSD; p <= 0 || p > maxPricePerSecond {
 		return fmt.Errorf("video %s: price_per_second must be a price in USD above 0, like 0.05", name)
 	}
 	return nil
@@ -53,7 +53,7 @@ func (a *App) videoProviders(repl *caddy.Replacer) (map[string]videos.Provider, 
 		}
 		client := a.runtime.httpClient("video "+name, v.BaseURL)
 		api, err := videos.New(name, videos.Config{BaseURL: v.BaseURL, APIKey: key, Model: v.Model,
-			PricePerSecond: money.FromUSD(v.PricePerSecondUSD)}, client)
+			PricePerSecond: v.PricePerSecondUSD}, client)
 		if err != nil {
 			return nil, fmt.Errorf("video %s: %w", name, err)
 		}
@@ -86,9 +86,9 @@ func parseVideo(d *caddyfile.Dispenser, app *App) error {
 		case "model":
 			v.Model = val
 		case "price_per_second":
-			p, err := strconv.ParseFloat(val, 64)
+			p, err := money.ParseUSD(val)
 			if err != nil {
-				return d.Errf("video %s: price_per_second %q is not a number", name, val)
+				return d.Errf("video %s: price_per_second %q: %v", name, val, err)
 			}
 			v.PricePerSecondUSD = p
 		default:

@@ -105,6 +105,9 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		a.Errors.Write(w, CodeInvalidJSON, "The body names \""+info.duplicate+"\" twice; send each field once.")
 		return nil, nil, false
 	}
+	if info.unmeterable == "" && longContextBeta(r) {
+		info.unmeterable = "the 1M-token context (anthropic-beta)"
+	}
 	model, priced := d.Table.ForUpstream(d.Name, info.model)
 	switch {
 	case info.model == "":
@@ -112,10 +115,6 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		return nil, nil, false
 	case info.unmeterable != "" && !ex.byok:
 		a.Errors.Write(w, CodeInvalidField, "The request asks for "+info.unmeterable+", which the provider bills beyond the "+
-			"token prices this gateway meters; leave it out, or send your own provider key in "+BYOKHeader+".")
-		return nil, nil, false
-	case longContextBeta(r) && !ex.byok:
-		a.Errors.Write(w, CodeInvalidField, "The anthropic-beta header asks for the 1M-token context, billed above the "+
 			"token prices this gateway meters; leave it out, or send your own provider key in "+BYOKHeader+".")
 		return nil, nil, false
 	case !priced && !ex.byok:

@@ -60,6 +60,17 @@ func (f *fields) bounded(name string, max int) string {
 	return s
 }
 
+// requiredBounded reads a string field that must be present, not empty
+// and at most max bytes.
+func (f *fields) requiredBounded(name string, max int) string {
+	s := f.required(name)
+	if len(s) > max {
+		f.fail(CodeInvalidField, "%s must be at most %d bytes.", name, max)
+		return ""
+	}
+	return s
+}
+
 // required reads a string field that must be present and not empty.
 func (f *fields) required(name string) string {
 	if _, ok := f.get(name); !ok {

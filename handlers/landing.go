@@ -13,14 +13,9 @@ type PageWriter interface {
 	Write(businessName string, page []byte) (filename string, err error)
 }
 
-// Bounds on a brief, in bytes.
-const (
-	maxBriefShort       = 200 // business name, industry, tone
-	maxBriefDescription = 5000
-	// landingMaxTokens bounds the copy the model writes: the schema's
-	// limits fit well within it.
-	landingMaxTokens = 4096
-)
+// landingMaxTokens bounds the copy the model writes: the schema's limits
+// fit well within it.
+const landingMaxTokens = 4096
 
 type landingAnswer struct {
 	OK       bool   `json:"ok"`
@@ -41,19 +36,13 @@ func (a *API) createLandingPage(w http.ResponseWriter, r *http.Request, call *Ca
 	}
 	f := fields{obj: obj}
 	brief := landing.Brief{
-		BusinessName: f.required("business_name"),
-		Description:  f.required("description"),
+		BusinessName: f.requiredBounded("business_name", landing.MaxBriefShort),
+		Description:  f.requiredBounded("description", landing.MaxBriefDescription),
 		ClientEmail:  f.bounded("client_email", maxEmail),
-		Industry:     f.bounded("industry", maxBriefShort),
-		Tone:         f.bounded("tone", maxBriefShort),
+		Industry:     f.bounded("industry", landing.MaxBriefShort),
+		Tone:         f.bounded("tone", landing.MaxBriefShort),
 	}
-	switch {
-	case f.err != nil:
-	case len(brief.BusinessName) > maxBriefShort:
-		f.fail(CodeInvalidField, "business_name must be at most %d bytes.", maxBriefShort)
-	case len(brief.Description) > maxBriefDescription:
-		f.fail(CodeInvalidField, "description must be at most %d bytes.", maxBriefDescription)
-	case brief.ClientEmail != "" && !plainAddress(brief.ClientEmail):
+	if f.err == nil && brief.ClientEmail != "" && !plainAddress(brief.ClientEmail) {
 		f.fail(CodeInvalidField, "client_email must be an address like info@example.com.")
 	}
 	if f.err != nil {

@@ -3,9 +3,10 @@ package handlers
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,7 +77,7 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	f := fields{obj: obj}
 	req := videos.Request{
-		Prompt:   f.required("prompt"),
+		Prompt:   f.requiredBounded("prompt", maxVideoPrompt),
 		ImageURL: f.bounded("image_url", maxImageURL),
 		Duration: f.integer("duration", videos.DefaultDuration, videos.MinDuration, videos.MaxDuration),
 	}
@@ -86,8 +87,6 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	switch {
 	case f.err != nil:
-	case len(req.Prompt) > maxVideoPrompt:
-		f.fail(CodeInvalidField, "prompt must be at most %d bytes.", maxVideoPrompt)
 	case req.ImageURL != "" && !webURL(req.ImageURL):
 		f.fail(CodeInvalidField, "image_url must be an http or https URL.")
 	case !videos.Known(name):
@@ -122,8 +121,10 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 	ref, err := provider.Submit(ctx, req)
 	if err != nil {
 		// Not taken, or not confirmed: the job ends here unbilled, and its
-		// reservation is released by the pipeline.
-		a.VideoJobs.Finish(job.User, job.ID, videos.Status{State: videos.Failed, Failure: "not submitted: " + videoFailure(err)}, 0)
+		// reservation is released by the pipeline. Should recording the end
+		// fail, the follower ends the job (it has no provider id) within
+		// maxVideoAge, holding nothing meanwhile.
+		_, _, _ = a.VideoJobs.Finish(job.User, job.ID, videos.Status{State: videos.Failed, Failure: "not submitted: " + videoFailure(err)}, 0)
 		if videos.MaybeStarted(err) {
 			call.Audit.Note = noteMaybeStarted
 		}
@@ -134,11 +135,13 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 	// until the job ends, whatever happens next.
 	a.VideoHolds.Keep(job.ID, call.detachReservation())
 	if err := a.VideoJobs.SetRef(job.User, job.ID, ref); err != nil {
-		a.Errors.Write(w, CodeInternal, "The video job "+job.ID+" was submitted but its provider id could not be recorded.")
-		return
+		if err = a.VideoJobs.SetRef(job.User, job.ID, ref); err != nil {
+			// The job runs, but cannot be followed: it ends unbilled after
+			// maxVideoAge, and the operator can find it at the provider.
+			call.Audit.Note = noteMaybeStarted
+		}
 	}
-	WriteJSON(w, http.StatusOK, videoAnswer{OK: true, VideoID: job.ID, Status: videos.Queued, Provider: name,
-		Duration: job.Duration, CreatedAt: job.CreatedAt})
+	WriteJSON(w, http.StatusOK, videoAnswerOf(job))
 }
 
 // getVideo answers GET /v1/videos/{id}: the stored final state, or the
@@ -175,13 +178,14 @@ func (a *API) followVideo(ctx context.Context, job videos.Job) (_ videos.Job, en
 	if configured && job.Ref.ID != "" {
 		st, err = provider.Poll(ctx, job.Ref)
 	}
+	unanswered := err != nil || !configured || job.Ref.ID == ""
 	var refusal *videos.ProviderError
 	switch {
 	case errors.As(err, &refusal) && refusal.Status == http.StatusNotFound:
 		st = videos.Status{State: videos.Failed, Failure: "the provider no longer knows this job"}
-	case (err != nil || !configured || job.Ref.ID == "") && time.Since(job.CreatedAt) > maxVideoAge:
+	case unanswered && time.Since(job.CreatedAt) > maxVideoAge:
 		st = videos.Status{State: videos.Failed, Failure: "not finished within " + maxVideoAge.String() + "; given up"}
-	case err != nil || !configured || job.Ref.ID == "":
+	case unanswered:
 		return job, false
 	case !st.State.Final():
 		if st.State != job.State {
@@ -271,15 +275,10 @@ func videoFailure(err error) string {
 }
 
 func (a *API) videoProviderNames() []string {
-	names := make([]string, 0, len(a.Videos))
-	for name := range a.Videos {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	if len(names) == 0 {
+	if len(a.Videos) == 0 {
 		return []string{"none"}
 	}
-	return names
+	return slices.Sorted(maps.Keys(a.Videos))
 }
 
 // webURL reports whether s is an absolute http or https URL with a host.

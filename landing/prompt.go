@@ -20,11 +20,12 @@ type Brief struct {
 // defaultTone is used when the brief names none.
 const defaultTone = "friendly and professional"
 
-// Caps on brief fields in the prompt, in characters, so an enormous brief
-// cannot blow up the prompt and its cost; longer fields are cut.
+// Caps on brief fields, in characters, so an enormous brief cannot blow up
+// the prompt and its cost: the endpoint refuses longer ones, and Prompt
+// cuts any that get here.
 const (
-	maxPromptShort       = 200 // business name, industry, tone
-	maxPromptDescription = 5000
+	MaxBriefShort       = 200 // business name, industry, tone
+	MaxBriefDescription = 5000
 )
 
 // systemPrompt states the schema with the limits ParseCopy enforces, built
@@ -75,10 +76,10 @@ func Prompt(b Brief) (system, user string) {
 		Tone         string `json:"tone"`
 		Description  string `json:"description"`
 	}{
-		BusinessName: cut(b.BusinessName, maxPromptShort),
-		Industry:     cut(b.Industry, maxPromptShort),
-		Tone:         cut(tone, maxPromptShort),
-		Description:  cut(b.Description, maxPromptDescription),
+		BusinessName: cut(b.BusinessName, MaxBriefShort),
+		Industry:     cut(b.Industry, MaxBriefShort),
+		Tone:         cut(tone, MaxBriefShort),
+		Description:  cut(b.Description, MaxBriefDescription),
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

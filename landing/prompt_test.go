@@ -84,10 +84,10 @@ func TestPromptPutsTheBriefInAsData(t *testing.T) {
 func TestPromptCutsHugeBriefs(t *testing.T) {
 	_, user := Prompt(Brief{BusinessName: strings.Repeat("é", 1000), Description: strings.Repeat("word ", 5000)})
 	got := briefIn(t, user)
-	if n := utf8.RuneCountInString(got["business_name"]); n != maxPromptShort {
-		t.Errorf("business name is %d characters, want %d", n, maxPromptShort)
+	if n := utf8.RuneCountInString(got["business_name"]); n != MaxBriefShort {
+		t.Errorf("business name is %d characters, want %d", n, MaxBriefShort)
 	}
-	if n := utf8.RuneCountInString(got["description"]); n > maxPromptDescription {
-		t.Errorf("description is %d characters, want at most %d", n, maxPromptDescription)
+	if n := utf8.RuneCountInString(got["description"]); n > MaxBriefDescription {
+		t.Errorf("description is %d characters, want at most %d", n, MaxBriefDescription)
 	}
 }

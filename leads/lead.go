@@ -4,6 +4,7 @@ package leads
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -22,13 +23,7 @@ const (
 var Statuses = []Status{New, Contacted, Booked, Complete}
 
 // Valid reports whether s is one of Statuses.
-func (s Status) Valid() bool {
-	switch s {
-	case New, Contacted, Booked, Complete:
-		return true
-	}
-	return false
-}
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 
 // Lead is one prospective customer of an account.
 type Lead struct {

@@ -60,6 +60,11 @@ type Provider interface {
 	Submit(ctx context.Context, r Request) (ProviderRef, error)
 	// Poll asks the provider where the job stands.
 	Poll(ctx context.Context, ref ProviderRef) (Status, error)
+
+	// seconds and pricePerSecond price a request (see Price). Unexported:
+	// only this package's clients are Providers, and each has a price.
+	seconds(r Request) int
+	pricePerSecond() money.MicroUSD
 }
 
 // ProviderRef is what Kaine keeps to poll a job: the provider's id and,
@@ -192,14 +197,8 @@ func splitPair(key string) (id, secret string, ok bool) {
 // configured price per second. The caller reserves it before Submit and
 // settles it when the job succeeds.
 func Price(p Provider, r Request) (seconds int, cost money.MicroUSD) {
-	if q, ok := p.(interface {
-		seconds(Request) int
-		pricePerSecond() money.MicroUSD
-	}); ok {
-		s := q.seconds(r)
-		return s, money.MicroUSD(s) * q.pricePerSecond()
-	}
-	return requested(r), 0
+	s := p.seconds(r)
+	return s, money.MicroUSD(s) * p.pricePerSecond()
 }
 
 // requested is the request's duration with the default filled in.

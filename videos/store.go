@@ -68,39 +68,17 @@ func OpenStore(db *bolt.DB, now func() time.Time) (*Store, error) {
 		now = time.Now
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketJobs, bucketByUser} {
+		for _, name := range [][]byte{bucketJobs, bucketByUser, bucketUnfinished} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("creating bucket %s: %w", name, err)
 			}
 		}
-		if tx.Bucket(bucketUnfinished) != nil {
-			return nil
-		}
-		return indexUnfinished(tx)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing the video buckets: %w", err)
 	}
 	return &Store{db: db, now: now}, nil
-}
-
-// indexUnfinished builds the index of unfinished jobs over the jobs a
-// store made before it had one.
-func indexUnfinished(tx *bolt.Tx) error {
-	index, err := tx.CreateBucket(bucketUnfinished)
-	if err != nil {
-		return fmt.Errorf("creating bucket %s: %w", bucketUnfinished, err)
-	}
-	return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
-		var j Job
-		if err := json.Unmarshal(v, &j); err != nil {
-			return fmt.Errorf("decoding job %s: %w", k, err)
-		}
-		if j.State.Final() {
-			return nil
-		}
-		return index.Put(k, nil)
-	})
 }
 
 // Create stores a new job, giving it its id, its timestamps and the state

@@ -2,7 +2,6 @@ package videos
 
 import (
 	"errors"
-	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -270,41 +269,5 @@ func TestListIsNewestFirstPerAccount(t *testing.T) {
 		if p := prompts(got); !slices.Equal(p, c.want) {
 			t.Fatalf("list(%d, %d) = %v, want %v", c.user, c.limit, p, c.want)
 		}
-	}
-}
-
-// A store made before the index of unfinished jobs existed gets one when
-// it is opened, holding exactly its unfinished jobs.
-func TestUnfinishedIndexIsBuiltForAnOlderStore(t *testing.T) {
-	s, path := newStore(t)
-	open, err := s.Create(sampleJob(1, "open"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, _ := s.Create(sampleJob(1, "done"))
-	if _, _, err := s.Finish(1, done.ID, Status{State: Succeeded}, 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketUnfinished) }); err != nil {
-		t.Fatal(err)
-	}
-	s.db.Close()
-	db := openDB(t, path)
-	defer db.Close()
-	reopened, err := OpenStore(db, tickingClock())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := reopened.Unfinished()
-	if err != nil || len(got) != 1 || got[0].ID != open.ID {
-		t.Fatalf("unfinished after the index was rebuilt: %+v %v", got, err)
-	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		if n := tx.Bucket(bucketUnfinished).Stats().KeyN; n != 1 {
-			return fmt.Errorf("the index holds %d ids", n)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -20,7 +20,7 @@ func TestBaseURL(t *testing.T) {
 			f := newFake(t)
 			f.SetExecutions(finishedRuns(2)...)
 			f.SetWorkflow("7", "Lead intake")
-			n := &N8N{BaseURL: f.URL + tt.suffix, APIKey: testKey}
+			n := &N8N{BaseURL: f.URL + tt.suffix, APIKey: testKey, Client: testClient}
 			runs, err := n.Executions(t.Context(), 10)
 			if err != nil {
 				t.Fatal(err)

@@ -33,7 +33,7 @@ func TestExecutionsErrorStatuses(t *testing.T) {
 			f := newFake(t)
 			f.SetExecutions(finishedRuns(3)...)
 			f.FailExecutions(tt.fault)
-			n := &N8N{BaseURL: f.URL, APIKey: tt.key}
+			n := &N8N{BaseURL: f.URL, APIKey: tt.key, Client: testClient}
 			runs, err := n.Executions(t.Context(), 10)
 			if runs != nil {
 				t.Errorf("runs %v with an error", runs)
@@ -76,7 +76,7 @@ func TestExecutionsMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := literalServer(t, 200, tt.body)
-			n := &N8N{BaseURL: srv.URL, APIKey: testKey}
+			n := &N8N{BaseURL: srv.URL, APIKey: testKey, Client: testClient}
 			runs, err := n.Executions(t.Context(), 10)
 			if !errors.Is(err, errMalformed) {
 				t.Fatalf("runs %v, error %v; want a malformed-answer error", runs, err)
@@ -132,7 +132,7 @@ func TestExecutionsRefusedConnection(t *testing.T) {
 	srv := literalServer(t, 200, `{}`)
 	base := srv.URL
 	srv.Close()
-	_, err := (&N8N{BaseURL: base, APIKey: testKey}).Executions(t.Context(), 10)
+	_, err := (&N8N{BaseURL: base, APIKey: testKey, Client: testClient}).Executions(t.Context(), 10)
 	var ne *N8NError
 	if err == nil || errors.As(err, &ne) || strings.Contains(err.Error(), testKey) {
 		t.Fatalf("error %v (%T), want a wrapped transport error", err, err)

@@ -22,7 +22,7 @@ func newFake(t *testing.T) *faken8n.Server {
 
 // client is an N8N on the fake's instance root.
 func client(f *faken8n.Server) *N8N {
-	return &N8N{BaseURL: f.URL, APIKey: testKey}
+	return &N8N{BaseURL: f.URL, APIKey: testKey, Client: testClient}
 }
 
 // at is a time n minutes after a fixed start, as a pointer.
@@ -64,3 +64,7 @@ func ids(runs []Run) []string {
 	}
 	return out
 }
+
+// testClient is the client the tests give N8N: like the gateway's, it
+// never follows a redirect.
+var testClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -32,8 +32,9 @@ type N8N struct {
 	// APIKey is sent as X-N8N-API-KEY. It needs the execution:list scope,
 	// and workflow:read for names.
 	APIKey string
-	// Client makes the calls. Default: http.DefaultClient; the caller's
-	// context bounds every call.
+	// Client makes the calls; it must not follow redirects, which would
+	// carry the key (X-N8N-API-KEY is not stripped) to another host. The
+	// caller's context bounds every call.
 	Client *http.Client
 }
 
@@ -47,6 +48,9 @@ type N8N struct {
 func (n *N8N) Executions(ctx context.Context, limit int) ([]Run, error) {
 	if limit < 1 {
 		return []Run{}, nil
+	}
+	if n.Client == nil {
+		return nil, errors.New("listing n8n executions: no HTTP client")
 	}
 	api, err := n.apiBase()
 	if err != nil {
@@ -123,11 +127,7 @@ func (n *N8N) get(ctx context.Context, u string, maxBody int64) ([]byte, error) 
 	}
 	req.Header.Set("X-N8N-API-KEY", n.APIKey)
 	req.Header.Set("Accept", "application/json")
-	client := n.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := n.Client.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/keinetech/kaine/internal/clip"
 )
 
 // N8NError is a non-2xx answer from n8n. Message is safe to show to the
@@ -66,12 +67,7 @@ func cleanText(s, key string) string {
 	if key != "" {
 		s = strings.ReplaceAll(s, key, "[redacted]")
 	}
-	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
-	if utf8.RuneCountInString(s) <= maxMessage {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:maxMessage]) + "…"
+	return clip.Runes(strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " "), maxMessage)
 }
 
 // Interface guard.

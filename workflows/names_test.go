@@ -138,7 +138,7 @@ func TestExecutionsNameLookupsAreConcurrencyBounded(t *testing.T) {
 		fmt.Fprint(w, `{"name":"a workflow"}`)
 	}))
 	t.Cleanup(srv.Close)
-	runs, err := (&N8N{BaseURL: srv.URL, APIKey: testKey}).Executions(t.Context(), 40)
+	runs, err := (&N8N{BaseURL: srv.URL, APIKey: testKey, Client: testClient}).Executions(t.Context(), 40)
 	if err != nil || len(runs) != 40 || runs[0].Name != "a workflow" {
 		t.Fatalf("runs %v, error %v", runs, err)
 	}
@@ -157,7 +157,7 @@ func TestExecutionsNameOfAHugeWorkflow(t *testing.T) {
 		fmt.Fprintf(w, `{"id":"9","name":"Big one","nodes":[%q]}`, strings.Repeat("x", 2<<20))
 	}))
 	t.Cleanup(srv.Close)
-	runs, err := (&N8N{BaseURL: srv.URL, APIKey: testKey}).Executions(t.Context(), 5)
+	runs, err := (&N8N{BaseURL: srv.URL, APIKey: testKey, Client: testClient}).Executions(t.Context(), 5)
 	if err != nil || len(runs) != 1 || runs[0].Name != "Big one" {
 		t.Fatalf("runs %v, error %v", runs, err)
 	}

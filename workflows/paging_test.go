@@ -92,7 +92,7 @@ func TestExecutionsPagingIsBounded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, calls := endlessServer(t, tt.empty)
-			n := &N8N{BaseURL: srv.URL, APIKey: testKey}
+			n := &N8N{BaseURL: srv.URL, APIKey: testKey, Client: testClient}
 			if _, err := n.Executions(t.Context(), 5000); err != nil {
 				t.Fatal(err)
 			}

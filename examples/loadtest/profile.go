@@ -33,10 +33,13 @@ func profileGateway(ctx context.Context, targets []*target, gw *gateway, workers
 			defer wg.Done()
 			profileErr = gw.cpuProfile(ctx, path)
 		}()
-		closedLoop(ctx, t, workers, profileSeconds*time.Second)
+		load := closedLoop(ctx, t, workers, profileSeconds*time.Second)
 		wg.Wait()
-		if profileErr != nil {
+		switch {
+		case profileErr != nil:
 			return fmt.Errorf("profiling %s: %w", t.name, profileErr)
+		case load.Errors > 0: // a profile of a failing gateway is not one under load
+			return fmt.Errorf("profiling %s: %d errors under load, the first: %s", t.name, load.Errors, load.FirstError)
 		}
 		fmt.Printf("profile of %s under load: go tool pprof -top %s\n", t.name, path)
 	}
