@@ -28,23 +28,28 @@ type anthropicRequest struct {
 	MaxTokens   int                `json:"max_tokens"`
 	System      string             `json:"system,omitempty"`
 	Messages    []anthropicMessage `json:"messages"`
+	Tools       []anthropicTool    `json:"tools,omitempty"`
+	Thinking    *anthropicThinking `json:"thinking,omitempty"`
 	Temperature *float64           `json:"temperature,omitempty"`
 	Stream      bool               `json:"stream,omitempty"`
 }
 
-type anthropicMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
 func (a *anthropic) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
+	if err := checkRequest(req, stream); err != nil {
+		return nil, err
+	}
+	turns := conversation(req)
 	body := anthropicRequest{
-		Model:       model.ID,
-		MaxTokens:   req.MaxTokens,
-		System:      req.System,
-		Messages:    []anthropicMessage{{Role: "user", Content: req.Prompt}},
-		Temperature: sentTemperature(model, req),
-		Stream:      stream,
+		Model:     model.ID,
+		MaxTokens: req.MaxTokens,
+		System:    req.System,
+		Messages:  anthropicMessages(turns),
+		Tools:     anthropicTools(req.Tools),
+		Thinking:  anthropicThinkingFor(model, req, turns),
+		Stream:    stream,
+	}
+	if body.Thinking == nil { // thinking takes no temperature but the default
+		body.Temperature = sentTemperature(model, req)
 	}
 	header := http.Header{}
 	header.Set("X-Api-Key", key)
@@ -57,7 +62,7 @@ func (a *anthropic) send(ctx context.Context, key string, model *Model, req Requ
 
 func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
 	resp, err := a.send(ctx, key, model, req, false)
-	return readGenerated(ctx, resp, err, model, readAnthropicMessage)
+	return readGenerated(ctx, resp, err, model, keepingTurn(req, protocolAnthropic, "content", readAnthropicMessage))
 }
 
 func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
@@ -124,12 +129,17 @@ func readAnthropicEvent(typ string, data gjson.Result, res *Result) (text string
 	return "", false, nil
 }
 
-// readAnthropicMessage reads a whole (non-streamed) message into res.
+// readAnthropicMessage reads a whole (non-streamed) message into res: its
+// text blocks joined, and its tool_use blocks as tool calls.
 func readAnthropicMessage(msg gjson.Result, res *Result) {
 	var text strings.Builder
 	for _, block := range msg.Get("content").Array() {
-		if block.Get("type").Str == "text" {
+		switch block.Get("type").Str {
+		case "text":
 			text.WriteString(block.Get("text").Str)
+		case "tool_use":
+			res.ToolCalls = append(res.ToolCalls, ToolCall{ID: block.Get("id").Str, Name: block.Get("name").Str,
+				Input: rawJSON(block.Get("input"), emptyObject)})
 		}
 	}
 	res.Text = text.String()

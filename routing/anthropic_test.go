@@ -2,6 +2,8 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -72,13 +74,14 @@ func TestAnthropicGenerate(t *testing.T) {
 	}
 	want := Result{Text: "Hi there.", Model: "claude-test-20260101", StopReason: "max_tokens", UsageSeen: true,
 		Usage: Usage{Input: 100, CacheRead: 300, CacheWrite: 40, CacheWrite1h: 60, Output: 25}}
-	if res != want {
+	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
 }
 
 func TestAnthropicGenerateFromTheWire(t *testing.T) {
-	// Text blocks only; no cache_creation split, so every write is 5-minute.
+	// Text blocks joined, the tool_use block read as a call, the thinking
+	// block skipped; no cache_creation split, so every write is 5-minute.
 	srv := literalServer(t, 200, jsonHeader, `{"id":"msg_01AbC","type":"message","role":"assistant","model":"claude-sonnet-4-6",
  "content":[{"type":"thinking","thinking":"hmm","signature":"x"},{"type":"text","text":"Checking. "},
    {"type":"tool_use","id":"toolu_01A","name":"get_weather","input":{"city":"SF"}},{"type":"text","text":"Done."}],
@@ -89,8 +92,9 @@ func TestAnthropicGenerateFromTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Result{Text: "Checking. Done.", Model: "claude-sonnet-4-6", StopReason: "end_turn", UsageSeen: true,
-		Usage: Usage{Input: 12, CacheRead: 3, CacheWrite: 7, Output: 4}}
-	if res != want {
+		Usage:     Usage{Input: 12, CacheRead: 3, CacheWrite: 7, Output: 4},
+		ToolCalls: []ToolCall{{ID: "toolu_01A", Name: "get_weather", Input: json.RawMessage(`{"city":"SF"}`)}}}
+	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
 }
@@ -117,7 +121,7 @@ func TestAnthropicStream(t *testing.T) {
 	}
 	want := Result{Text: "Hello big world", Model: "claude-test", StopReason: "end_turn", UsageSeen: true,
 		Usage: Usage{Input: 394, CacheRead: 10, CacheWrite: 5, Output: 15}}
-	if res != want {
+	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
 }
@@ -159,7 +163,7 @@ func TestAnthropicStreamFromTheWire(t *testing.T) {
 	}
 	want := Result{Text: "Hello there", Model: "claude-sonnet-4-6", StopReason: "end_turn", UsageSeen: true,
 		Usage: Usage{Input: 390, CacheRead: 4, Output: 15}}
-	if res != want {
+	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
 }

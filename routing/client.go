@@ -9,8 +9,24 @@ import (
 // Request is one generation call in Kaine's terms; each protocol client
 // translates it to its wire format, leaving out what the model refuses.
 type Request struct {
-	System      string
-	Prompt      string
+	System string
+	// Prompt is the single user turn of a plain call.
+	Prompt string
+	// Messages, when set, is the whole conversation instead of Prompt: an
+	// agent's turns with their tool calls and results.
+	Messages []Message
+	// Tools are the functions the model may call (Generate only: Plan
+	// refuses them on a stream).
+	Tools []Tool
+	// Thinking asks for extended thinking (reasoning) where the model
+	// supports it; its tokens are billed as output and fit in MaxTokens,
+	// which is never raised (it is what the call reserved). A model
+	// thinking on a budget (Anthropic's budget_tokens, Gemini's
+	// thinkingBudget) gets half of MaxTokens, and does not think under
+	// 2048; Anthropic also does not think in a tool-use turn that started
+	// without thinking. An OpenAI model that takes reasoning_effort gets at
+	// least medium.
+	Thinking    bool
 	MaxTokens   int
 	Temperature float64
 }
@@ -43,6 +59,13 @@ type Result struct {
 	// StopReason is the provider's own finish reason, or why there is no
 	// text (a blocked prompt).
 	StopReason string
+	// ToolCalls are the tools the model asked to run, in order.
+	ToolCalls []ToolCall
+	// Native is the assistant turn as the provider sent it, to replay in
+	// the conversation's next call (set by Generate when the request had
+	// Tools or Messages). Put it in the Message of this turn with Text and
+	// ToolCalls.
+	Native *NativeTurn
 }
 
 // Client speaks one provider wire protocol. The key is passed per call so

@@ -40,7 +40,7 @@ type FailureKind int
 const (
 	// ProvidersFailed: every provider tried failed, or none could be tried.
 	ProvidersFailed FailureKind = iota
-	// EmptyAnswer: a provider answered with no text.
+	// EmptyAnswer: a provider answered with no text and no tool call.
 	EmptyAnswer
 	// RequestRefused: the provider refused the request itself (4xx).
 	RequestRefused
@@ -126,7 +126,7 @@ func (r *Router) Do(ctx context.Context, plan *Plan, onDelta func(Delta) error) 
 			f := &Failure{Kind: kind, Attempts: out.Attempts, MidStream: delivered}
 			errors.As(err, &f.Upstream)
 			return out, f
-		case res.Text == "":
+		case res.Text == "" && len(res.ToolCalls) == 0: // tool calls alone are an answer
 			return out, &Failure{Kind: EmptyAnswer, Attempts: out.Attempts}
 		}
 		return out, nil
@@ -233,6 +233,15 @@ func (r *Router) classify(ctx context.Context, plan *Plan, err, deltaErr error) 
 	return ProvidersFailed, "failed"
 }
 
+// generatedBytes is what the model wrote: its text and its tool calls.
+func generatedBytes(res Result) int {
+	n := len(res.Text)
+	for _, c := range res.ToolCalls {
+		n += len(c.Name) + len(c.Input)
+	}
+	return n
+}
+
 // bill prices what the call used. A provider that sent no usage (a cut
 // stream, a local server) is billed on an estimate of four bytes a token,
 // so a call that produced output is never free.
@@ -243,7 +252,7 @@ func (r *Router) bill(out *Outcome, plan *Plan, complete bool) {
 		u = Usage{Input: (promptBound(plan.params.Request) + 3) / 4, Estimated: true}
 	}
 	// An estimate never passes max_tokens, which the reservation covered.
-	textTokens := min(int64(len(res.Text)+3)/4, int64(plan.params.MaxTokens))
+	textTokens := min(int64(generatedBytes(*res)+3)/4, int64(plan.params.MaxTokens))
 	if !complete && u.Output < textTokens {
 		u.Output, u.Estimated = textTokens, true
 	} else if !res.UsageSeen {

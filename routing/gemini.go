@@ -26,13 +26,14 @@ func NewGemini(baseURL string, hc *http.Client) Client {
 
 type geminiRequest struct {
 	SystemInstruction *geminiContent         `json:"systemInstruction,omitempty"`
-	Contents          []geminiContent        `json:"contents"`
+	Contents          []any                  `json:"contents"` // geminiContent, or a replayed turn's own
+	Tools             []geminiTool           `json:"tools,omitempty"`
 	GenerationConfig  geminiGenerationConfig `json:"generationConfig"`
 }
 
 type geminiContent struct {
-	Role  string       `json:"role,omitempty"`
-	Parts []geminiPart `json:"parts"`
+	Role  string `json:"role,omitempty"`
+	Parts []any  `json:"parts"`
 }
 
 type geminiPart struct {
@@ -50,18 +51,20 @@ type geminiThinkingConfig struct {
 }
 
 func (g *gemini) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
+	if err := checkRequest(req, stream); err != nil {
+		return nil, err
+	}
 	body := geminiRequest{
-		Contents: []geminiContent{{Role: "user", Parts: []geminiPart{{Text: req.Prompt}}}},
+		Contents: geminiContents(conversation(req)),
+		Tools:    geminiTools(req.Tools),
 		GenerationConfig: geminiGenerationConfig{
 			MaxOutputTokens: req.MaxTokens,
 			Temperature:     sentTemperature(model, req),
+			ThinkingConfig:  geminiThinking(model, req),
 		},
 	}
 	if req.System != "" {
-		body.SystemInstruction = &geminiContent{Parts: []geminiPart{{Text: req.System}}}
-	}
-	if model.DisableThinking {
-		body.GenerationConfig.ThinkingConfig = &geminiThinkingConfig{ThinkingBudget: 0}
+		body.SystemInstruction = &geminiContent{Parts: []any{geminiPart{Text: req.System}}}
 	}
 	// Without alt=sse the stream would be one long JSON array.
 	method := ":generateContent"
@@ -78,7 +81,23 @@ func (g *gemini) send(ctx context.Context, key string, model *Model, req Request
 
 func (g *gemini) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
 	resp, err := g.send(ctx, key, model, req, false)
-	return readGenerated(ctx, resp, err, model, readGeminiAnswer)
+	turn := assistantTurns(req.Messages)
+	read := func(answer gjson.Result, res *Result) { readGeminiTurn(answer, res, turn) }
+	return readGenerated(ctx, resp, err, model, keepingTurn(req, protocolGemini, "candidates.0.content", read))
+}
+
+// geminiThinking is the thinking config of a call: a budget when the call
+// asks for thinking and its max tokens leave room for one (see
+// thinkingBudget), which overrides DisableThinking; else thinking off for
+// a model with DisableThinking, and the model's default for the others.
+func geminiThinking(model *Model, req Request) *geminiThinkingConfig {
+	if budget, ok := thinkingBudget(req.MaxTokens); req.Thinking && ok {
+		return &geminiThinkingConfig{ThinkingBudget: min(budget, maxGeminiThinkingBudget)}
+	}
+	if model.DisableThinking {
+		return &geminiThinkingConfig{ThinkingBudget: 0}
+	}
+	return nil
 }
 
 func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
@@ -107,7 +126,14 @@ func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Reque
 }
 
 // readGeminiAnswer reads a whole GenerateContentResponse.
-func readGeminiAnswer(answer gjson.Result, res *Result) { res.Text = readGeminiChunk(answer, res) }
+func readGeminiAnswer(answer gjson.Result, res *Result) { readGeminiTurn(answer, res, 0) }
+
+// readGeminiTurn reads a whole answer, the turn-th assistant turn of its
+// conversation (counted from 0), which names the calls it makes.
+func readGeminiTurn(answer gjson.Result, res *Result, turn int) {
+	res.Text = readGeminiChunk(answer, res)
+	res.ToolCalls = geminiToolCalls(answer.Get("candidates.0.content.parts"), turn)
+}
 
 // readGeminiChunk reads one GenerateContentResponse into res and returns
 // its text, thoughts skipped. Usage is cumulative, so the last seen

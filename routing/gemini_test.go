@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestGeminiGenerate(t *testing.T) {
 	// The prompt count includes the cached tokens; thoughts are output.
 	want := Result{Text: "Hi there.", Model: "gemini-2.5-flash-001", StopReason: "STOP", UsageSeen: true,
 		Usage: Usage{Input: 100, CacheRead: 50, Output: 50}}
-	if res != want {
+	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
 }
@@ -99,7 +100,7 @@ func TestGeminiGenerateFromTheWire(t *testing.T) {
 	} {
 		srv := literalServer(t, 200, jsonHeader, tc.body)
 		res, err := NewGemini(srv.URL, nil).Generate(t.Context(), testKey, &Model{ID: "gemini-test"}, testRequest)
-		if err != nil || res != tc.want {
+		if err != nil || !reflect.DeepEqual(res, tc.want) {
 			t.Errorf("%s: %v\ngot  %+v\nwant %+v", tc.name, err, res, tc.want)
 		}
 	}
@@ -120,7 +121,7 @@ func TestGeminiStream(t *testing.T) {
 	// The last chunk's usage, not a sum of the cumulative figures.
 	want := Result{Text: "Hello big world", Model: "gemini-test", StopReason: "STOP", UsageSeen: true,
 		Usage: Usage{Input: 100, CacheRead: 20, Output: 22}}
-	if res != want {
+	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
 }
@@ -138,7 +139,7 @@ func TestGeminiStreamFromTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Result{Text: "Hello.", Model: "gemini-2.5-flash-lite", StopReason: "STOP", UsageSeen: true, Usage: Usage{Input: 8, Output: 3}}
-	if res != want || strings.Join(rec.deltas, "|") != "Hel|lo." {
+	if !reflect.DeepEqual(res, want) || strings.Join(rec.deltas, "|") != "Hel|lo." {
 		t.Fatalf("deltas %q\ngot  %+v\nwant %+v", rec.deltas, res, want)
 	}
 }

@@ -20,6 +20,10 @@ type Model struct {
 	// DisableThinking: send thinkingBudget 0 (Gemini 2.5 Flash and
 	// Flash-Lite), so a cheap call does not pay for thoughts.
 	DisableThinking bool `json:"disable_thinking,omitempty"`
+	// AdaptiveThinking: a call asking for thinking sends Anthropic's
+	// thinking {"type":"adaptive"}, the model choosing how much to think;
+	// Claude 5.x refuses a fixed budget_tokens, which older models need.
+	AdaptiveThinking bool `json:"adaptive_thinking,omitempty"`
 	// ReasoningEffort is sent as reasoning_effort to an OpenAI reasoning
 	// model: "low" keeps a small max_tokens from going all to reasoning
 	// and leaving no text.

@@ -25,6 +25,7 @@ func NewOpenAI(baseURL string, hc *http.Client) Client {
 type openAIRequest struct {
 	Model               string               `json:"model"`
 	Messages            []openAIMessage      `json:"messages"`
+	Tools               []openAITool         `json:"tools,omitempty"`
 	MaxTokens           int                  `json:"max_tokens,omitempty"`
 	MaxCompletionTokens int                  `json:"max_completion_tokens,omitempty"`
 	Temperature         *float64             `json:"temperature,omitempty"`
@@ -33,21 +34,20 @@ type openAIRequest struct {
 	StreamOptions       *openAIStreamOptions `json:"stream_options,omitempty"`
 }
 
-type openAIMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
 type openAIStreamOptions struct {
 	IncludeUsage bool `json:"include_usage"`
 }
 
 func (o *openAI) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
-	body := openAIRequest{Model: model.ID, Temperature: sentTemperature(model, req), ReasoningEffort: model.ReasoningEffort}
+	if err := checkRequest(req, stream); err != nil {
+		return nil, err
+	}
+	body := openAIRequest{Model: model.ID, Tools: openAITools(req.Tools), Temperature: sentTemperature(model, req),
+		ReasoningEffort: reasoningEffort(model, req.Thinking)}
 	if req.System != "" {
 		body.Messages = append(body.Messages, openAIMessage{Role: "system", Content: req.System})
 	}
-	body.Messages = append(body.Messages, openAIMessage{Role: "user", Content: req.Prompt})
+	body.Messages = append(body.Messages, openAIMessages(conversation(req))...)
 	// Newer OpenAI models refuse max_tokens; compat servers may only know it.
 	if model.MaxCompletionTokens {
 		body.MaxCompletionTokens = req.MaxTokens
@@ -70,7 +70,7 @@ func (o *openAI) send(ctx context.Context, key string, model *Model, req Request
 
 func (o *openAI) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
 	resp, err := o.send(ctx, key, model, req, false)
-	return readGenerated(ctx, resp, err, model, readOpenAIAnswer)
+	return readGenerated(ctx, resp, err, model, keepingTurn(req, protocolOpenAI, "choices.0.message", readOpenAIAnswer))
 }
 
 // readOpenAIAnswer reads a chat completion, or a Responses API answer
@@ -83,6 +83,7 @@ func readOpenAIAnswer(answer gjson.Result, res *Result) {
 	}
 	choice := answer.Get("choices.0")
 	res.Text = choice.Get("message.content").Str
+	res.ToolCalls = openAIToolCalls(choice.Get("message.tool_calls"))
 	res.StopReason = choice.Get("finish_reason").Str
 }
 

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func TestOpenAIGenerate(t *testing.T) {
 	// prompt_tokens includes the cached ones; completion_tokens the reasoning.
 	want := Result{Text: "Hi there.", Model: "gpt-4.1-mini-2025-04-14", StopReason: "length", UsageSeen: true,
 		Usage: Usage{Input: 100, CacheRead: 50, Output: 30}}
-	if res != want {
+	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
 }
@@ -124,7 +125,7 @@ func TestOpenAIStream(t *testing.T) {
 		t.Errorf("deltas %q", got)
 	}
 	want := Result{Text: "Hello big world", Model: "gpt-test", StopReason: "stop", UsageSeen: true, Usage: Usage{Input: 19, CacheRead: 4, Output: 3}}
-	if res != want {
+	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
 }
@@ -151,7 +152,7 @@ func TestOpenAIStreamFromTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Result{Text: "Hi.", Model: "gpt-4.1-mini", StopReason: "stop", UsageSeen: true, Usage: Usage{Input: 19, Output: 3}}
-	if res != want || strings.Join(rec.deltas, "|") != "Hi." {
+	if !reflect.DeepEqual(res, want) || strings.Join(rec.deltas, "|") != "Hi." {
 		t.Fatalf("deltas %q\ngot  %+v\nwant %+v", rec.deltas, res, want)
 	}
 }

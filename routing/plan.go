@@ -17,6 +17,9 @@ var (
 	ErrUnknownModel = errors.New("unknown model")
 	// ErrNoProvider: no provider that could serve the call has a key.
 	ErrNoProvider = errors.New("no provider available")
+	// ErrInvalidRequest: the request is one no provider would take (a
+	// malformed conversation or tool, tools on a stream).
+	ErrInvalidRequest = errors.New("invalid request")
 )
 
 // Params is one call as the caller asked for it.
@@ -55,12 +58,47 @@ type candidate struct {
 	model    *Model
 }
 
+// promptFraming bounds the tokens around each piece of a prompt (a
+// message, a call, a result, a tool), beyond its bytes.
+const promptFraming = 16
+
+// toolUseBound bounds the instructions a provider adds to a prompt with
+// tools (Anthropic's tool-use system prompt is about 350 tokens).
+const toolUseBound = 1024
+
 // promptBound is an upper bound on the prompt's tokens: no tokenizer in use
-// makes more tokens than bytes, plus a little for the message framing.
-func promptBound(req Request) int64 { return int64(len(req.System)+len(req.Prompt)) + 16 }
+// makes more tokens than bytes, plus a little for the framing of each
+// piece. It counts the whole conversation, both a turn's native content and
+// the text and calls it may be rebuilt from (only one is sent), and the
+// tools' schemas.
+func promptBound(req Request) int64 {
+	n := len(req.System) + len(req.Prompt) + promptFraming
+	for _, m := range req.Messages {
+		n += promptFraming + len(m.Text)
+		for _, c := range m.ToolCalls {
+			n += promptFraming + len(c.ID) + len(c.Name) + len(c.Input)
+		}
+		for _, r := range m.ToolResults {
+			n += promptFraming + len(r.CallID) + len(r.Name) + len(r.Output)
+		}
+		if m.Native != nil {
+			n += len(m.Native.Content)
+		}
+	}
+	if len(req.Tools) > 0 {
+		n += toolUseBound
+	}
+	for _, t := range req.Tools {
+		n += promptFraming + len(t.Name) + len(t.Description) + max(len(t.Parameters), len(anthropicNoParameters))
+	}
+	return int64(n)
+}
 
 // Plan chooses the providers and models a call may use, in order.
 func (r *Router) Plan(p Params) (*Plan, error) {
+	if err := checkRequest(p.Request, p.Stream); err != nil {
+		return nil, err
+	}
 	auto := p.Provider == "" || p.Provider == "auto"
 	if !auto && r.providers[p.Provider] == nil {
 		return nil, fmt.Errorf("%w: %q; use \"auto\" or one of: %s", ErrUnknownProvider, p.Provider, r.knownProviders())

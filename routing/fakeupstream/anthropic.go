@@ -1,6 +1,7 @@
 package fakeupstream
 
 import (
+	"fmt"
 	"net/http"
 )
 
@@ -41,6 +42,15 @@ func (anthropicAPI) check(s *Server, r *http.Request, body []byte) (call, *apiEr
 	case s.RejectTemperature[model] && req.Get("temperature").Exists():
 		return invalid("temperature: this model does not support a non-default temperature")
 	}
+	if msg := checkAnthropicTools(req); msg != "" {
+		return invalid(msg)
+	}
+	if msg := checkAnthropicThinking(req); msg != "" {
+		return invalid(msg)
+	}
+	if msg := checkAnthropicMessages(req); msg != "" {
+		return invalid(msg)
+	}
 	return call{model: model, stream: req.Get("stream").Bool()}, nil
 }
 
@@ -68,7 +78,7 @@ var anthropicErrorTypes = map[int]string{
 func (anthropicAPI) answer(c call, reply Reply) any {
 	return map[string]any{
 		"id": "msg_fake", "type": "message", "role": "assistant", "model": reply.Model,
-		"content":       []any{map[string]any{"type": "text", "text": reply.text()}},
+		"content":       anthropicContent(reply),
 		"stop_reason":   anthropicFinish(reply),
 		"stop_sequence": nil,
 		"usage":         anthropicUsage(reply.Usage, reply.Usage.OutputTokens+reply.Usage.Thoughts),
@@ -123,11 +133,16 @@ func anthropicUsage(u Usage, output int) map[string]any {
 }
 
 func anthropicFinish(r Reply) string {
-	if r.Finish != "" {
+	switch {
+	case r.Finish != "":
 		return r.Finish
+	case len(r.ToolCalls) > 0:
+		return "tool_use"
 	}
 	return "end_turn"
 }
+
+func (anthropicAPI) callID(n int64) string { return fmt.Sprintf("toolu_fake_%d", n) }
 
 // Interface guard.
 var _ protocol = anthropicAPI{}

@@ -3,15 +3,21 @@
 // Completions) on one httptest.Server, for tests in any package. It checks
 // requests as the real providers do, answers in their exact JSON and SSE
 // framing, and plays failures: error statuses, delays, hangs, streams that
-// pause, break off or carry an error event.
+// pause, break off or carry an error event. Scripted replies with tool
+// calls and thinking drive an agent loop through any protocol: the fake
+// checks each next request the way its provider would (every call
+// answered, thinking blocks and thought signatures unaltered), and Bodies
+// reads back what each protocol was sent.
 package fakeupstream
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +43,9 @@ type Server struct {
 	// RejectMaxTokens refuses max_tokens for these OpenAI model ids with
 	// OpenAI's 400, as the GPT-5 family does.
 	RejectMaxTokens map[string]bool
+	// RequireThoughtSignatures refuses a Gemini model turn whose first
+	// function call has no thought signature, as Gemini 3 models do.
+	RequireThoughtSignatures bool
 
 	srv       *httptest.Server
 	closing   chan struct{}
@@ -47,6 +56,7 @@ type Server struct {
 	queue    []Reply
 	received []Received
 	open     atomic.Int64
+	callIDs  atomic.Int64 // numbers the tool calls the fake makes up ids for
 }
 
 // Reply is what a call gets. The zero Reply is a 200 with no text.
@@ -55,8 +65,20 @@ type Reply struct {
 	// word with the spaces kept, so the chunks join back to Text.
 	Text   string
 	Chunks []string
+	// ToolCalls are tools the model asks to run, answered in each
+	// protocol's own shape: Anthropic tool_use blocks (stop_reason
+	// tool_use), Gemini functionCall parts (the first with a thought
+	// signature, as Gemini 3 sends it), OpenAI tool_calls (finish_reason
+	// tool_calls). Only Chat Completions, Messages and generateContent
+	// answer them, and only without streaming: a stream sends the text.
+	ToolCalls []ToolCall
+	// Thinking is the model's visible thinking, for calls that did not
+	// stream: an Anthropic thinking block with a signature the fake checks
+	// when it is replayed, a Gemini thought part. OpenAI keeps reasoning
+	// hidden; count it in Usage.Thoughts.
+	Thinking string
 	// Finish is the finish reason; default each protocol's normal end
-	// (end_turn, STOP, stop).
+	// (end_turn or tool_use, STOP, stop or tool_calls).
 	Finish string
 	Usage  Usage
 	// Model is the model id reported; default the one requested.
@@ -106,8 +128,31 @@ type Usage struct {
 	Thoughts     int // thinking/reasoning tokens, billed as output
 }
 
+// ToolCall is a tool call in a scripted reply.
+type ToolCall struct {
+	// ID is the call's id. Default: one made up, unique in the fake
+	// (toolu_fake_1, call_fake_2); Gemini calls get none, as Gemini 2.5
+	// sends them.
+	ID   string
+	Name string
+	// Input is the call's arguments, a JSON object. Default: {}.
+	Input json.RawMessage
+}
+
+// input is the call's arguments, {} when none were given.
+func (c ToolCall) input() json.RawMessage {
+	if len(c.Input) == 0 {
+		return json.RawMessage(`{}`)
+	}
+	return c.Input
+}
+
 // Received is one request the fake got.
 type Received struct {
+	// Protocol is the API the path belongs to: anthropic, gemini, openai
+	// (Chat Completions), responses, count_tokens; empty for a path the
+	// fake does not serve.
+	Protocol string
 	Path     string
 	RawQuery string
 	Header   http.Header
@@ -138,8 +183,10 @@ func (s *Server) Default(r Reply) {
 	s.fallback = r
 }
 
-// Enqueue queues replies for the next calls, in order, before the default.
-// Only calls that pass the fake's checks take one.
+// Enqueue queues replies for the next calls, in order, before the default:
+// the script of an agent loop (tool calls, then a final text), whatever
+// the protocols the calls go to. Only calls that pass the fake's checks
+// take one.
 func (s *Server) Enqueue(r ...Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -151,6 +198,20 @@ func (s *Server) Requests() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Received(nil), s.received...)
+}
+
+// Bodies returns the bodies of the requests received for one protocol
+// (see Received.Protocol), in order, checked or refused.
+func (s *Server) Bodies(protocol string) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var bodies [][]byte
+	for _, r := range s.received {
+		if r.Protocol == protocol {
+			bodies = append(bodies, r.Body)
+		}
+	}
+	return bodies
 }
 
 // Open is how many requests are being answered right now: a test can see
@@ -194,25 +255,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	var p protocol
+	name := ""
+	switch path := r.URL.Path; {
+	case path == "/v1/messages/count_tokens":
+		name = "count_tokens"
+	case path == "/v1/messages":
+		p, name = anthropicAPI{}, "anthropic"
+	case path == "/v1/chat/completions":
+		p, name = openAIAPI{}, "openai"
+	case path == "/v1/responses":
+		p, name = responsesAPI{}, "responses"
+	case strings.HasPrefix(path, "/v1beta/models/"):
+		p, name = geminiAPI{}, "gemini"
+	}
 	s.mu.Lock()
-	s.received = append(s.received, Received{Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
+	s.received = append(s.received, Received{Protocol: name, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
 	s.mu.Unlock()
 
-	var p protocol
-	switch path := r.URL.Path; {
-	case path == "/v1/messages/count_tokens" && r.Method == http.MethodPost:
+	switch {
+	case name == "count_tokens" && r.Method == http.MethodPost:
 		// Anthropic's token counter: about four bytes a token is enough here.
 		writeJSON(w, http.StatusOK, map[string]int{"input_tokens": len(body)/4 + 1})
 		return
-	case path == "/v1/messages":
-		p = anthropicAPI{}
-	case path == "/v1/chat/completions":
-		p = openAIAPI{}
-	case path == "/v1/responses":
-		p = responsesAPI{}
-	case strings.HasPrefix(path, "/v1beta/models/"):
-		p = geminiAPI{}
-	default:
+	case p == nil:
 		http.NotFound(w, r)
 		return
 	}
@@ -242,6 +308,16 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, p protocol, c ca
 	}
 	if reply.Model == "" {
 		reply.Model = c.model
+	}
+	if c.stream {
+		reply.ToolCalls, reply.Thinking = nil, ""
+	}
+	// Made-up ids go on a copy: the default reply is served again.
+	reply.ToolCalls = slices.Clone(reply.ToolCalls)
+	for i := range reply.ToolCalls {
+		if reply.ToolCalls[i].ID == "" {
+			reply.ToolCalls[i].ID = p.callID(s.callIDs.Add(1))
+		}
 	}
 	switch {
 	case reply.Status != 0 && (reply.Status < 200 || reply.Status > 299):

@@ -61,6 +61,12 @@ func (geminiAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError
 	case s.RejectTemperature[model] && geminiField(config, "temperature").Exists():
 		return invalid("temperature is not supported for this model.")
 	}
+	if msg := checkGeminiTools(req); msg != "" {
+		return invalid(msg)
+	}
+	if msg := checkGeminiContents(s, req); msg != "" {
+		return invalid(msg)
+	}
 	return c, nil
 }
 
@@ -89,7 +95,7 @@ var geminiStatuses = map[int]string{
 }
 
 func (geminiAPI) answer(c call, reply Reply) any {
-	return geminiChunk(reply, reply.text(), geminiFinish(reply), reply.Usage.OutputTokens)
+	return geminiChunk(reply, geminiParts(reply), geminiFinish(reply), reply.Usage.OutputTokens)
 }
 
 // stream sends data-only events, each a whole response whose text is a
@@ -107,7 +113,7 @@ func (geminiAPI) stream(st *streamer, c call) {
 		if last {
 			reason = finish
 		}
-		st.event("", geminiChunk(reply, chunk, reason, reply.Usage.OutputTokens*(i+1)/len(chunks)))
+		st.event("", geminiChunk(reply, geminiText(chunk), reason, reply.Usage.OutputTokens*(i+1)/len(chunks)))
 	})
 	switch {
 	case !ok:
@@ -115,7 +121,7 @@ func (geminiAPI) stream(st *streamer, c call) {
 		st.event("", map[string]any{"error": map[string]any{
 			"code": 500, "message": errorMessage(reply.ErrorMessage, 0), "status": reply.StreamError}})
 	case len(chunks) == 0:
-		st.event("", geminiChunk(reply, "", finish, reply.Usage.OutputTokens))
+		st.event("", geminiChunk(reply, geminiText(""), finish, reply.Usage.OutputTokens))
 	}
 }
 
@@ -124,8 +130,8 @@ func (geminiAPI) eol() string { return "\r\n" }
 
 // geminiChunk is one GenerateContentResponse; candidates is the visible
 // output so far.
-func geminiChunk(reply Reply, text, finish string, candidates int) map[string]any {
-	candidate := map[string]any{"content": map[string]any{"role": "model", "parts": []any{map[string]any{"text": text}}}, "index": 0}
+func geminiChunk(reply Reply, parts []any, finish string, candidates int) map[string]any {
+	candidate := map[string]any{"content": map[string]any{"role": "model", "parts": parts}, "index": 0}
 	if finish != "" {
 		candidate["finishReason"] = finish
 	}
@@ -153,6 +159,12 @@ func geminiUsage(u Usage, candidates int) map[string]any {
 	}
 	return usage
 }
+
+// geminiText is the parts of a chunk of text.
+func geminiText(text string) []any { return []any{map[string]any{"text": text}} }
+
+// callID: Gemini 2.5 gives its calls no id.
+func (geminiAPI) callID(int64) string { return "" }
 
 func geminiFinish(r Reply) string {
 	if r.Finish != "" {

@@ -1,6 +1,7 @@
 package fakeupstream
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -53,6 +54,12 @@ func (o openAIAPI) check(s *Server, r *http.Request, body []byte) (call, *apiErr
 	case s.RejectTemperature[model] && req.Get("temperature").Exists():
 		return invalid("unsupported_value", "Unsupported value: 'temperature' does not support "+req.Get("temperature").Raw+" with this model. Only the default (1) value is supported.")
 	}
+	if code, msg := checkOpenAITools(req); msg != "" {
+		return invalid(code, msg)
+	}
+	if code, msg := checkOpenAIMessages(req); msg != "" {
+		return invalid(code, msg)
+	}
 	return call{model: model, stream: req.Get("stream").Bool(), includeUsage: req.Get("stream_options.include_usage").Bool()}, nil
 }
 
@@ -79,7 +86,7 @@ func (openAIAPI) answer(c call, reply Reply) any {
 		"id": "chatcmpl-fake", "object": "chat.completion", "created": 1764300000, "model": reply.Model,
 		"choices": []any{map[string]any{
 			"index":         0,
-			"message":       map[string]any{"role": "assistant", "content": reply.text(), "refusal": nil, "annotations": []any{}},
+			"message":       openAIMessage(reply),
 			"logprobs":      nil,
 			"finish_reason": openAIFinish(reply),
 		}},
@@ -141,11 +148,16 @@ func openAIUsage(u Usage) map[string]any {
 }
 
 func openAIFinish(r Reply) string {
-	if r.Finish != "" {
+	switch {
+	case r.Finish != "":
 		return r.Finish
+	case len(r.ToolCalls) > 0:
+		return "tool_calls"
 	}
 	return "stop"
 }
+
+func (openAIAPI) callID(n int64) string { return fmt.Sprintf("call_fake_%d", n) }
 
 // Interface guard.
 var _ protocol = openAIAPI{}

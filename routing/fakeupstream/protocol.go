@@ -2,6 +2,8 @@ package fakeupstream
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -21,6 +23,9 @@ type protocol interface {
 	stream(st *streamer, c call)
 	// eol is the end of line of the provider's SSE framing.
 	eol() string
+	// callID is the id of the fake's n-th made-up tool call, in the
+	// provider's style; empty for a provider that gives none.
+	callID(n int64) string
 }
 
 // call is what the fake needs to know of a checked request.
@@ -148,4 +153,11 @@ func errorMessage(msg string, status int) string {
 		return "Internal server error"
 	}
 	return http.StatusText(status)
+}
+
+// signature is what the fake signs thinking with, so that it can tell a
+// replayed thought it made from one altered or made up.
+func signature(kind, text string) string {
+	sum := sha256.Sum256([]byte("fakeupstream " + kind + ":" + text))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

@@ -121,6 +121,9 @@ func (responsesAPI) stream(st *streamer, _ call) {
 
 func (responsesAPI) eol() string { return "\n" }
 
+// callID: the fake's Responses API answers text only.
+func (responsesAPI) callID(n int64) string { return openAIAPI{}.callID(n) }
+
 // responsesUsage: input_tokens includes the cached tokens and
 // output_tokens the reasoning, as in Chat Completions under other names.
 func responsesUsage(u Usage) map[string]any {
