@@ -32,13 +32,7 @@ const (
 
 // n8nError reads a non-2xx answer into an *N8NError.
 func n8nError(resp *http.Response, key string) *N8NError {
-	// A failed read leaves the status, which is enough.
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	// Only the JSON message field: a raw body could be a proxy's HTML page.
-	said := ""
-	if gjson.ValidBytes(body) {
-		said = cleanText(gjson.GetBytes(body, "message").String(), key)
-	}
+	said := errorMessage(resp, key)
 	status := resp.StatusCode
 	var msg string
 	switch {
@@ -58,6 +52,17 @@ func n8nError(resp *http.Response, key string) *N8NError {
 		msg += ": " + said
 	}
 	return &N8NError{Status: status, Message: msg}
+}
+
+// errorMessage is the message field of an error answer, cleaned, or "".
+func errorMessage(resp *http.Response, key string) string {
+	// A failed read leaves the status, which is enough.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	// Only the JSON message field: a raw body could be a proxy's HTML page.
+	if !gjson.ValidBytes(body) {
+		return ""
+	}
+	return cleanText(gjson.GetBytes(body, "message").String(), key)
 }
 
 // cleanText makes n8n's text safe to show: the key removed before

@@ -1,12 +1,14 @@
-// Package faken8n is a fake of n8n's public REST API for tests: GET
-// /api/v1/executions with cursor paging and GET /api/v1/workflows/{id}, on
-// one httptest.Server. It checks the X-N8N-API-KEY header and the limit
-// as n8n does, answers in n8n's JSON, records every request, and plays
-// failures: any status, a hang, a body that is not JSON.
+// Package faken8n is a fake of n8n for tests: of its public REST API, GET
+// /api/v1/executions with cursor paging and GET /api/v1/workflows/{id};
+// and production webhooks, POST /webhook/{path}; on one httptest.Server.
+// It checks the X-N8N-API-KEY header and the limit as n8n does, answers
+// in n8n's JSON, records every request, and plays failures: any status, a
+// hang, a body that is not JSON.
 package faken8n
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -31,6 +33,7 @@ type Server struct {
 	numericIDs bool
 	execFault  *Fault
 	wfFaults   map[string]Fault
+	webhooks   map[string]Webhook
 	received   []Received
 }
 
@@ -68,6 +71,8 @@ type Received struct {
 	Path   string
 	Query  url.Values
 	Header http.Header
+	// Body is the request's body, up to 1 MiB.
+	Body []byte
 }
 
 // New starts a fake that accepts apiKey; Close it when done.
@@ -77,6 +82,7 @@ func New(apiKey string) *Server {
 		closing:   make(chan struct{}),
 		workflows: make(map[string]string),
 		wfFaults:  make(map[string]Fault),
+		webhooks:  make(map[string]Webhook),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
@@ -159,10 +165,16 @@ func (s *Server) Count(path string) int {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxRecordedBody))
 	s.mu.Lock()
-	s.received = append(s.received, Received{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone()})
+	s.received = append(s.received, Received{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body})
 	s.mu.Unlock()
 
+	// Webhooks are outside the API: they do not take its key.
+	if hook, ok := strings.CutPrefix(r.URL.Path, "/webhook/"); ok {
+		s.webhook(w, r, hook)
+		return
+	}
 	path, ok := strings.CutPrefix(r.URL.Path, "/api/v1/")
 	if !ok || r.Method != http.MethodGet {
 		writeMessage(w, http.StatusNotFound, "not found")
