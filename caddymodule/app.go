@@ -17,6 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/landing"
 	"github.com/keinetech/kaine/routing"
@@ -62,6 +63,9 @@ type App struct {
 	Videos map[string]VideoProvider `json:"videos,omitempty"`
 	// N8N is the n8n instance whose runs /v1/workflows lists (optional).
 	N8N *N8N `json:"n8n,omitempty"`
+	// Agents adds to the agent catalog and configures the connectors of
+	// the agents' outbound tools (optional).
+	Agents *Agents `json:"agents,omitempty"`
 	// PassthroughMaxBody bounds a drop-in request's body, in bytes.
 	// Default: 10 MiB.
 	PassthroughMaxBody int64 `json:"passthrough_max_body,omitempty"`
@@ -77,6 +81,8 @@ type App struct {
 	// followed is closed when it has.
 	stopFollowing context.CancelFunc
 	followed      chan struct{}
+	// agentTools are the tools this config gives agent runs.
+	agentTools map[string]agents.Tool
 }
 
 // CaddyModule returns the Caddy module information.
@@ -149,6 +155,10 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	catalog, err := a.Agents.catalog()
+	if err != nil {
+		return err
+	}
 	a.api = &handlers.API{
 		LLM:           llm,
 		DropIns:       dropIns,
@@ -164,13 +174,22 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Videos:        videoProviders,
 		VideoJobs:     rt.videoJobs,
 		VideoHolds:    rt.videoHolds,
-		N8N:           n8n,
 		N8NAccounts:   n8nAccounts,
 		Files:         os.DirFS(a.FilesDir),
 		Pages:         landing.Dir{Path: a.FilesDir},
 		PublicURL:     a.PublicURL,
 		Tiers:         meteringTiers(a.Tiers),
+		Agents:        catalog,
+		AgentRunner:   rt.agentRunner,
+		AgentRuns:     rt.agentRuns,
+		Outbox:        rt.outbox,
+		Knowledge:     rt.knowledge,
+		RequestIDs:    rt.requestIDs,
 	}
+	if n8n != nil {
+		a.api.N8N = n8n
+	}
+	a.agentTools = a.newAgentTools(repl, n8n)
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil
 }
@@ -256,6 +275,9 @@ func (a *App) Validate() error {
 			return err
 		}
 	}
+	if err := a.Agents.validate(); err != nil {
+		return err
+	}
 	return a.N8N.validate()
 }
 
@@ -267,6 +289,7 @@ func (a *App) Start() error {
 	// change the shared runtime (a bad retention would sweep the audit log).
 	a.runtime.retention.Store(int64(a.AuditRetention))
 	a.runtime.audit.SetFlushInterval(time.Duration(a.AuditFlushInterval))
+	a.runtime.agentRunner.Use(a.api.AgentModel(), a.agentTools)
 	var configured []string
 	for name, key := range a.providerKeys {
 		if key != "" {

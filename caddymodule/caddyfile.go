@@ -51,6 +51,7 @@ func init() {
 //			api_key  {env.N8N_API_KEY}
 //			accounts <username>…
 //		}
+//		agents { … }          (see parseAgents)
 //	}
 //
 // The block may appear once. Settings not given take their defaults.
@@ -103,6 +104,10 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			}
 		case "n8n":
 			if err := parseN8N(d, app); err != nil {
+				return nil, err
+			}
+		case "agents":
+			if err := parseAgents(d, app); err != nil {
 				return nil, err
 			}
 		case "model":

@@ -24,6 +24,7 @@ import (
 //		max_temperature       <number>
 //		max_completion_tokens [true|false]
 //		disable_thinking      [true|false]
+//		adaptive_thinking     [true|false]  (Claude 5.x: thinking without a budget)
 //		reasoning_effort      <minimal|low|medium|high>
 //	}
 func parseModel(d *caddyfile.Dispenser, app *App) error {
@@ -75,6 +76,8 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 			mc.MaxCompletionTokens, err = parseFlag(args)
 		case "disable_thinking":
 			mc.DisableThinking, err = parseFlag(args)
+		case "adaptive_thinking":
+			mc.AdaptiveThinking, err = parseFlag(args)
 		case "reasoning_effort":
 			var v string
 			if v, err = one(); err == nil {

@@ -29,6 +29,7 @@ type ModelConfig struct {
 	MaxTemperature      *float64 `json:"max_temperature,omitempty"`
 	MaxCompletionTokens *bool    `json:"max_completion_tokens,omitempty"`
 	DisableThinking     *bool    `json:"disable_thinking,omitempty"`
+	AdaptiveThinking    *bool    `json:"adaptive_thinking,omitempty"`
 	ReasoningEffort     *string  `json:"reasoning_effort,omitempty"`
 }
 
@@ -108,6 +109,7 @@ func (mc ModelConfig) apply(m *routing.Model) {
 	setIf(&m.MaxTemperature, mc.MaxTemperature)
 	setIf(&m.MaxCompletionTokens, mc.MaxCompletionTokens)
 	setIf(&m.DisableThinking, mc.DisableThinking)
+	setIf(&m.AdaptiveThinking, mc.AdaptiveThinking)
 	setIf(&m.ReasoningEffort, mc.ReasoningEffort)
 }
 

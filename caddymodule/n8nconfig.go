@@ -7,7 +7,6 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
-	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/workflows"
 )
 
@@ -37,7 +36,7 @@ func (n *N8N) validate() error {
 
 // n8nRuns returns the n8n client and who may see its runs, or nil when no
 // instance is configured.
-func (a *App) n8nRuns(repl *caddy.Replacer) (handlers.N8NRuns, map[string]bool) {
+func (a *App) n8nRuns(repl *caddy.Replacer) (*workflows.N8N, map[string]bool) {
 	if a.N8N == nil {
 		return nil, nil
 	}

@@ -16,9 +16,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/keinetech/kaine/accounts"
+	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/knowledge"
 	"github.com/keinetech/kaine/leads"
 	"github.com/keinetech/kaine/metering"
+	"github.com/keinetech/kaine/outbox"
 	"github.com/keinetech/kaine/routing"
 	"github.com/keinetech/kaine/videos"
 )
@@ -47,6 +50,13 @@ type runtime struct {
 	// those under way, which outlive configs.
 	videoJobs  *videos.Store
 	videoHolds *handlers.VideoHolds
+	// agentRunner runs agents across reloads (each config hands it its
+	// model and tools at Start); agentRuns, outbox and knowledge are the
+	// agents' stores.
+	agentRunner *agents.Runner
+	agentRuns   *agents.Store
+	outbox      *outbox.Store
+	knowledge   *knowledge.Store
 	// retention is how long audit records are kept, in nanoseconds; the
 	// latest config sets it.
 	retention  atomic.Int64
@@ -109,6 +119,9 @@ func openRuntime(path string, logger *zap.Logger) (rt *runtime, err error) {
 	if err = rt.openVideoJobs(); err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
+	if err = rt.openAgentStores(); err != nil {
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
+	}
 	if rt.accounts, err = accounts.Open(db, accounts.Options{}); err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
@@ -119,6 +132,7 @@ func openRuntime(path string, logger *zap.Logger) (rt *runtime, err error) {
 		rt.accounts.Close()
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
+	rt.startAgentRunner()
 	rt.stopped.Add(1)
 	go rt.flushLoop()
 	logger.Info("storage opened", zap.String("path", path))
@@ -205,6 +219,30 @@ func (rt *runtime) openVideoJobs() error {
 	return nil
 }
 
+// openAgentStores opens the stores of agent runs, the outbox and the
+// knowledge documents. Runs a crash left running are marked failed.
+func (rt *runtime) openAgentStores() error {
+	var err error
+	if rt.agentRuns, err = agents.OpenStore(rt.db, nil); err != nil {
+		return err
+	}
+	if rt.outbox, err = outbox.Open(rt.db, nil); err != nil {
+		return err
+	}
+	rt.knowledge, err = knowledge.Open(rt.db, nil)
+	return err
+}
+
+// startAgentRunner makes the runner; it runs nothing until a config
+// hands it a model and tools (App.Start).
+func (rt *runtime) startAgentRunner() {
+	rt.agentRunner = agents.NewRunner(nil, nil, rt.agentRuns)
+	rt.agentRunner.OnError = func(run agents.Run, err error) {
+		rt.logger.Error("agent run", zap.Uint64("user_id", run.Account), zap.Uint64("run_id", run.ID), zap.Error(err))
+	}
+	rt.agentRunner.OnAsyncEnd = handlers.RunAuditor(rt.audit, rt.requestIDs)
+}
+
 // Destruct runs when the last config using this storage is cleaned up.
 func (rt *runtime) Destruct() error {
 	rt.transportMu.Lock()
@@ -214,6 +252,8 @@ func (rt *runtime) Destruct() error {
 	rt.transportMu.Unlock()
 	close(rt.stop)
 	rt.stopped.Wait()
+	// Before the audit log closes: the runs it cancels are audited.
+	rt.agentRunner.Close()
 	rt.audit.Close()
 	err := errors.Join(rt.ledger.Flush(), rt.accounts.Close(), rt.db.Close())
 	if err != nil {

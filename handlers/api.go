@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keinetech/kaine/accounts"
+	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/metering"
 	"github.com/keinetech/kaine/videos"
 )
@@ -57,6 +58,18 @@ type API struct {
 	// Tiers maps a tier name to its limits; it must hold "starter", the
 	// fallback for an account whose tier is no longer configured.
 	Tiers map[string]metering.Tier
+	// Agents is the agent catalog; AgentRunner runs them and AgentRuns
+	// keeps their runs.
+	Agents      *agents.Catalog
+	AgentRunner AgentRunner
+	AgentRuns   AgentRuns
+	// Outbox records every message agents sent or queued.
+	Outbox OutboxStore
+	// Knowledge keeps the documents agents search.
+	Knowledge KnowledgeStore
+	// RequestIDs names the audit records of work done outside a request of
+	// its own (an agent's tools).
+	RequestIDs *RequestIDs
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
 }
@@ -77,6 +90,14 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/workflows", Scope: accounts.ScopeRead, Handle: a.listWorkflows},
 		{Method: http.MethodPost, Path: "/v1/leads", Scope: accounts.ScopeWrite, Handle: a.createLead},
 		{Method: http.MethodPatch, Path: "/v1/leads/{id}", Scope: accounts.ScopeWrite, Handle: a.updateLead},
+		{Method: http.MethodGet, Path: "/v1/agents", Scope: accounts.ScopeRead, Handle: a.listAgents},
+		{Method: http.MethodPost, Path: "/v1/agents/run", Scope: accounts.ScopeWrite, Handle: a.runAgent},
+		{Method: http.MethodGet, Path: "/v1/agents/runs/{id}", Scope: accounts.ScopeRead, Handle: a.getAgentRun},
+		{Method: http.MethodGet, Path: "/v1/outbox", Scope: accounts.ScopeRead, Handle: a.listOutbox},
+		{Method: http.MethodGet, Path: "/v1/knowledge", Scope: accounts.ScopeRead, Handle: a.listKnowledge},
+		{Method: http.MethodPost, Path: "/v1/knowledge", Scope: accounts.ScopeWrite, Handle: a.addKnowledge},
+		{Method: http.MethodGet, Path: "/v1/knowledge/{id}", Scope: accounts.ScopeRead, Handle: a.getKnowledge},
+		{Method: http.MethodDelete, Path: "/v1/knowledge/{id}", Scope: accounts.ScopeWrite, Handle: a.deleteKnowledge},
 	}...)
 }
 

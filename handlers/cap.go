@@ -21,23 +21,31 @@ type Reserver interface {
 // writes the 429 and reports false. The endpoint must then call
 // call.Settle with the real cost (or 0) however the call ends.
 func (a *API) Reserve(w http.ResponseWriter, call *Call, estimate money.MicroUSD) bool {
-	u := a.account(w, call.Identity)
-	if u == nil {
+	if err := a.reserve(call, estimate); err != nil {
+		a.Errors.Send(w, err)
 		return false
+	}
+	return true
+}
+
+// reserve is Reserve for work that answers no request of its own (an
+// agent's tool): the refusal is returned, not written.
+func (a *API) reserve(call *Call, estimate money.MicroUSD) *apiError {
+	u, err := a.Users.User(call.Identity.UserID)
+	if err != nil {
+		return &apiError{CodeInternal, "The account of this key could not be read; try again."}
 	}
 	capacity := a.tierOf(u).Cap
 	r, err := a.Ledger.Reserve(u.ID, capacity, estimate)
 	switch {
 	case errors.Is(err, metering.ErrCapReached):
-		a.Errors.Write(w, CodeUsageCapReached, "This call could cost up to $"+estimate.String()+
-			", which would pass the account's $"+capacity.String()+" 30-day cap. Check GET /v1/usage, lower max_tokens, or move to a higher tier.")
-		return false
+		return &apiError{CodeUsageCapReached, "This call could cost up to $" + estimate.String() +
+			", which would pass the account's $" + capacity.String() + " 30-day cap. Check GET /v1/usage, lower max_tokens, or move to a higher tier."}
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "Usage could not be read; try again.")
-		return false
+		return &apiError{CodeInternal, "Usage could not be read; try again."}
 	}
 	call.reservation, call.reserved, call.ledger = r, true, a.Ledger
-	return true
+	return nil
 }
 
 // Settle ends the call's reservation with its real cost and puts the cost

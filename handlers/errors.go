@@ -61,6 +61,16 @@ func StatusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
+// apiError is an answer the contract gives instead of a result: a request
+// field missing or wrong, a cap reached, a provider failing. Its message is
+// written for the caller (or an agent's model) to read.
+type apiError struct {
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
 type errorBody struct {
 	Detail errorDetail `json:"detail"`
 }
@@ -83,6 +93,9 @@ type Errors struct {
 func (e Errors) Write(w http.ResponseWriter, code, message string) {
 	writeJSONBytes(w, StatusOf(code), e.Body(w, code, message))
 }
+
+// Send writes an apiError.
+func (e Errors) Send(w http.ResponseWriter, err *apiError) { e.Write(w, err.code, err.message) }
 
 // Body returns the error's JSON for a caller that sends it itself (as an
 // event in a stream whose status is already sent), noting the code for the

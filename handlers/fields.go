@@ -8,23 +8,16 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// fieldError is a request field that is missing or wrong, with the contract
-// code to answer.
-type fieldError struct {
-	code    string
-	message string
-}
-
 // fields reads typed fields from a JSON object, keeping the first error.
 // A null field counts as absent.
 type fields struct {
 	obj gjson.Result
-	err *fieldError
+	err *apiError
 }
 
 func (f *fields) fail(code, format string, args ...any) {
 	if f.err == nil {
-		f.err = &fieldError{code, fmt.Sprintf(format, args...)}
+		f.err = &apiError{code, fmt.Sprintf(format, args...)}
 	}
 }
 

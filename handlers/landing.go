@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -46,39 +47,46 @@ func (a *API) createLandingPage(w http.ResponseWriter, r *http.Request, call *Ca
 		f.fail(CodeInvalidField, "client_email must be an address like info@example.com.")
 	}
 	if f.err != nil {
-		a.Errors.Write(w, f.err.code, f.err.message)
+		a.Errors.Send(w, f.err)
 		return
 	}
+	answer, err := a.makeLandingPage(r.Context(), call, brief)
+	if err != nil {
+		a.Errors.Send(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, answer)
+}
+
+// makeLandingPage has the page's copy written, checks it, renders it and
+// publishes it, reserving and settling the model call on call.
+func (a *API) makeLandingPage(ctx context.Context, call *Call, brief landing.Brief) (landingAnswer, *apiError) {
 	system, user := landing.Prompt(brief)
 	plan, err := a.LLM.Plan(routing.Params{Request: routing.Request{System: system, Prompt: user,
 		MaxTokens: landingMaxTokens, Temperature: defaultTemperature}})
 	if err != nil {
-		a.writePlanError(w, err)
-		return
+		return landingAnswer{}, planError(err)
 	}
-	if !a.Reserve(w, call, plan.Estimate) {
-		return
+	if err := a.reserve(call, plan.Estimate); err != nil {
+		return landingAnswer{}, err
 	}
-	out, err := a.LLM.Do(r.Context(), plan, nil)
+	out, err := a.LLM.Do(ctx, plan, nil)
 	a.settleLLM(call, out) // the provider billed the tokens, usable or not
 	if err != nil {
-		a.writeCallError(w, err)
-		return
+		code, message := callError(err)
+		return landingAnswer{}, &apiError{code, message}
 	}
 	pageCopy, err := landing.ParseCopy(out.Result.Text)
 	if err != nil {
-		a.Errors.Write(w, CodeGenerationFailed, "The model's answer could not be used as page copy ("+err.Error()+"); nothing was published. Try again.")
-		return
+		return landingAnswer{}, &apiError{CodeGenerationFailed, "The model's answer could not be used as page copy (" + err.Error() + "); nothing was published. Try again."}
 	}
 	page, err := landing.Render(brief, pageCopy)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The page could not be rendered; nothing was published. Try again.")
-		return
+		return landingAnswer{}, &apiError{CodeInternal, "The page could not be rendered; nothing was published. Try again."}
 	}
 	filename, err := a.Pages.Write(brief.BusinessName, page)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The page could not be saved; nothing was published. Try again.")
-		return
+		return landingAnswer{}, &apiError{CodeInternal, "The page could not be saved; nothing was published. Try again."}
 	}
-	WriteJSON(w, http.StatusOK, landingAnswer{OK: true, URL: a.PublicURL + filesPrefix + url.PathEscape(filename), Filename: filename})
+	return landingAnswer{OK: true, URL: a.PublicURL + filesPrefix + url.PathEscape(filename), Filename: filename}, nil
 }

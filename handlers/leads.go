@@ -83,7 +83,7 @@ func (a *API) createLead(w http.ResponseWriter, r *http.Request, call *Call) {
 		f.fail(CodeInvalidField, "status must be one of %s.", statusList())
 	}
 	if f.err != nil {
-		a.Errors.Write(w, f.err.code, f.err.message)
+		a.Errors.Send(w, f.err)
 		return
 	}
 	created, err := a.Leads.Create(call.Identity.UserID, l)
@@ -122,7 +122,7 @@ func (a *API) updateLead(w http.ResponseWriter, r *http.Request, call *Call) {
 		f.fail(CodeMissingFields, "Send status, notes or both.")
 	}
 	if f.err != nil {
-		a.Errors.Write(w, f.err.code, f.err.message)
+		a.Errors.Send(w, f.err)
 		return
 	}
 	updated, err := a.Leads.Update(call.Identity.UserID, id, p)

@@ -71,7 +71,7 @@ func (a *API) llm(w http.ResponseWriter, r *http.Request, call *Call) {
 	f := &fields{obj: obj}
 	params := llmParams(f)
 	if f.err != nil {
-		a.Errors.Write(w, f.err.code, f.err.message)
+		a.Errors.Send(w, f.err)
 		return
 	}
 	plan, err := a.LLM.Plan(params)
@@ -146,15 +146,17 @@ func overheadMS(call *Call, out routing.Outcome) string {
 	return strconv.FormatFloat(float64(max(d, 0))/float64(time.Millisecond), 'f', 3, 64)
 }
 
-func (a *API) writePlanError(w http.ResponseWriter, err error) {
+func (a *API) writePlanError(w http.ResponseWriter, err error) { a.Errors.Send(w, planError(err)) }
+
+// planError is the answer to a call the router could not plan.
+func planError(err error) *apiError {
 	switch {
 	case errors.Is(err, routing.ErrUnknownProvider):
-		a.Errors.Write(w, CodeInvalidProvider, err.Error()+".")
+		return &apiError{CodeInvalidProvider, err.Error() + "."}
 	case errors.Is(err, routing.ErrUnknownModel):
-		a.Errors.Write(w, CodeInvalidField, err.Error()+".")
-	default:
-		a.Errors.Write(w, CodeProviderError, err.Error()+". GET /v1/providers shows what is configured.")
+		return &apiError{CodeInvalidField, err.Error() + "."}
 	}
+	return &apiError{CodeProviderError, err.Error() + ". GET /v1/providers shows what is configured."}
 }
 
 // callError maps a failed call to the contract's code and message.

@@ -33,8 +33,11 @@ func (g *RequestIDs) For(r *http.Request) string {
 	if id := r.Header.Get("X-Request-Id"); saneRequestID(id) {
 		return id
 	}
-	return g.prefix + strconv.FormatUint(g.n.Add(1), 36)
+	return g.New()
 }
+
+// New returns a fresh ID, for work no request names (an agent's tool).
+func (g *RequestIDs) New() string { return g.prefix + strconv.FormatUint(g.n.Add(1), 36) }
 
 // saneRequestID keeps a client's ID only if it cannot break a header, a log
 // line or a JSON record.

@@ -93,29 +93,38 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 		f.fail(CodeInvalidProvider, "provider must be one of %s.", strings.Join(videos.Names, ", "))
 	}
 	if f.err != nil {
-		a.Errors.Write(w, f.err.code, f.err.message)
+		a.Errors.Send(w, f.err)
 		return
 	}
+	job, err := a.submitVideo(r.Context(), call, name, req)
+	if err != nil {
+		a.Errors.Send(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, videoAnswerOf(job))
+}
+
+// submitVideo reserves a video's worst case on call, stores the job and
+// submits it; once submitted, the reservation is held until the job ends.
+func (a *API) submitVideo(ctx context.Context, call *Call, name string, req videos.Request) (videos.Job, *apiError) {
 	provider, configured := a.Videos[name]
 	if !configured {
-		a.Errors.Write(w, CodeInvalidProvider, name+" is not configured on this gateway; configured video providers: "+
-			strings.Join(a.videoProviderNames(), ", ")+".")
-		return
+		return videos.Job{}, &apiError{CodeInvalidProvider, name + " is not configured on this gateway; configured video providers: " +
+			strings.Join(a.videoProviderNames(), ", ") + "."}
 	}
 	// The seconds the provider will make and bill (Kling makes 5 or 10).
 	seconds, estimate := videos.Price(provider, req)
-	if !a.Reserve(w, call, estimate) {
-		return
+	if err := a.reserve(call, estimate); err != nil {
+		return videos.Job{}, err
 	}
 	job := videos.Job{User: call.Identity.UserID, KeyID: call.Identity.KeyID, Provider: name, Prompt: req.Prompt, ImageURL: req.ImageURL,
 		Duration: seconds, State: videos.Queued, Reserved: estimate}
 	job, err := a.VideoJobs.Create(job)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The video job could not be stored; nothing was submitted. Try again.")
-		return
+		return videos.Job{}, &apiError{CodeInternal, "The video job could not be stored; nothing was submitted. Try again."}
 	}
 	req.Ref = job.ID
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), videoCallTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), videoCallTimeout)
 	defer cancel()
 	call.Audit.Provider = name
 	ref, err := provider.Submit(ctx, req)
@@ -128,8 +137,7 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 		if videos.MaybeStarted(err) {
 			call.Audit.Note = noteMaybeStarted
 		}
-		a.writeVideoError(w, name, err)
-		return
+		return videos.Job{}, submitError(name, err)
 	}
 	// Submitted: the provider may bill it, so its reservation is held
 	// until the job ends, whatever happens next.
@@ -141,7 +149,7 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 			call.Audit.Note = noteMaybeStarted
 		}
 	}
-	WriteJSON(w, http.StatusOK, videoAnswerOf(job))
+	return job, nil
 }
 
 // getVideo answers GET /v1/videos/{id}: the stored final state, or the
@@ -250,16 +258,16 @@ func (a *API) auditVideoEnd(job videos.Job) {
 		Cost: job.Cost, Note: "ended by the gateway's follower", Time: time.Now()})
 }
 
-func (a *API) writeVideoError(w http.ResponseWriter, name string, err error) {
+// submitError is the answer to a submission the provider did not take.
+func submitError(name string, err error) *apiError {
 	// A refusal of the request itself (validation, content) is the
 	// caller's to fix; keys, credits, limits and unknown models are the
 	// operator's.
 	var refusal *videos.ProviderError
 	if errors.As(err, &refusal) && (refusal.Status == http.StatusBadRequest || refusal.Status == http.StatusUnprocessableEntity) {
-		a.Errors.Write(w, CodeInvalidField, name+" refused the video: "+refusal.Message+".")
-		return
+		return &apiError{CodeInvalidField, name + " refused the video: " + refusal.Message + "."}
 	}
-	a.Errors.Write(w, CodeProviderError, name+" could not take the video job: "+videoFailure(err)+"; nothing was charged.")
+	return &apiError{CodeProviderError, name + " could not take the video job: " + videoFailure(err) + "; nothing was charged."}
 }
 
 // videoFailure says why a provider call failed without its addresses.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
+	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/metering"
 	"github.com/keinetech/kaine/videos"
 	"github.com/keinetech/kaine/workflows"
@@ -32,7 +34,7 @@ type workflowsAnswer struct {
 }
 
 // listWorkflows answers GET /v1/workflows: the account's runs, newest
-// first: Kaine's own (video jobs, landing pages) and, for the accounts the
+// first: Kaine's own (video jobs, landing pages, agent runs) and, for the accounts the
 // operator gave the n8n instance to, n8n's executions. n8n being down
 // costs its runs and adds a warning, never the answer.
 func (a *API) listWorkflows(w http.ResponseWriter, r *http.Request, call *Call) {
@@ -51,9 +53,14 @@ func (a *API) listWorkflows(w http.ResponseWriter, r *http.Request, call *Call) 
 		a.Errors.Write(w, CodeInternal, "The landing pages could not be read; try again.")
 		return
 	}
+	runs, err := a.AgentRuns.List(user, limit)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The agent runs could not be read; try again.")
+		return
+	}
 	answer := workflowsAnswer{}
 	var n8n []workflows.Run
-	if a.N8N != nil && a.n8nAccount(user) {
+	if a.N8N != nil && a.N8NAccount(user) {
 		ctx, cancel := context.WithTimeout(r.Context(), n8nWait)
 		n8n, err = a.N8N.Executions(ctx, limit)
 		cancel()
@@ -61,15 +68,15 @@ func (a *API) listWorkflows(w http.ResponseWriter, r *http.Request, call *Call) 
 			answer.Warning = "n8n's runs are missing: " + n8nFailure(err) + "."
 		}
 	}
-	answer.Workflows = workflows.Merge(limit, videoRuns(jobs), landingRuns(pages), n8n)
+	answer.Workflows = workflows.Merge(limit, videoRuns(jobs), landingRuns(pages), agentRuns(runs), n8n)
 	answer.Count = len(answer.Workflows)
 	WriteJSON(w, http.StatusOK, answer)
 }
 
-// n8nAccount reports whether the operator gave the n8n instance's runs to
-// the account: an instance is one tenant's, and its runs must not show in
-// another's list.
-func (a *API) n8nAccount(user uint64) bool {
+// N8NAccount reports whether the operator gave the n8n instance to the
+// account: an instance is one tenant's, and its runs must not show in
+// another's list, nor its workflows be triggered by another's agents.
+func (a *API) N8NAccount(user uint64) bool {
 	u, err := a.Users.User(user)
 	return err == nil && a.N8NAccounts[u.Username]
 }
@@ -123,6 +130,25 @@ func landingRuns(records []metering.AuditRecord) []workflows.Run {
 		}
 		runs = append(runs, workflows.Run{ID: rec.RequestID, Source: workflows.SourceKaine, Name: "landing page",
 			Status: status, StartedAt: &started, FinishedAt: &finished})
+	}
+	return runs
+}
+
+// agentRuns lists agent runs as workflow runs; a run that stopped short
+// (cap, step limit) ended badly too.
+func agentRuns(list []agents.Run) []workflows.Run {
+	runs := make([]workflows.Run, len(list))
+	for i, run := range list {
+		started := run.CreatedAt
+		status := workflows.StatusError
+		switch run.Status {
+		case agents.Running:
+			status = workflows.StatusRunning
+		case agents.Completed:
+			status = workflows.StatusSuccess
+		}
+		runs[i] = workflows.Run{ID: "run_" + strconv.FormatUint(run.ID, 10), Source: workflows.SourceKaine, Name: "agent " + run.Agent,
+			Status: status, StartedAt: &started, FinishedAt: run.FinishedAt}
 	}
 	return runs
 }

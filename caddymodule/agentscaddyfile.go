@@ -1,0 +1,129 @@
+package caddymodule
+
+import (
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/keinetech/kaine/agents"
+)
+
+// parseAgents reads
+//
+//	agents {
+//		file        agents.json
+//		booking_url https://cal.example.com/acme
+//		agent <name> {
+//			description   "…"
+//			tools         crm_search send_email …
+//			tier          standard|complex
+//			extended_thinking
+//			system_prompt "…"
+//		}
+//		smtp {
+//			addr     smtp.example.com:587
+//			from     "Acme <hello@acme.example>"
+//			username hello@acme.example
+//			password {env.SMTP_PASSWORD}
+//		}
+//		twilio {
+//			account_sid {env.TWILIO_ACCOUNT_SID}
+//			auth_token  {env.TWILIO_AUTH_TOKEN}
+//			from        +15551234567
+//			base_url    https://api.twilio.com
+//		}
+//	}
+func parseAgents(d *caddyfile.Dispenser, app *App) error {
+	if app.Agents != nil {
+		return d.Err("agents may appear only once")
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	c := &Agents{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var err error
+		switch key := d.Val(); key {
+		case "file":
+			err = oneArg(d, &c.File)
+		case "booking_url":
+			err = oneArg(d, &c.BookingURL)
+		case "agent":
+			var a agents.Agent
+			if a, err = parseAgent(d); err == nil {
+				c.Agents = append(c.Agents, a)
+			}
+		case "smtp":
+			c.SMTP = &SMTP{}
+			err = parseSettings(d, "smtp", map[string]*string{"addr": &c.SMTP.Addr, "from": &c.SMTP.From,
+				"username": &c.SMTP.Username, "password": &c.SMTP.Password})
+		case "twilio":
+			c.Twilio = &Twilio{}
+			err = parseSettings(d, "twilio", map[string]*string{"account_sid": &c.Twilio.AccountSID,
+				"auth_token": &c.Twilio.AuthToken, "from": &c.Twilio.From, "base_url": &c.Twilio.BaseURL})
+		default:
+			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, agent, smtp, twilio)", key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := c.validate(); err != nil {
+		return d.Err(err.Error())
+	}
+	app.Agents = c
+	return nil
+}
+
+// parseAgent reads one `agent <name> { … }` block.
+func parseAgent(d *caddyfile.Dispenser) (agents.Agent, error) {
+	var a agents.Agent
+	if err := oneArg(d, &a.Name); err != nil {
+		return a, err
+	}
+	a.ComplexityTier = agents.Standard
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var err error
+		switch key := d.Val(); key {
+		case "description":
+			err = oneArg(d, &a.Description)
+		case "system_prompt":
+			err = oneArg(d, &a.SystemPrompt)
+		case "tools":
+			a.AllowedTools = append(a.AllowedTools, d.RemainingArgs()...)
+		case "tier":
+			var tier string
+			err = oneArg(d, &tier)
+			a.ComplexityTier = agents.Tier(tier)
+		case "extended_thinking":
+			if d.NextArg() {
+				return a, d.ArgErr()
+			}
+			a.UseExtendedThinking = true
+		default:
+			return a, d.Errf("agent %s: unrecognized setting %q (known: description, tools, tier, extended_thinking, system_prompt)", a.Name, key)
+		}
+		if err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
+// parseSettings reads a block of one-argument settings into dst.
+func parseSettings(d *caddyfile.Dispenser, block string, dst map[string]*string) error {
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		target, known := dst[key]
+		if !known {
+			return d.Errf("%s: unrecognized setting %q (known: %s)", block, key, strings.Join(sortedKeys(dst), ", "))
+		}
+		if err := oneArg(d, target); err != nil {
+			return err
+		}
+	}
+	return nil
+}

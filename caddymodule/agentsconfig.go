@@ -1,0 +1,156 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/keinetech/kaine/agents"
+	"github.com/keinetech/kaine/agenttools"
+	"github.com/keinetech/kaine/outbox"
+	"github.com/keinetech/kaine/workflows"
+)
+
+// Agents configures the agents service: the catalog beyond the built-in
+// 18, and the connectors their outbound tools send through. A connector
+// left out is not configured: messages for it are recorded in the outbox
+// as queued_unconfigured, never reported as sent.
+type Agents struct {
+	// File names a JSON array of agents that override built-in ones by
+	// name or add to them (the fields of GET /v1/agents plus
+	// system_prompt).
+	File string `json:"file,omitempty"`
+	// Agents override or add agents after File.
+	Agents []agents.Agent `json:"agents,omitempty"`
+	// BookingURL is the link send_booking_link sends.
+	BookingURL string  `json:"booking_url,omitempty"`
+	SMTP       *SMTP   `json:"smtp,omitempty"`
+	Twilio     *Twilio `json:"twilio,omitempty"`
+}
+
+// SMTP is the mail server send_email and send_booking_link send through.
+type SMTP struct {
+	// Addr is host:port; STARTTLS is used when the server offers it.
+	Addr string `json:"addr"`
+	// From is the sender, an address or "Name <address>".
+	From     string `json:"from"`
+	Username string `json:"username,omitempty"`
+	// Password is written as {env.VAR} or {file.PATH}.
+	Password string `json:"password,omitempty"`
+}
+
+// Twilio is the account send_sms, phone_call and send_booking_link (by
+// SMS) use: Twilio's API or any that speaks it.
+type Twilio struct {
+	AccountSID string `json:"account_sid"`
+	// AuthToken is written as {env.VAR} or {file.PATH}.
+	AuthToken string `json:"auth_token"`
+	// From is the sending number, in E.164 (+15551234567).
+	From string `json:"from"`
+	// BaseURL defaults to https://api.twilio.com.
+	BaseURL string `json:"base_url,omitempty"`
+}
+
+// catalog returns the built-in catalog with the operator's agents applied.
+func (c *Agents) catalog() (*agents.Catalog, error) {
+	catalog := agents.Default()
+	if c == nil {
+		return catalog, nil
+	}
+	var overrides []agents.Agent
+	if c.File != "" {
+		data, err := os.ReadFile(c.File)
+		if err != nil {
+			return nil, fmt.Errorf("agents: reading file: %w", err)
+		}
+		if overrides, err = agents.ParseAgents(data); err != nil {
+			return nil, fmt.Errorf("agents: file %s: %w", c.File, err)
+		}
+	}
+	catalog, err := catalog.With(overrides...)
+	if err != nil {
+		return nil, fmt.Errorf("agents: file %s: %w", c.File, err)
+	}
+	if catalog, err = catalog.With(c.Agents...); err != nil {
+		return nil, fmt.Errorf("agents: %w", err)
+	}
+	known := func(tool string) bool { return slices.Contains(agenttools.Names, tool) }
+	if err := catalog.Validate(known); err != nil {
+		return nil, fmt.Errorf("agents: %w", err)
+	}
+	return catalog, nil
+}
+
+func (c *Agents) validate() error {
+	if c == nil {
+		return nil
+	}
+	if c.BookingURL != "" {
+		if u, err := url.Parse(c.BookingURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("agents: booking_url %q must be an http or https URL", c.BookingURL)
+		}
+	}
+	if s := c.SMTP; s != nil && (s.Addr == "" || s.From == "") {
+		return fmt.Errorf("agents: smtp needs addr and from")
+	}
+	if t := c.Twilio; t != nil {
+		if t.AccountSID == "" || t.AuthToken == "" || t.From == "" {
+			return fmt.Errorf("agents: twilio needs account_sid, auth_token and from")
+		}
+		if t.BaseURL != "" {
+			if u, err := url.Parse(t.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("agents: twilio base_url %q must be an http or https URL", t.BaseURL)
+			}
+		}
+	}
+	return nil
+}
+
+// connectors builds the outbound senders; nil interfaces for those not
+// configured (a typed nil would count as configured).
+func (c *Agents) connectors(repl *caddy.Replacer, rt *runtime) (mailer agenttools.Mailer, texter agenttools.Texter, caller agenttools.Caller) {
+	if c == nil {
+		return nil, nil, nil
+	}
+	if s := c.SMTP; s != nil {
+		mailer = &outbox.SMTP{Addr: s.Addr, From: s.From, Username: repl.ReplaceAll(s.Username, ""),
+			Password: repl.ReplaceAll(s.Password, "")}
+	}
+	if t := c.Twilio; t != nil {
+		base := t.BaseURL
+		if base == "" {
+			base = "https://api.twilio.com"
+		}
+		tw := &outbox.Twilio{BaseURL: base, AccountSID: repl.ReplaceAll(t.AccountSID, ""), AuthToken: repl.ReplaceAll(t.AuthToken, ""),
+			From: t.From, Client: rt.httpClient("twilio", base)}
+		texter, caller = tw, tw
+	}
+	return mailer, texter, caller
+}
+
+func (c *Agents) bookingURL() string {
+	if c == nil {
+		return ""
+	}
+	return c.BookingURL
+}
+
+// newAgentTools builds the tools of this config's agent runs over the
+// runtime's stores and the endpoints' own code. A tool whose backend is
+// not configured (no video provider, no n8n) is left out, and runs do not
+// offer it.
+func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) map[string]agents.Tool {
+	mailer, texter, caller := a.Agents.connectors(repl, a.runtime)
+	deps := agenttools.Deps{CRM: a.runtime.leads, Outbox: a.runtime.outbox, Mailer: mailer, Texter: texter, Caller: caller,
+		BookingURL: a.Agents.bookingURL(), Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages()}
+	if len(a.api.Videos) > 0 {
+		deps.Videos = a.api.AgentVideos()
+	}
+	if n8n != nil {
+		deps.Workflows, deps.WorkflowsAllowed = n8n, a.api.N8NAccount
+	}
+	return agenttools.New(deps)
+}
