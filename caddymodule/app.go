@@ -48,7 +48,10 @@ type App struct {
 	// deleted hourly. Default: 90d.
 	AuditRetention caddy.Duration `json:"audit_retention,omitempty"`
 	// AuditFlushInterval is the longest an audit record waits for its
-	// batch's commit: what a crash can lose. Default: 50ms.
+	// batch's commit: what a crash can lose. Default: 250ms. Each commit
+	// costs about a millisecond of CPU whatever its size (mostly the
+	// kernel's fdatasync); 4 a second keep it under 0.5% of a core, out of
+	// the requests' p99.
 	AuditFlushInterval caddy.Duration `json:"audit_flush_interval,omitempty"`
 	// Providers maps a provider name to its upstream. anthropic, google and
 	// openai always exist, with keys from ANTHROPIC_API_KEY, GEMINI_API_KEY
@@ -92,7 +95,7 @@ func (*App) CaddyModule() caddy.ModuleInfo {
 
 const (
 	defaultAuditRetention     = 90 * 24 * time.Hour
-	defaultAuditFlushInterval = 50 * time.Millisecond
+	defaultAuditFlushInterval = 250 * time.Millisecond
 	maxAuditFlushInterval     = 10 * time.Second
 )
 

@@ -26,7 +26,7 @@ func init() {
 //		public_url http://localhost:8080
 //		docs_url   https://keine.tech/api-docs
 //		audit_retention 90d
-//		audit_flush_interval 50ms
+//		audit_flush_interval 250ms
 //		tier <name> {
 //			cap_usd <usd>
 //			rpm     <requests per minute>
@@ -87,7 +87,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 				return nil, err
 			}
 		case "audit_flush_interval":
-			if err := positiveDuration(d, &app.AuditFlushInterval, "50ms"); err != nil {
+			if err := positiveDuration(d, &app.AuditFlushInterval, "250ms"); err != nil {
 				return nil, err
 			}
 		case "tier":

@@ -73,7 +73,7 @@ func TestCaddyfileErrorsNameTheLine(t *testing.T) {
 		{"bad fee", "routing {\n\t\tbyok_fee_usd 0.00000001\n\t}", "byok_fee_usd"},
 		{"bad retention", "audit_retention forever", `audit_retention "forever" is not a positive duration like 90d`},
 		{"NaN temperature", "model gpt {\n\t\tmax_temperature NaN\n\t}", "max_temperature must be above 0"},
-		{"bad flush interval", "audit_flush_interval 0s", `audit_flush_interval "0s" is not a positive duration like 50ms`},
+		{"bad flush interval", "audit_flush_interval 0s", `audit_flush_interval "0s" is not a positive duration like 250ms`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := adapt(t, "{\n\tkaine {\n\t"+tc.body+"\n\t}\n}\n:8080 {\n\tkaine\n}\n")

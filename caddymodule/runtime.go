@@ -18,6 +18,7 @@ import (
 	"github.com/keinetech/kaine/accounts"
 	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/internal/boltmem"
 	"github.com/keinetech/kaine/knowledge"
 	"github.com/keinetech/kaine/leads"
 	"github.com/keinetech/kaine/metering"
@@ -34,6 +35,11 @@ var runtimes = caddy.NewUsagePool()
 // flushInterval bounds what batched bookkeeping (key last-used times, the
 // usage ledger) a crash can lose: at most this much of the latest changes.
 const flushInterval = time.Second
+
+// unmapInterval is how often bbolt's mapped pages are dropped from the
+// process (see boltmem), so RSS stays the working set of the last seconds
+// rather than every page the database ever read.
+const unmapInterval = 10 * time.Second
 
 // runtime is the state that outlives a config: the database, the stores and
 // their background work. Requests that started under an old config keep
@@ -148,6 +154,8 @@ func (rt *runtime) flushLoop() {
 	defer sweep.Stop()
 	retention := time.NewTicker(time.Hour)
 	defer retention.Stop()
+	unmap := time.NewTicker(unmapInterval)
+	defer unmap.Stop()
 	for {
 		select {
 		case <-rt.stop:
@@ -158,6 +166,10 @@ func (rt *runtime) flushLoop() {
 			rt.limiter.Sweep(now)
 		case now := <-retention.C:
 			rt.sweepAudit(now)
+		case <-unmap.C:
+			if err := boltmem.Unmap(rt.db); err != nil {
+				rt.logger.Warn("storage", zap.Error(err))
+			}
 		}
 	}
 }

@@ -58,7 +58,7 @@ type AuditOptions struct {
 	BatchSize int
 	// FlushInterval commits a batch at most this long after its first
 	// record arrived: the most a crash can lose of records already taken.
-	// Default: 50ms.
+	// Default: 250ms.
 	FlushInterval time.Duration
 	// QueueSize bounds the records waiting for the writer; when full,
 	// Record waits (back-pressure) rather than drop. Default: 8192, four
@@ -93,7 +93,7 @@ func OpenAuditLog(db *bolt.DB, opts AuditOptions) (*AuditLog, error) {
 		opts.BatchSize = 4096
 	}
 	if opts.FlushInterval <= 0 {
-		opts.FlushInterval = 50 * time.Millisecond
+		opts.FlushInterval = 250 * time.Millisecond
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 8192
