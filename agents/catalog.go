@@ -53,9 +53,6 @@ func (c *Catalog) List() []Agent {
 	return out
 }
 
-// Len is the number of agents.
-func (c *Catalog) Len() int { return len(c.agents) }
-
 // With returns a new catalog with the overrides applied: one named like an
 // existing agent replaces it in place, keeping its system prompt when the
 // override has none; a new name is added at the end.

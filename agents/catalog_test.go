@@ -9,8 +9,8 @@ import (
 
 func TestTheDefaultCatalogHoldsEighteenAgentsWithTheContractsFields(t *testing.T) {
 	c := Default()
-	if c.Len() != 18 || len(c.List()) != 18 {
-		t.Fatalf("%d agents", c.Len())
+	if len(c.List()) != 18 || len(c.List()) != 18 {
+		t.Fatalf("%d agents", len(c.List()))
 	}
 	crm, ok := c.Get("lead_crm_agent")
 	if !ok {
@@ -99,8 +99,8 @@ func TestOverridesReplaceOrAddAgents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Len() != 19 || base.Len() != 18 {
-		t.Fatalf("%d agents, base %d", c.Len(), base.Len())
+	if len(c.List()) != 19 || len(base.List()) != 18 {
+		t.Fatalf("%d agents, base %d", len(c.List()), len(base.List()))
 	}
 	seo, _ := c.Get("seo_agent")
 	old, _ := base.Get("seo_agent")

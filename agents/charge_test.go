@@ -29,13 +29,14 @@ func TestWhatAToolChargesIsPartOfTheRunsCost(t *testing.T) {
 		says("The page is up."),
 		judges("accept", "done"),
 	)
-	r := NewRunner(model, map[string]Tool{"generate_landing_page": chargingTool{pageCost}}, newStore(t))
+	r := NewRunner(newStore(t))
 	t.Cleanup(r.Close)
-	run, err := r.Run(context.Background(), alice, catalogAgent(t, "landing_page_agent"), "Make Acme a page.")
+	kit := Kit{Model: model, Tools: map[string]Tool{"generate_landing_page": chargingTool{pageCost}}}
+	run, err := r.Run(context.Background(), kit, alice, catalogAgent(t, "landing_page_agent"), "Make Acme a page.")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 3*callCost + pageCost; run.Cost != want {
+	if want := 3*callCost + pageCost; run.Cost != want || run.ToolCost != pageCost {
 		t.Fatalf("run cost %v, want %v (three model calls and the page)", run.Cost, want)
 	}
 	stored, err := r.Store.Get(alice.Account, run.ID)

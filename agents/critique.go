@@ -67,7 +67,7 @@ func (x *execution) afterCritique() ending {
 // only for the run's first "revise". A failed call accepts the work: the
 // agent finished, and the critique is only a check on it.
 func (x *execution) critique() (feedback string, revise bool, err error) {
-	reply, callErr := x.kit.model.Call(x.ctx, x.env, routing.Request{
+	reply, callErr := x.kit.Model.Call(x.ctx, x.env, routing.Request{
 		System:    criticPrompt,
 		Prompt:    critiqueInput(x.run.Goal, x.run.ToolCalls(), x.final),
 		MaxTokens: critiqueMaxTokens,

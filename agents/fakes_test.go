@@ -156,15 +156,29 @@ func newStore(t *testing.T) *Store {
 }
 
 // newRunner is a runner over model, the fake tools and a fresh store.
-func newRunner(t *testing.T, model Model, tools map[string]*fakeTool) *Runner {
+// kitRunner is a Runner whose runs all use one kit, as a config's do.
+type kitRunner struct {
+	*Runner
+	kit Kit
+}
+
+func (r kitRunner) Run(ctx context.Context, env Env, agent Agent, goal string) (Run, error) {
+	return r.Runner.Run(ctx, r.kit, env, agent, goal)
+}
+
+func (r kitRunner) Start(env Env, agent Agent, goal string) (Run, error) {
+	return r.Runner.Start(r.kit, env, agent, goal)
+}
+
+func newRunner(t *testing.T, model Model, tools map[string]*fakeTool) kitRunner {
 	t.Helper()
 	asTools := make(map[string]Tool, len(tools))
 	for name, tool := range tools {
 		asTools[name] = tool
 	}
-	r := NewRunner(model, asTools, newStore(t))
+	r := NewRunner(newStore(t))
 	t.Cleanup(r.Close)
-	return r
+	return kitRunner{r, Kit{Model: model, Tools: asTools}}
 }
 
 func catalogAgent(t *testing.T, name string) Agent {

@@ -49,7 +49,7 @@ type ending struct {
 // record kept of it.
 type execution struct {
 	runner *Runner
-	kit    *kit // the model and tools of the config the run started under
+	kit    Kit // the model and tools of the config the run started under
 	ctx    context.Context
 	env    Env
 	agent  Agent
@@ -86,7 +86,7 @@ func (x *execution) carryOut() error {
 func (x *execution) offeredTools() []routing.Tool {
 	var specs []routing.Tool
 	for _, name := range x.agent.AllowedTools {
-		if tool, ok := x.kit.tools[name]; ok {
+		if tool, ok := x.kit.Tools[name]; ok {
 			spec := tool.Spec()
 			spec.Name = name
 			specs = append(specs, spec)
@@ -102,7 +102,7 @@ func (x *execution) act(budget int) (ending, error) {
 		if x.ctx.Err() != nil {
 			return x.cancelled(), nil
 		}
-		reply, err := x.kit.model.Call(x.ctx, x.env, x.req)
+		reply, err := x.kit.Model.Call(x.ctx, x.env, x.req)
 		x.bill(reply)
 		switch {
 		case errors.Is(err, ErrCapReached):
@@ -150,7 +150,7 @@ func (x *execution) callTool(call routing.ToolCall) (ToolCall, routing.ToolResul
 	name := clip.Runes(call.Name, 100)
 	record := ToolCall{Name: name, Input: storedInput(call.Input)}
 	result := routing.ToolResult{CallID: call.ID, Name: call.Name}
-	tool, have := x.kit.tools[call.Name]
+	tool, have := x.kit.Tools[call.Name]
 	switch {
 	case !x.agent.Allows(call.Name):
 		record.Refused = true
@@ -237,6 +237,10 @@ func (x *execution) cancelled() ending {
 // caller may see: a provider's error is written to be shown, anything
 // else could name hosts or internals.
 func modelFailure(err error) string {
+	var shown *CallError
+	if errors.As(err, &shown) {
+		return "the model call failed: " + clip.Runes(shown.Message, 300)
+	}
 	var upstream *routing.UpstreamError
 	if errors.As(err, &upstream) {
 		return "the model call failed: " + clip.Runes(upstream.Error(), 300)

@@ -48,8 +48,13 @@ type Run struct {
 	Steps     []Step     `json:"steps"`
 	Critiques []Critique `json:"critiques,omitempty"`
 	// Revised is set when a critique sent the agent back for another round.
-	Revised    bool           `json:"revised"`
+	Revised bool `json:"revised"`
+	// Cost is what the run cost the account: its model calls and its
+	// tools' own billable work (ToolCost, a landing page's model call),
+	// which tools audit on their own. A video's cost is not in it: the job
+	// is billed when it ends.
 	Cost       money.MicroUSD `json:"cost_usd"`
+	ToolCost   money.MicroUSD `json:"tool_cost_usd,omitempty"`
 	TokensIn   int64          `json:"tokens_in"`
 	TokensOut  int64          `json:"tokens_out"`
 	CreatedAt  time.Time      `json:"created_at"`

@@ -6,20 +6,25 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/keinetech/kaine/money"
 )
 
 // The defaults of a Runner's limits.
 const (
-	DefaultStandardStepLimit = 8
-	DefaultComplexStepLimit  = 16
-	DefaultMaxTokens         = 8192
+	DefaultStandardStepLimit  = 8
+	DefaultComplexStepLimit   = 16
+	DefaultMaxTokens          = 8192
+	DefaultMaxAsyncPerAccount = 4
 )
 
-// ErrClosed is returned by Start once the runner is closing.
-var ErrClosed = errors.New("the agent runner is shutting down")
+// Errors of Start.
+var (
+	// ErrClosed: the runner is closing.
+	ErrClosed = errors.New("the agent runner is shutting down")
+	// ErrBusy: the account already has MaxAsyncPerAccount runs under way.
+	ErrBusy = errors.New("too many agent runs under way for the account")
+)
 
 // errShutdown is why Close cancels the runs it owns.
 var errShutdown = errors.New("the gateway shut down during the run")
@@ -43,75 +48,72 @@ type Runner struct {
 	// OnAsyncEnd, if set, is called with each asynchronous run as it was
 	// last saved, once it has ended: no request is left to audit it.
 	OnAsyncEnd func(Run)
+	// MaxAsyncPerAccount bounds an account's asynchronous runs under way.
+	// Default: 4.
+	MaxAsyncPerAccount int
 
-	// kit is the model and tools runs start with; Use swaps it.
-	kit atomic.Pointer[kit]
 	// ctx is the context of the asynchronous runs: Close cancels it.
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	mu     sync.Mutex
 	closed bool
-	async  sync.WaitGroup
+	// async counts each account's asynchronous runs under way; wg waits
+	// for them all.
+	async map[uint64]int
+	wg    sync.WaitGroup
 }
 
 // NewRunner returns a runner with the default limits.
-func NewRunner(model Model, tools map[string]Tool, store *Store) *Runner {
+func NewRunner(store *Store) *Runner {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &Runner{
-		Store:             store,
-		StandardStepLimit: DefaultStandardStepLimit,
-		ComplexStepLimit:  DefaultComplexStepLimit,
-		MaxTokens:         DefaultMaxTokens,
-		ctx:               ctx,
-		cancel:            cancel,
+	return &Runner{
+		Store:              store,
+		StandardStepLimit:  DefaultStandardStepLimit,
+		ComplexStepLimit:   DefaultComplexStepLimit,
+		MaxTokens:          DefaultMaxTokens,
+		MaxAsyncPerAccount: DefaultMaxAsyncPerAccount,
+		ctx:                ctx,
+		cancel:             cancel,
+		async:              map[uint64]int{},
 	}
-	r.Use(model, tools)
-	return r
 }
 
-// kit is what a run works with: the model it calls and the gateway's
+// Kit is what a run works with: the model it calls and the gateway's
 // tools by name, the names an agent's allowed_tools use. A run offers the
-// model only those of its agent's tools found here.
-type kit struct {
-	model Model
-	tools map[string]Tool
+// model only those of its agent's tools found here. Each config has its
+// own; a run keeps the one it started with, as a request keeps the config
+// it came in under.
+type Kit struct {
+	Model Model
+	Tools map[string]Tool
 }
-
-// Use makes the runs started from now on use model and tools (a reload's
-// new config); a run under way keeps those it started with, as a request
-// keeps the config it came in under.
-func (r *Runner) Use(model Model, tools map[string]Tool) { r.kit.Store(&kit{model, tools}) }
 
 // Run runs agent on goal for env.Account and returns the run as it ended.
 // A run that failed or stopped is not an error: its Status and Error say
 // why. The error is for a run that could not be recorded.
-func (r *Runner) Run(ctx context.Context, env Env, agent Agent, goal string) (Run, error) {
-	run, err := r.create(env, agent, goal)
+func (r *Runner) Run(ctx context.Context, kit Kit, env Env, agent Agent, goal string) (Run, error) {
+	run, err := r.create(kit, env, agent, goal)
 	if err != nil {
 		return Run{}, err
 	}
-	return r.execute(ctx, env, agent, run)
+	return r.execute(ctx, kit, env, agent, run)
 }
 
 // Start records a run with the status running, returns it at once and
 // carries it out in the background; Store.Get follows its progress. Close
 // ends the runs still going.
-func (r *Runner) Start(env Env, agent Agent, goal string) (Run, error) {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return Run{}, ErrClosed
+func (r *Runner) Start(kit Kit, env Env, agent Agent, goal string) (Run, error) {
+	if err := r.admit(env.Account); err != nil {
+		return Run{}, err
 	}
-	r.async.Add(1)
-	r.mu.Unlock()
-	run, err := r.create(env, agent, goal)
+	run, err := r.create(kit, env, agent, goal)
 	if err != nil {
-		r.async.Done()
+		r.done(env.Account)
 		return Run{}, err
 	}
 	go func() {
-		defer r.async.Done()
-		final, err := r.execute(r.ctx, env, agent, run)
+		defer r.done(env.Account)
+		final, err := r.execute(r.ctx, kit, env, agent, run)
 		if err != nil && r.OnError != nil {
 			r.OnError(final, err)
 		}
@@ -129,10 +131,39 @@ func (r *Runner) Close() {
 	r.closed = true
 	r.mu.Unlock()
 	r.cancel(errShutdown)
-	r.async.Wait()
+	r.wg.Wait()
 }
 
-func (r *Runner) create(env Env, agent Agent, goal string) (Run, error) {
+// admit counts an asynchronous run in, unless the runner is closing or
+// the account has MaxAsyncPerAccount under way: each holds a goroutine
+// and provider connections, and nothing else bounds them.
+func (r *Runner) admit(account uint64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.closed:
+		return ErrClosed
+	case r.async[account] >= r.MaxAsyncPerAccount:
+		return ErrBusy
+	}
+	r.async[account]++
+	r.wg.Add(1)
+	return nil
+}
+
+func (r *Runner) done(account uint64) {
+	r.mu.Lock()
+	if r.async[account]--; r.async[account] == 0 {
+		delete(r.async, account)
+	}
+	r.mu.Unlock()
+	r.wg.Done()
+}
+
+func (r *Runner) create(kit Kit, env Env, agent Agent, goal string) (Run, error) {
+	if kit.Model == nil {
+		return Run{}, fmt.Errorf("running agent %q: no model to call", agent.Name)
+	}
 	if err := agent.check(); err != nil {
 		return Run{}, fmt.Errorf("running agent %q: %w", agent.Name, err)
 	}
@@ -144,12 +175,12 @@ func (r *Runner) create(env Env, agent Agent, goal string) (Run, error) {
 
 // execute carries out a created run to its end. Only a failure to save
 // the run is an error; the run is then marked failed, if it still can be.
-func (r *Runner) execute(ctx context.Context, env Env, agent Agent, run Run) (Run, error) {
+func (r *Runner) execute(ctx context.Context, kit Kit, env Env, agent Agent, run Run) (Run, error) {
 	env.RunID, env.Agent = run.ID, agent.Name
-	x := &execution{runner: r, kit: r.kit.Load(), ctx: ctx, agent: agent, run: run}
+	x := &execution{runner: r, kit: kit, ctx: ctx, agent: agent, run: run}
 	// Tools run one at a time on the run's goroutine: what they charge
 	// lands in the run's cost before its next save.
-	env.Charge = func(cost money.MicroUSD) { x.run.Cost += cost }
+	env.Charge = func(cost money.MicroUSD) { x.run.Cost += cost; x.run.ToolCost += cost }
 	x.env = env
 	err := x.carryOut()
 	if err != nil {

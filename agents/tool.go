@@ -54,3 +54,9 @@ type Reply struct {
 // ErrCapReached stops a run cleanly: the next model call would pass the
 // account's cap.
 var ErrCapReached = errors.New("the account's cost cap would be passed")
+
+// CallError is a model call's failure, in words the account may read (no
+// hosts, no keys): a Model returns it so a failed run can say why.
+type CallError struct{ Message string }
+
+func (e *CallError) Error() string { return e.Message }

@@ -2,11 +2,11 @@ package agenttools
 
 import (
 	"fmt"
-	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/keinetech/kaine/internal/mailaddr"
 	"github.com/keinetech/kaine/leads"
 )
 
@@ -58,14 +58,7 @@ func (c *checker) oneLine(field, s string) {
 // email checks an optional bare email address.
 func (c *checker) email(field, s string) {
 	c.bounded(field, s, leads.MaxEmail)
-	if s != "" && !plainAddress(s) {
+	if s != "" && !mailaddr.Plain(s) {
 		c.fail("%s must be a bare email address like ana@example.com", field)
 	}
-}
-
-// plainAddress reports whether s is a bare email address, without a
-// display name or angle brackets.
-func plainAddress(s string) bool {
-	addr, err := mail.ParseAddress(s)
-	return err == nil && addr.Address == s && addr.Name == ""
 }

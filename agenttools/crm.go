@@ -86,8 +86,11 @@ func (c *checker) status(s string) {
 
 // leadError is what the model reads when the CRM fails it.
 func leadError(id uint64, err error) error {
-	if errors.Is(err, leads.ErrNotFound) {
+	switch {
+	case errors.Is(err, leads.ErrNotFound):
 		return fmt.Errorf("there is no lead %d in this account; crm_search shows the leads and their ids", id)
+	case errors.Is(err, leads.ErrNotesTooLong):
+		return fmt.Errorf("lead %d's notes would pass %d bytes with that note: replace them with shorter notes instead", id, leads.MaxNotes)
 	}
 	return errors.New("the CRM could not be read or written; try again")
 }
@@ -212,24 +215,7 @@ func (t crmUpdate) Run(_ context.Context, env agents.Env, input json.RawMessage)
 		status := leads.Status(*in.Status)
 		p.Status = &status
 	}
-	p.Notes = in.Notes
-	if in.AppendNote != nil {
-		// Read, then write: leads.Patch has no append, so a note written
-		// by another run in between would be lost. Runs of one account
-		// rarely touch one lead at once.
-		l, err := t.crm.Get(env.Account, in.LeadID)
-		if err != nil {
-			return "", leadError(in.LeadID, err)
-		}
-		notes := strings.TrimSpace(*in.AppendNote)
-		if old := strings.TrimRight(l.Notes, " \t\r\n"); old != "" {
-			notes = old + "\n" + notes
-		}
-		if len(notes) > leads.MaxNotes {
-			return "", fmt.Errorf("the notes would be %d bytes, over the limit of %d: replace them with notes, shorter", len(notes), leads.MaxNotes)
-		}
-		p.Notes = &notes
-	}
+	p.Notes, p.AppendNote = in.Notes, in.AppendNote
 	l, err := t.crm.Update(env.Account, in.LeadID, p)
 	if err != nil {
 		return "", leadError(in.LeadID, err)

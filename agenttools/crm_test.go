@@ -135,7 +135,7 @@ func TestCRMUpdateBadInput(t *testing.T) {
 		{`{"lead_id": ` + id + `, "notes": "a", "append_note": "b"}`, "not both"},
 		{`{"lead_id": ` + id + `, "append_note": "  "}`, "append_note is required"},
 		{`{"lead_id": ` + id + `, "notes": "` + strings.Repeat("x", leads.MaxNotes+1) + `"}`, "over the limit of 10000"},
-		{`{"lead_id": ` + id + `, "append_note": "a longer note"}`, "the notes would be"},
+		{`{"lead_id": ` + id + `, "append_note": "a longer note"}`, "notes would pass"},
 		{`{"lead_id": 99, "status": "booked"}`, "there is no lead 99 in this account"},
 		{`{"lead_id": 99, "append_note": "x"}`, "there is no lead 99 in this account"},
 	}

@@ -24,6 +24,8 @@ const (
 type messenger struct {
 	crm    CRM
 	outbox Outbox
+	// allowed says which accounts may send through the connectors.
+	allowed func(account uint64) bool
 }
 
 // delivery is one message to send and record.
@@ -51,13 +53,13 @@ type delivery struct {
 // call's error, so the model sees a failed call.
 func (m messenger) deliver(ctx context.Context, env agents.Env, d delivery) (string, error) {
 	msg := outbox.Message{Channel: d.channel, To: d.to, Subject: d.subject, Body: d.body, RunID: env.RunID, Agent: env.Agent}
-	if d.send == nil {
+	if d.send == nil || !m.allowed(env.Account) {
 		msg.Status = outbox.StatusQueuedUnconfigured
 		rec, err := m.outbox.Add(env.Account, msg)
 		if err != nil {
-			return "", fmt.Errorf("NOT SENT AND NOT QUEUED: no %s connector is configured on this gateway, and the outbox could not be written; nothing was recorded. Try again", d.connector)
+			return "", fmt.Errorf("NOT SENT AND NOT QUEUED: no %s connector is configured for this account, and the outbox could not be written; nothing was recorded. Try again", d.connector)
 		}
-		return fmt.Sprintf("QUEUED, NOT SENT: no %s connector is configured on this gateway, so the %s to %s was not sent. It is recorded in the outbox as message %d with status queued_unconfigured. Do not say or imply that it was sent or delivered.",
+		return fmt.Sprintf("QUEUED, NOT SENT: no %s connector is configured for this account, so the %s to %s was not sent. It is recorded in the outbox as message %d with status queued_unconfigured. Do not say or imply that it was sent or delivered.",
 			d.connector, d.noun, d.to, rec.ID), nil
 	}
 
@@ -67,8 +69,12 @@ func (m messenger) deliver(ctx context.Context, env agents.Env, d delivery) (str
 	if err != nil {
 		msg.Status, msg.Error = outbox.StatusFailed, failureText(err)
 		said := fmt.Sprintf("FAILED, NOT SENT: the %s to %s could not be sent: %s.", d.noun, d.to, msg.Error)
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		var refusal interface{ Temporary() bool }
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 			said += fmt.Sprintf(" It may still arrive, since %s did not confirm it in time: check before sending it again.", d.provider)
+		case errors.As(err, &refusal) && refusal.Temporary():
+			said += fmt.Sprintf(" %s refused it for now (a temporary refusal): it may go through later.", capitalized(d.provider))
 		}
 		rec, recErr := m.outbox.Add(env.Account, msg)
 		if recErr != nil {
@@ -94,4 +100,13 @@ func (m messenger) deliver(ctx context.Context, env agents.Env, d delivery) (str
 // one line, bounded. Senders' errors name no hosts and hold no secrets.
 func failureText(err error) string {
 	return clip.Runes(strings.Join(strings.Fields(err.Error()), " "), maxFailure)
+}
+
+// capitalized starts s with a capital letter, for a provider's name at the
+// start of a sentence ("the mail server").
+func capitalized(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

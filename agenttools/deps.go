@@ -72,12 +72,17 @@ type Deps struct {
 	// CRM serves crm_search, crm_update, crm_add_lead, and lead_id in the
 	// messaging tools.
 	CRM CRM
-	// Outbox is needed by the messaging tools (with CRM): a message that
-	// cannot be recorded is not tried.
+	// Outbox is needed by the messaging tools (with CRM): every message
+	// tried is recorded there with its outcome.
 	Outbox Outbox
 	Mailer Mailer
 	Texter Texter
 	Caller Caller
+	// ConnectorsAllowed reports whether an account may send through the
+	// connectors: the operator pays for every email, SMS and call, so the
+	// operator names who may. For any other account messages are queued,
+	// as without a connector. Nil allows none.
+	ConnectorsAllowed func(account uint64) bool
 	// BookingURL is the link send_booking_link sends; without it that
 	// tool refuses every call.
 	BookingURL string
@@ -110,7 +115,11 @@ func New(d Deps) map[string]agents.Tool {
 		list = append(list, crmSearch{d.CRM}, crmUpdate{d.CRM}, crmAddLead{d.CRM})
 	}
 	if d.CRM != nil && d.Outbox != nil {
-		m := messenger{crm: d.CRM, outbox: d.Outbox}
+		allowed := d.ConnectorsAllowed
+		if allowed == nil {
+			allowed = func(uint64) bool { return false }
+		}
+		m := messenger{crm: d.CRM, outbox: d.Outbox, allowed: allowed}
 		list = append(list,
 			sendEmail{m, d.Mailer},
 			sendSMS{m, d.Texter},

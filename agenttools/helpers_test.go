@@ -55,7 +55,7 @@ func newStores(t *testing.T) stores {
 
 // deps are the stores' tools, without connectors or optional tools.
 func (s stores) deps() Deps {
-	return Deps{CRM: s.leads, Outbox: s.outbox, Knowledge: s.knowledge}
+	return Deps{CRM: s.leads, Outbox: s.outbox, Knowledge: s.knowledge, ConnectorsAllowed: func(uint64) bool { return true }}
 }
 
 // run calls the tool named name of d for env with input.

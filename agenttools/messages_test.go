@@ -1,6 +1,7 @@
 package agenttools
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -245,4 +246,42 @@ func TestAnOutboxThatCannotRecordIsReportedTruthfully(t *testing.T) {
 	if n := len(srv.Messages()); n != 1 {
 		t.Errorf("%d messages sent", n)
 	}
+}
+
+// The operator pays for the connectors and names who may use them: for
+// any other account a message is queued, never sent.
+func TestConnectorsServeOnlyTheAccountsAllowed(t *testing.T) {
+	s := newStores(t)
+	srv, smtp := startSMTP(t, fakesmtp.Options{})
+	d := s.deps()
+	d.Mailer = smtp
+	d.ConnectorsAllowed = func(account uint64) bool { return account == 2 }
+	out := mustRun(t, d, "send_email", env1, `{"to": "ana@lima.dev", "subject": "Hi", "body": "Hello"}`)
+	checkRecorded(t, s, 1, outbox.StatusQueuedUnconfigured)
+	if !strings.HasPrefix(out, "QUEUED, NOT SENT: no email (SMTP) connector is configured for this account") || len(srv.Messages()) != 0 {
+		t.Fatalf("told the model %q; the server got %d messages", out, len(srv.Messages()))
+	}
+	d.ConnectorsAllowed = nil
+	mustRun(t, d, "send_email", env1, `{"to": "ana@lima.dev", "subject": "Hi", "body": "Hello"}`)
+	if len(srv.Messages()) != 0 {
+		t.Fatal("a nil ConnectorsAllowed let an account send")
+	}
+}
+
+// refusingMailer refuses every message with err.
+type refusingMailer struct{ err error }
+
+func (m refusingMailer) Send(context.Context, string, string, string) (string, error) {
+	return "", m.err
+}
+
+func TestATemporaryRefusalIsToldAsOne(t *testing.T) {
+	s := newStores(t)
+	d := s.deps()
+	d.Mailer = refusingMailer{&outbox.SMTPError{Step: "recipient", Code: 451, Message: "greylisted, try again later"}}
+	_, err := run(t, d, "send_email", env1, `{"to": "ana@lima.dev", "subject": "Hi", "body": "Hello"}`)
+	if err == nil || !strings.HasPrefix(err.Error(), "FAILED, NOT SENT") || !strings.Contains(err.Error(), "The mail server refused it for now (a temporary refusal)") {
+		t.Fatalf("told the model %v", err)
+	}
+	checkRecorded(t, s, 1, outbox.StatusFailed)
 }

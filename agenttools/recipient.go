@@ -8,6 +8,7 @@ import (
 
 	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/internal/clip"
+	"github.com/keinetech/kaine/internal/mailaddr"
 	"github.com/keinetech/kaine/leads"
 )
 
@@ -63,7 +64,7 @@ func (m messenger) recipient(env agents.Env, kind contact, to string, leadID uin
 		}
 		return number, nil
 	}
-	if len(to) > leads.MaxEmail || !plainAddress(to) {
+	if len(to) > leads.MaxEmail || !mailaddr.Plain(to) {
 		return "", fmt.Errorf("%s is not a bare email address like ana@example.com", whose)
 	}
 	return to, nil

@@ -11,9 +11,6 @@ import (
 	"github.com/keinetech/kaine/videos"
 )
 
-// maxVideoPrompt bounds a video prompt, in bytes, as POST /v1/videos does.
-const maxVideoPrompt = 4000
-
 // generateVideo is generate_video.
 type generateVideo struct{ videos Videos }
 
@@ -43,7 +40,7 @@ func (t generateVideo) Run(ctx context.Context, env agents.Env, input json.RawMe
 		return "", err
 	}
 	var c checker
-	c.required("prompt", in.Prompt, maxVideoPrompt)
+	c.required("prompt", in.Prompt, videos.MaxPrompt)
 	seconds := videos.DefaultDuration
 	if in.Seconds != nil {
 		seconds = *in.Seconds

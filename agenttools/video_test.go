@@ -52,7 +52,7 @@ func TestGenerateVideoBadInput(t *testing.T) {
 	d := Deps{Videos: v}
 	tests := []struct{ input, want string }{
 		{`{}`, "prompt is required"},
-		{`{"prompt": "` + strings.Repeat("x", maxVideoPrompt+1) + `"}`, "prompt is 4001 bytes"},
+		{`{"prompt": "` + strings.Repeat("x", videos.MaxPrompt+1) + `"}`, "prompt is 4001 bytes"},
 		{`{"prompt": "x", "seconds": 0}`, "seconds must be from 1 to 10"},
 		{`{"prompt": "x", "seconds": 11}`, "seconds must be from 1 to 10"},
 		{`{"prompt": "x", "provider": "sora"}`, "provider must be one of higgsfield, runway, kling, fal"},

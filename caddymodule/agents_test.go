@@ -322,6 +322,7 @@ func TestAgentRunRefusesBadInput(t *testing.T) {
 	}{
 		{`{}`, "missing_fields", 400},
 		{`{"agent_name":"lead_crm_agent"}`, "missing_fields", 400},
+		{`{"agent_name":"lead_crm_agent","goal":"   "}`, "missing_fields", 400},
 		{`{"agent_name":"nope_agent","goal":"x"}`, "invalid_field", 400},
 		{`{"agent_name":7,"goal":"x"}`, "invalid_field", 400},
 		{`{"agent_name":"lead_crm_agent","goal":"` + strings.Repeat("x", 4001) + `"}`, "invalid_field", 400},
@@ -358,6 +359,7 @@ func TestAgentsConfigConnectorsAndCatalog(t *testing.T) {
 	defer sms.Close()
 	g := startGateway(t, u.providers(fmt.Sprintf(`agents {
 			booking_url https://cal.example/acme
+			accounts angel
 			agent lead_crm_agent {
 				description "Follows up with leads by email only"
 				tools crm_update send_email
@@ -419,6 +421,13 @@ func TestAgentsConfigConnectorsAndCatalog(t *testing.T) {
 	if vip := gjson.ParseBytes(u.anthropic.Bodies("anthropic")[3]); vip.Get("thinking.type").Str == "" {
 		t.Fatalf("no thinking requested for an extended_thinking agent: %s", vip.Raw)
 	}
+	// An account the operator did not name queues; the operator's SMTP is not its to use.
+	other := g.userWithKey("bruno", "read", "write")
+	u.anthropic.Enqueue(agentCall("send_email", `{"to":"x@example.com","subject":"Hi","body":"Hello"}`), agentSays("Queued."), verdict("accept", "ok"))
+	if status, run := g.runAgent(other.Key, `{"agent_name":"lead_crm_agent","goal":"Email x."}`); status != 200 ||
+		!strings.HasPrefix(run.Get("tool_calls.0.output").Str, "QUEUED, NOT SENT") || len(mail.Messages()) != 1 {
+		t.Fatalf("%d %s; mail server got %d", status, run.Raw, len(mail.Messages()))
+	}
 }
 
 func TestAgentsConfigRefusesWhatCannotWork(t *testing.T) {
@@ -440,10 +449,17 @@ func TestAgentsConfigRefusesWhatCannotWork(t *testing.T) {
 			booking_url ftp://x
 		}`, "booking_url"},
 		{`agents {
+			accounts *
 			twilio {
 				account_sid AC1
 			}
 		}`, "twilio needs"},
+		{`agents {
+			smtp {
+				addr smtp.example:587
+				from a@example.com
+			}
+		}`, "accounts must name"},
 		{`agents {
 			smtp {
 				host x
@@ -505,5 +521,54 @@ func TestOperatorModelWithAdaptiveThinking(t *testing.T) {
 	first := gjson.ParseBytes(u.anthropic.Bodies("anthropic")[0])
 	if first.Get("model").Str != "claude-opus-5-9" || first.Get("thinking.type").Str != "adaptive" || first.Get("thinking.budget_tokens").Exists() {
 		t.Fatalf("request %s", first.Raw)
+	}
+}
+
+// A landing page an agent makes is billed once: in the run's cost, in the
+// ledger, and in the audit log under its own record, not again in the
+// run's.
+func TestAgentLandingPageIsBilledOnce(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers("files_dir "+filepath.Join(t.TempDir(), "files")))
+	k := g.userWithKey("angel", "read", "write")
+	u.anthropic.Enqueue(
+		agentCall("generate_landing_page", `{"business_name":"Friesian Construction","description":"Commercial construction in Salinas"}`),
+		fakeupstream.Reply{Text: pageCopy, Usage: fakeupstream.Usage{InputTokens: 1500, OutputTokens: 400}}, // the page's copy: 7,000 µUSD
+		agentSays("The page is live."),
+		verdict("accept", "ok"),
+	)
+	status, run := g.runAgent(k.Key, `{"agent_name":"landing_page_agent","goal":"Make Friesian a landing page."}`)
+	if status != 200 || run.Get("status").Str != "completed" || !strings.Contains(run.Get("tool_calls.0.output").Str, "friesian-construction.html") {
+		t.Fatalf("%d %s", status, run.Raw)
+	}
+	if got := run.Get("cost_usd").Float(); got != 3*agentCallCost+0.007 {
+		t.Fatalf("run cost %v", got)
+	}
+	page := g.lastRecord(k.UserID, 2, "/v1/landing-pages")
+	whole := g.lastRecord(k.UserID, 2, "/v1/agents/run")
+	if page.Cost != 7000 || !strings.Contains(page.Note, "agent run 1") || whole.Cost != 9000 {
+		t.Fatalf("audit: page %+v, run %+v", page, whole)
+	}
+	_, _, data := g.doRaw("GET", "/v1/usage", k.Key, "")
+	if used := gjson.GetBytes(data, "status.used_usd").Float(); used != 0.016 {
+		t.Fatalf("ledger %s, want $0.016 = the run's cost", data)
+	}
+}
+
+// A run whose model calls fail says why, in the contract's error shape.
+func TestFailedAgentRunSaysWhy(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "read", "write")
+	refused := fakeupstream.Reply{Status: 400, ErrorType: "invalid_request_error", ErrorMessage: "prompt is too long: 250000 tokens > 200000 maximum"}
+	u.anthropic.Enqueue(refused)
+	status, run := g.runAgent(k.Key, `{"agent_name":"lead_crm_agent","goal":"Follow up."}`)
+	if status != 500 || run.Get("detail.error").Str != "provider_error" || !strings.Contains(run.Get("detail.message").Str, "prompt is too long") ||
+		!strings.Contains(run.Get("detail.message").Str, "GET /v1/agents/runs/1") {
+		t.Fatalf("%d %s", status, run.Raw)
+	}
+	_, _, data := g.doRaw("GET", "/v1/agents/runs/1", k.Key, "")
+	if stored := gjson.ParseBytes(data); stored.Get("status").Str != "failed" || !strings.Contains(stored.Get("error").Str, "prompt is too long") {
+		t.Fatalf("stored run %s", data)
 	}
 }

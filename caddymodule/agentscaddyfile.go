@@ -13,6 +13,7 @@ import (
 //	agents {
 //		file        agents.json
 //		booking_url https://cal.example.com/acme
+//		accounts    <username>… | *   (whose agents may send through smtp and twilio)
 //		agent <name> {
 //			description   "…"
 //			tools         crm_search send_email …
@@ -48,6 +49,8 @@ func parseAgents(d *caddyfile.Dispenser, app *App) error {
 			err = oneArg(d, &c.File)
 		case "booking_url":
 			err = oneArg(d, &c.BookingURL)
+		case "accounts":
+			c.Accounts = append(c.Accounts, d.RemainingArgs()...)
 		case "agent":
 			var a agents.Agent
 			if a, err = parseAgent(d); err == nil {
@@ -62,7 +65,7 @@ func parseAgents(d *caddyfile.Dispenser, app *App) error {
 			err = parseSettings(d, "twilio", map[string]*string{"account_sid": &c.Twilio.AccountSID,
 				"auth_token": &c.Twilio.AuthToken, "from": &c.Twilio.From, "base_url": &c.Twilio.BaseURL})
 		default:
-			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, agent, smtp, twilio)", key)
+			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, accounts, agent, smtp, twilio)", key)
 		}
 		if err != nil {
 			return err
@@ -75,7 +78,10 @@ func parseAgents(d *caddyfile.Dispenser, app *App) error {
 	return nil
 }
 
-// parseAgent reads one `agent <name> { … }` block.
+// parseAgent reads one `agent <name> { … }` block. Like an entry of the
+// agents file it is the whole agent: overriding a built-in one keeps only
+// its system prompt when none is given; tier and extended_thinking take
+// their defaults (standard, off) unless stated.
 func parseAgent(d *caddyfile.Dispenser) (agents.Agent, error) {
 	var a agents.Agent
 	if err := oneArg(d, &a.Name); err != nil {

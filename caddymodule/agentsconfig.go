@@ -10,6 +10,7 @@ import (
 
 	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/agenttools"
+	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/outbox"
 	"github.com/keinetech/kaine/workflows"
 )
@@ -29,6 +30,10 @@ type Agents struct {
 	BookingURL string  `json:"booking_url,omitempty"`
 	SMTP       *SMTP   `json:"smtp,omitempty"`
 	Twilio     *Twilio `json:"twilio,omitempty"`
+	// Accounts are the usernames whose agents may send through SMTP and
+	// Twilio ("*": every account). The operator pays for every email, SMS
+	// and call; other accounts' messages are queued, never sent.
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 // SMTP is the mail server send_email and send_booking_link send through.
@@ -96,6 +101,9 @@ func (c *Agents) validate() error {
 	if s := c.SMTP; s != nil && (s.Addr == "" || s.From == "") {
 		return fmt.Errorf("agents: smtp needs addr and from")
 	}
+	if (c.SMTP != nil || c.Twilio != nil) && len(c.Accounts) == 0 {
+		return fmt.Errorf("agents: accounts must name the usernames whose agents may send through smtp and twilio (or * for every account)")
+	}
 	if t := c.Twilio; t != nil {
 		if t.AccountSID == "" || t.AuthToken == "" || t.From == "" {
 			return fmt.Errorf("agents: twilio needs account_sid, auth_token and from")
@@ -116,19 +124,37 @@ func (c *Agents) connectors(repl *caddy.Replacer, rt *runtime) (mailer agenttool
 		return nil, nil, nil
 	}
 	if s := c.SMTP; s != nil {
-		mailer = &outbox.SMTP{Addr: s.Addr, From: s.From, Username: repl.ReplaceAll(s.Username, ""),
-			Password: repl.ReplaceAll(s.Password, "")}
+		mailer = &outbox.SMTP{Addr: repl.ReplaceAll(s.Addr, ""), From: repl.ReplaceAll(s.From, ""),
+			Username: repl.ReplaceAll(s.Username, ""), Password: repl.ReplaceAll(s.Password, "")}
 	}
 	if t := c.Twilio; t != nil {
-		base := t.BaseURL
+		base := repl.ReplaceAll(t.BaseURL, "")
 		if base == "" {
 			base = "https://api.twilio.com"
 		}
 		tw := &outbox.Twilio{BaseURL: base, AccountSID: repl.ReplaceAll(t.AccountSID, ""), AuthToken: repl.ReplaceAll(t.AuthToken, ""),
-			From: t.From, Client: rt.httpClient("twilio", base)}
+			From: repl.ReplaceAll(t.From, ""), Client: rt.httpClient("twilio", base)}
 		texter, caller = tw, tw
 	}
 	return mailer, texter, caller
+}
+
+// connectorsAllowed says whose agents may send through the connectors.
+func (c *Agents) connectorsAllowed(users handlers.Users) func(account uint64) bool {
+	if c == nil {
+		return nil
+	}
+	named := make(map[string]bool, len(c.Accounts))
+	for _, name := range c.Accounts {
+		named[name] = true
+	}
+	return func(account uint64) bool {
+		if named["*"] {
+			return true
+		}
+		u, err := users.User(account)
+		return err == nil && named[u.Username]
+	}
 }
 
 func (c *Agents) bookingURL() string {
@@ -145,7 +171,8 @@ func (c *Agents) bookingURL() string {
 func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) map[string]agents.Tool {
 	mailer, texter, caller := a.Agents.connectors(repl, a.runtime)
 	deps := agenttools.Deps{CRM: a.runtime.leads, Outbox: a.runtime.outbox, Mailer: mailer, Texter: texter, Caller: caller,
-		BookingURL: a.Agents.bookingURL(), Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages()}
+		ConnectorsAllowed: a.Agents.connectorsAllowed(a.runtime.accounts), BookingURL: a.Agents.bookingURL(),
+		Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages()}
 	if len(a.api.Videos) > 0 {
 		deps.Videos = a.api.AgentVideos()
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
-	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/landing"
 	"github.com/keinetech/kaine/routing"
@@ -84,8 +83,6 @@ type App struct {
 	// followed is closed when it has.
 	stopFollowing context.CancelFunc
 	followed      chan struct{}
-	// agentTools are the tools this config gives agent runs.
-	agentTools map[string]agents.Tool
 }
 
 // CaddyModule returns the Caddy module information.
@@ -192,7 +189,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if n8n != nil {
 		a.api.N8N = n8n
 	}
-	a.agentTools = a.newAgentTools(repl, n8n)
+	a.api.AgentTools = a.newAgentTools(repl, n8n)
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil
 }
@@ -292,7 +289,6 @@ func (a *App) Start() error {
 	// change the shared runtime (a bad retention would sweep the audit log).
 	a.runtime.retention.Store(int64(a.AuditRetention))
 	a.runtime.audit.SetFlushInterval(time.Duration(a.AuditFlushInterval))
-	a.runtime.agentRunner.Use(a.api.AgentModel(), a.agentTools)
 	var configured []string
 	for name, key := range a.providerKeys {
 		if key != "" {

@@ -56,9 +56,9 @@ type runtime struct {
 	// those under way, which outlive configs.
 	videoJobs  *videos.Store
 	videoHolds *handlers.VideoHolds
-	// agentRunner runs agents across reloads (each config hands it its
-	// model and tools at Start); agentRuns, outbox and knowledge are the
-	// agents' stores.
+	// agentRunner runs agents across reloads (a run keeps the model and
+	// tools of the config it started under); agentRuns, outbox and
+	// knowledge are the agents' stores.
 	agentRunner *agents.Runner
 	agentRuns   *agents.Store
 	outbox      *outbox.Store
@@ -245,10 +245,10 @@ func (rt *runtime) openAgentStores() error {
 	return err
 }
 
-// startAgentRunner makes the runner; it runs nothing until a config
-// hands it a model and tools (App.Start).
+// startAgentRunner makes the runner; each request hands it its config's
+// model and tools.
 func (rt *runtime) startAgentRunner() {
-	rt.agentRunner = agents.NewRunner(nil, nil, rt.agentRuns)
+	rt.agentRunner = agents.NewRunner(rt.agentRuns)
 	rt.agentRunner.OnError = func(run agents.Run, err error) {
 		rt.logger.Error("agent run", zap.Uint64("user_id", run.Account), zap.Uint64("run_id", run.ID), zap.Error(err))
 	}

@@ -24,29 +24,30 @@ func (m agentModel) Call(ctx context.Context, env agents.Env, req routing.Reques
 	a := m.api
 	plan, err := a.LLM.Plan(routing.Params{Request: req, TaskType: agentTaskType})
 	if err != nil {
-		return agents.Reply{}, planError(err)
+		return agents.Reply{}, &agents.CallError{Message: planError(err).message}
 	}
 	call := &Call{Identity: &accounts.Identity{UserID: env.Account, KeyID: env.KeyID}}
 	if err := a.reserve(call, plan.Estimate); err != nil {
 		if err.code == CodeUsageCapReached {
 			return agents.Reply{}, agents.ErrCapReached
 		}
-		return agents.Reply{}, err
+		return agents.Reply{}, &agents.CallError{Message: err.message}
 	}
+	defer call.Release() // should Do panic; after Settle it does nothing
 	out, err := a.LLM.Do(ctx, plan, nil)
 	call.Settle(out.Cost)
 	reply := agents.Reply{Result: out.Result, Provider: out.Provider, TokensIn: out.Usage.PromptTokens(),
 		TokensOut: out.Usage.Output, Cost: out.Cost}
 	if out.Model != nil {
-		reply.Model = out.Model.Alias
+		reply.Model = out.Model.ID // as /v1/llm's audit records name it
 	}
 	if err != nil {
 		var f *routing.Failure
 		if errors.As(err, &f) && f.Kind == routing.ClientGone {
 			return reply, context.Cause(ctx)
 		}
-		code, message := callError(err)
-		return reply, &apiError{code, message}
+		_, message := callError(err)
+		return reply, &agents.CallError{Message: message}
 	}
 	return reply, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/keinetech/kaine/agents"
@@ -17,8 +18,8 @@ import (
 // AgentRunner runs agents: Run until the run ends, Start in the
 // background.
 type AgentRunner interface {
-	Run(ctx context.Context, env agents.Env, agent agents.Agent, goal string) (agents.Run, error)
-	Start(env agents.Env, agent agents.Agent, goal string) (agents.Run, error)
+	Run(ctx context.Context, kit agents.Kit, env agents.Env, agent agents.Agent, goal string) (agents.Run, error)
+	Start(kit agents.Kit, env agents.Env, agent agents.Agent, goal string) (agents.Run, error)
 }
 
 // AgentRuns keeps the accounts' agent runs.
@@ -27,8 +28,8 @@ type AgentRuns interface {
 	List(account uint64, limit int) ([]agents.Run, error)
 }
 
-// maxGoal bounds a run's goal, in characters: a goal is a task, not a
-// document (those go in the knowledge store).
+// maxGoal bounds a run's goal, in bytes: a goal is a task, not a document
+// (those go in the knowledge store).
 const maxGoal = 4000
 
 type agentsAnswer struct {
@@ -93,17 +94,29 @@ func (a *API) runAgent(w http.ResponseWriter, r *http.Request, call *Call) {
 	goal := f.requiredBounded("goal", maxGoal)
 	async := f.boolean("async")
 	agent, known := a.Agents.Get(name)
-	if f.err == nil && !known {
+	switch {
+	case f.err != nil:
+	case !known:
 		f.fail(CodeInvalidField, "agent_name %s is not an agent of this gateway; GET /v1/agents lists them.", strconv.Quote(clip.Runes(name, 64)))
+	case strings.TrimSpace(goal) == "":
+		f.fail(CodeMissingFields, "goal must say what the agent should do; it is blank.")
 	}
 	if f.err != nil {
 		a.Errors.Send(w, f.err)
 		return
 	}
 	env := agents.Env{Account: call.Identity.UserID, KeyID: call.Identity.KeyID}
+	kit := agents.Kit{Model: a.AgentModel(), Tools: a.AgentTools}
 	if async {
-		run, err := a.AgentRunner.Start(env, agent, goal)
-		if err != nil {
+		run, err := a.AgentRunner.Start(kit, env, agent, goal)
+		switch {
+		case errors.Is(err, agents.ErrBusy):
+			a.Errors.Write(w, CodeRateLimitExceeded, fmt.Sprintf("This account already has %d agent runs under way; wait for one to end (GET /v1/agents/runs/{id}).", agents.DefaultMaxAsyncPerAccount))
+			return
+		case errors.Is(err, agents.ErrClosed):
+			a.Errors.Write(w, CodeInternal, "The gateway is shutting down; start the run again in a moment.")
+			return
+		case err != nil:
 			a.Errors.Write(w, CodeInternal, "The run could not be started; try again.")
 			return
 		}
@@ -111,13 +124,13 @@ func (a *API) runAgent(w http.ResponseWriter, r *http.Request, call *Call) {
 		WriteJSON(w, http.StatusAccepted, runAnswerOf(run))
 		return
 	}
-	run, err := a.AgentRunner.Run(r.Context(), env, agent, goal)
+	run, err := a.AgentRunner.Run(r.Context(), kit, env, agent, goal)
 	auditRun(&call.Audit, run)
 	switch {
 	case err != nil:
 		a.Errors.Write(w, CodeInternal, "The run could not be recorded; try again.")
 	case run.Status == agents.StoppedCap && len(run.Steps) == 0:
-		a.Errors.Write(w, CodeUsageCapReached, "The agent's first model call would pass the account's 30-day cap; nothing was done. Check GET /v1/usage.")
+		a.Errors.Write(w, CodeUsageCapReached, fmt.Sprintf("The first model call of agent run %d would pass the account's 30-day cap; nothing was done. Check GET /v1/usage.", run.ID))
 	case run.Status == agents.Failed && r.Context().Err() != nil:
 		a.Errors.Write(w, CodeClientClosed, "The client closed the request during the run.")
 	case run.Status == agents.Failed:
@@ -127,10 +140,11 @@ func (a *API) runAgent(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 }
 
-// auditRun puts what a run cost into an audit record. The ledger was
-// charged call by call; this is the account's record of the whole.
+// auditRun puts what a run's model calls cost into an audit record. The
+// ledger was charged call by call; its tools' own billable work has audit
+// records of its own, so it is left out here to be counted once.
 func auditRun(rec *metering.AuditRecord, run agents.Run) {
-	rec.Cost, rec.TokensIn, rec.TokensOut = run.Cost, run.TokensIn, run.TokensOut
+	rec.Cost, rec.TokensIn, rec.TokensOut = run.Cost-run.ToolCost, run.TokensIn, run.TokensOut
 	for i := len(run.Steps) - 1; i >= 0; i-- {
 		if s := run.Steps[i]; s.Provider != "" {
 			rec.Provider, rec.Model = s.Provider, s.Model

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/keinetech/kaine/accounts"
 	"github.com/keinetech/kaine/agents"
@@ -28,54 +27,30 @@ type AgentLandingPages struct{ api *API }
 // AgentVideos is the video jobs of the generate_video tool.
 type AgentVideos struct{ api *API }
 
+// Generate makes the page. The tool has checked the brief against the
+// endpoint's limits.
 func (p AgentLandingPages) Generate(ctx context.Context, env agents.Env, brief landing.Brief) (string, error) {
-	if err := briefError(brief); err != nil {
-		return "", err
-	}
 	call := p.api.toolCall(env, http.MethodPost, "/v1/landing-pages")
-	answer, err := p.api.makeLandingPage(ctx, call, brief)
-	p.api.endToolCall(env, call, err)
-	if err != nil {
-		return "", err
+	failure := &apiError{CodeInternal, "The landing page could not be made."} // if makeLandingPage panics
+	defer func() { p.api.endToolCall(env, call, failure) }()
+	var answer landingAnswer
+	if answer, failure = p.api.makeLandingPage(ctx, call, brief); failure != nil {
+		return "", failure
 	}
 	return answer.URL, nil
 }
 
+// Generate submits the job. The tool has checked the prompt, seconds and
+// provider name against the endpoint's limits.
 func (v AgentVideos) Generate(ctx context.Context, env agents.Env, prompt string, seconds int, provider string) (videos.Job, error) {
-	switch {
-	case prompt == "" || utf8.RuneCountInString(prompt) > maxVideoPrompt:
-		return videos.Job{}, &apiError{CodeInvalidField, fmt.Sprintf("prompt must be 1 to %d characters.", maxVideoPrompt)}
-	case seconds == 0:
-		seconds = videos.DefaultDuration
-	case seconds < videos.MinDuration || seconds > videos.MaxDuration:
-		return videos.Job{}, &apiError{CodeInvalidField, fmt.Sprintf("seconds must be %d to %d.", videos.MinDuration, videos.MaxDuration)}
-	}
-	if provider == "" {
-		provider = videos.DefaultProvider
-	}
 	call := v.api.toolCall(env, http.MethodPost, "/v1/videos")
-	job, err := v.api.submitVideo(ctx, call, provider, videos.Request{Prompt: prompt, Duration: seconds})
-	v.api.endToolCall(env, call, err)
-	if err != nil {
-		return videos.Job{}, err
+	failure := &apiError{CodeInternal, "The video job could not be submitted."} // if submitVideo panics
+	defer func() { v.api.endToolCall(env, call, failure) }()
+	var job videos.Job
+	if job, failure = v.api.submitVideo(ctx, call, provider, videos.Request{Prompt: prompt, Duration: seconds}); failure != nil {
+		return videos.Job{}, failure
 	}
 	return job, nil
-}
-
-// briefError checks a brief the way POST /v1/landing-pages checks its body.
-func briefError(b landing.Brief) *apiError {
-	short := func(s string) bool { return utf8.RuneCountInString(s) <= landing.MaxBriefShort }
-	switch {
-	case b.BusinessName == "" || !short(b.BusinessName):
-		return &apiError{CodeInvalidField, fmt.Sprintf("business_name must be 1 to %d characters.", landing.MaxBriefShort)}
-	case b.Description == "" || utf8.RuneCountInString(b.Description) > landing.MaxBriefDescription:
-		return &apiError{CodeInvalidField, fmt.Sprintf("description must be 1 to %d characters.", landing.MaxBriefDescription)}
-	case !short(b.Industry) || !short(b.Tone):
-		return &apiError{CodeInvalidField, fmt.Sprintf("industry and tone must be at most %d characters.", landing.MaxBriefShort)}
-	case b.ClientEmail != "" && !plainAddress(b.ClientEmail):
-		return &apiError{CodeInvalidField, "client_email must be an address like info@example.com."}
-	}
-	return nil
 }
 
 // toolCall is the Call of an agent tool's billable work: it reserves and

@@ -63,6 +63,9 @@ type API struct {
 	Agents      *agents.Catalog
 	AgentRunner AgentRunner
 	AgentRuns   AgentRuns
+	// AgentTools are this config's tools, by name; with AgentModel they
+	// are the kit its runs work with.
+	AgentTools map[string]agents.Tool
 	// Outbox records every message agents sent or queued.
 	Outbox OutboxStore
 	// Knowledge keeps the documents agents search.

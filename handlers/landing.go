@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/keinetech/kaine/internal/mailaddr"
 	"github.com/keinetech/kaine/landing"
+	"github.com/keinetech/kaine/leads"
 	"github.com/keinetech/kaine/routing"
 )
 
@@ -39,11 +41,11 @@ func (a *API) createLandingPage(w http.ResponseWriter, r *http.Request, call *Ca
 	brief := landing.Brief{
 		BusinessName: f.requiredBounded("business_name", landing.MaxBriefShort),
 		Description:  f.requiredBounded("description", landing.MaxBriefDescription),
-		ClientEmail:  f.bounded("client_email", maxEmail),
+		ClientEmail:  f.bounded("client_email", leads.MaxEmail),
 		Industry:     f.bounded("industry", landing.MaxBriefShort),
 		Tone:         f.bounded("tone", landing.MaxBriefShort),
 	}
-	if f.err == nil && brief.ClientEmail != "" && !plainAddress(brief.ClientEmail) {
+	if f.err == nil && brief.ClientEmail != "" && !mailaddr.Plain(brief.ClientEmail) {
 		f.fail(CodeInvalidField, "client_email must be an address like info@example.com.")
 	}
 	if f.err != nil {

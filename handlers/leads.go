@@ -3,11 +3,11 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/mail"
 	"strconv"
 	"strings"
 
 	"github.com/keinetech/kaine/internal/clip"
+	"github.com/keinetech/kaine/internal/mailaddr"
 	"github.com/keinetech/kaine/leads"
 )
 
@@ -21,15 +21,6 @@ type LeadStore interface {
 const (
 	defaultLeadsLimit = 50
 	maxLeadsLimit     = 500
-)
-
-// Field bounds, in bytes: generous for real data, small enough that one
-// account cannot fill the database through a single lead.
-const (
-	maxLeadField = 200
-	maxEmail     = 254 // RFC 5321's path limit
-	maxPhone     = 40
-	maxNotes     = 10_000
 )
 
 type leadsAnswer struct {
@@ -65,19 +56,19 @@ func (a *API) createLead(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	f := fields{obj: obj}
 	l := leads.Lead{
-		Name:    f.bounded("name", maxLeadField),
-		Email:   f.bounded("email", maxEmail),
-		Phone:   f.bounded("phone", maxPhone),
-		Company: f.bounded("company", maxLeadField),
-		Source:  f.bounded("source", maxLeadField),
-		Status:  leads.Status(f.bounded("status", maxLeadField)),
-		Notes:   f.bounded("notes", maxNotes),
+		Name:    f.bounded("name", leads.MaxField),
+		Email:   f.bounded("email", leads.MaxEmail),
+		Phone:   f.bounded("phone", leads.MaxPhone),
+		Company: f.bounded("company", leads.MaxField),
+		Source:  f.bounded("source", leads.MaxField),
+		Status:  leads.Status(f.bounded("status", leads.MaxField)),
+		Notes:   f.bounded("notes", leads.MaxNotes),
 	}
 	switch {
 	case f.err != nil:
 	case strings.TrimSpace(l.Name) == "" && l.Email == "":
 		f.fail(CodeMissingFields, "name or email is required.")
-	case l.Email != "" && !plainAddress(l.Email):
+	case l.Email != "" && !mailaddr.Plain(l.Email):
 		f.fail(CodeInvalidField, "email must be an address like ana@example.com.")
 	case l.Status != "" && !l.Status.Valid():
 		f.fail(CodeInvalidField, "status must be one of %s.", statusList())
@@ -108,14 +99,14 @@ func (a *API) updateLead(w http.ResponseWriter, r *http.Request, call *Call) {
 	f := fields{obj: obj}
 	var p leads.Patch
 	if _, ok := f.get("status"); ok {
-		status := leads.Status(f.bounded("status", maxLeadField))
+		status := leads.Status(f.bounded("status", leads.MaxField))
 		if f.err == nil && !status.Valid() {
 			f.fail(CodeInvalidField, "status must be one of %s.", statusList())
 		}
 		p.Status = &status
 	}
 	if _, ok := f.get("notes"); ok {
-		notes := f.bounded("notes", maxNotes)
+		notes := f.bounded("notes", leads.MaxNotes)
 		p.Notes = &notes
 	}
 	if f.err == nil && p.Status == nil && p.Notes == nil {
@@ -134,13 +125,6 @@ func (a *API) updateLead(w http.ResponseWriter, r *http.Request, call *Call) {
 	default:
 		WriteJSON(w, http.StatusOK, updated)
 	}
-}
-
-// plainAddress reports whether s is a bare email address, without a
-// display name or angle brackets.
-func plainAddress(s string) bool {
-	addr, err := mail.ParseAddress(s)
-	return err == nil && addr.Address == s && addr.Name == ""
 }
 
 func statusList() string {

@@ -33,8 +33,7 @@ type VideoJobs interface {
 
 // Bounds on a video request.
 const (
-	maxVideoPrompt = 4000
-	maxImageURL    = 2048
+	maxImageURL = 2048
 	// videoCallTimeout bounds one submit or poll of a provider.
 	videoCallTimeout = 20 * time.Second
 	// maxVideoAge is how long a job may stay unfinished: past it (or once
@@ -77,7 +76,7 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	f := fields{obj: obj}
 	req := videos.Request{
-		Prompt:   f.requiredBounded("prompt", maxVideoPrompt),
+		Prompt:   f.requiredBounded("prompt", videos.MaxPrompt),
 		ImageURL: f.bounded("image_url", maxImageURL),
 		Duration: f.integer("duration", videos.DefaultDuration, videos.MinDuration, videos.MaxDuration),
 	}

@@ -4,6 +4,7 @@ package leads
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -39,11 +40,18 @@ type Lead struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// Patch changes a lead: each field that is not nil replaces the lead's.
+// Patch changes a lead: each field that is not nil replaces the lead's,
+// but AppendNote, which adds a line to the notes in the same transaction
+// (so two writers cannot lose each other's note).
 type Patch struct {
-	Status *Status
-	Notes  *string
+	Status     *Status
+	Notes      *string
+	AppendNote *string
 }
 
-// ErrNotFound is returned for a lead that does not exist in the account.
-var ErrNotFound = errors.New("lead not found")
+var (
+	// ErrNotFound is returned for a lead that does not exist in the account.
+	ErrNotFound = errors.New("lead not found")
+	// ErrNotesTooLong: appending would take the notes past MaxNotes.
+	ErrNotesTooLong = fmt.Errorf("the notes would pass %d bytes", MaxNotes)
+)

@@ -2,7 +2,10 @@ package leads
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -80,5 +83,38 @@ func TestSearch(t *testing.T) {
 	}
 	if _, err := s.Search(1, Query{Status: "won"}, 50); err == nil {
 		t.Error("an unknown status was searched")
+	}
+}
+
+// Notes appended at once by two writers (two agent runs) are both kept:
+// the append happens inside the update's transaction.
+func TestAppendNoteKeepsConcurrentNotes(t *testing.T) {
+	s := newStore(t)
+	l, err := s.Create(1, Lead{Name: "Ana", Notes: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			note := fmt.Sprintf("note %d", i)
+			if _, err := s.Update(1, l.ID, Patch{AppendNote: &note}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := s.Get(1, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(got.Notes, "\n"); len(lines) != 21 || lines[0] != "first" {
+		t.Fatalf("notes %q", got.Notes)
+	}
+	long := strings.Repeat("x", MaxNotes)
+	if _, err := s.Update(1, l.ID, Patch{AppendNote: &long}); !errors.Is(err, ErrNotesTooLong) {
+		t.Fatalf("an append past MaxNotes: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -101,6 +102,12 @@ func (s *Store) Update(user, id uint64, p Patch) (Lead, error) {
 		if p.Notes != nil {
 			l.Notes = *p.Notes
 		}
+		if p.AppendNote != nil {
+			l.Notes = appendNote(l.Notes, *p.AppendNote)
+			if len(l.Notes) > MaxNotes {
+				return ErrNotesTooLong
+			}
+		}
 		l.UpdatedAt = s.now().UTC()
 		return put(tx, user, l)
 	})
@@ -170,4 +177,13 @@ func statusPrefix(user uint64, status Status) []byte {
 
 func statusKey(user uint64, status Status, id uint64) []byte {
 	return binary.BigEndian.AppendUint64(statusPrefix(user, status), id)
+}
+
+// appendNote adds note as a line after notes.
+func appendNote(notes, note string) string {
+	note = strings.TrimSpace(note)
+	if old := strings.TrimRight(notes, " \t\r\n"); old != "" {
+		return old + "\n" + note
+	}
+	return note
 }

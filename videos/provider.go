@@ -126,6 +126,9 @@ const (
 	MaxDuration     = 10
 )
 
+// MaxPrompt bounds a video prompt, in bytes, wherever one comes in.
+const MaxPrompt = 4000
+
 // ErrNotConfigured is returned by New for a provider without an API key.
 var ErrNotConfigured = errors.New("video provider not configured")
 
