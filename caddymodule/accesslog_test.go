@@ -99,9 +99,9 @@ func TestAccessLogWithTheFilterHoldsIDsAndNoKeys(t *testing.T) {
 		t.Fatalf("access log:\n%s", log)
 	}
 	for _, line := range lines {
-		for _, field := range []string{`"request_id":`, `"user_id":` + strconv.FormatUint(k.UserID, 10), `"key_id":`} {
-			if !strings.Contains(line, field) {
-				t.Fatalf("access log line without %s:\n%s", field, line)
+		for _, field := range []string{`"request_id":`, `"user_id":"` + strconv.FormatUint(k.UserID, 10) + `"`, `"key_id":`} {
+			if strings.Count(line, field) != 1 {
+				t.Fatalf("access log line without %s, or with it twice:\n%s", field, line)
 			}
 		}
 	}

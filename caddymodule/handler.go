@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -57,6 +58,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		logFields.Add(zap.String("request_id", requestID))
 	}
 
+	// Until the endpoint runs, any answer is a refusal that leaves the body
+	// unread: closing the connection after it spares the server reading a
+	// body nobody wants, and a client that holds its body back until it
+	// hears from waiting for a minute.
+	unread := r.ContentLength != 0
+	if unread {
+		w.Header().Set("Connection", "close")
+	}
 	route, values, allowed := h.app.router.Match(r.Method, r.URL.Path)
 	if route == nil {
 		if allowed != nil {
@@ -69,6 +78,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	route.SetPathValues(r, values)
 	call := handlers.Call{Start: start}
 	if route.Scope == 0 {
+		keepAlive(w, unread)
 		route.Handle(w, r, &call)
 		return nil
 	}
@@ -77,7 +87,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return nil
 	}
 	if logFields != nil {
-		logFields.Add(zap.Uint64("user_id", call.Identity.UserID))
+		// Caddy's access log writes user_id itself, from this placeholder;
+		// a field of our own would repeat it.
+		if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+			repl.Set("http.auth.user.id", strconv.FormatUint(call.Identity.UserID, 10))
+		}
 		logFields.Add(zap.Uint64("key_id", call.Identity.KeyID))
 	}
 	rec := &handlers.Recorder{ResponseWriter: w}
@@ -86,6 +100,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// hammering a route it may not use is limited like any other.
 	aborted := false
 	if api.Limit(rec, call.Identity) && api.Authorize(rec, route, call.Identity) {
+		keepAlive(w, unread)
 		aborted = h.serveEndpoint(rec, r, route, &call)
 	}
 
@@ -144,3 +159,11 @@ var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 )
+
+// keepAlive takes back the Connection: close set for refusals, now that the
+// endpoint will read the body.
+func keepAlive(w http.ResponseWriter, unread bool) {
+	if unread {
+		w.Header().Del("Connection")
+	}
+}

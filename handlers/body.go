@@ -17,6 +17,7 @@ const maxBodyBytes = 1 << 20
 // body_too_large, 400 invalid_json) and reports false.
 func (a *API) readObject(w http.ResponseWriter, r *http.Request) (gjson.Result, bool) {
 	if r.ContentLength > maxBodyBytes {
+		closeUnread(w, r)
 		a.Errors.Write(w, CodeBodyTooLarge, "The body is larger than "+strconv.Itoa(maxBodyBytes>>20)+" MiB.")
 		return gjson.Result{}, false
 	}
@@ -24,6 +25,7 @@ func (a *API) readObject(w http.ResponseWriter, r *http.Request) (gjson.Result, 
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
+		closeUnread(w, r)
 		a.Errors.Write(w, CodeBodyTooLarge, "The body is larger than "+strconv.Itoa(maxBodyBytes>>20)+" MiB.")
 		return gjson.Result{}, false
 	case err != nil:
@@ -40,4 +42,14 @@ func (a *API) readObject(w http.ResponseWriter, r *http.Request) (gjson.Result, 
 		return gjson.Result{}, false
 	}
 	return obj, true
+}
+
+// closeUnread closes the connection after a refusal that leaves the body
+// (or its rest) unread: the server would otherwise read up to 256 KiB of it
+// first, and a client that holds its body back until it hears would wait
+// for the read timeout.
+func closeUnread(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }

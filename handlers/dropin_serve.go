@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+	"github.com/tidwall/gjson"
 
 	"github.com/keinetech/kaine/internal/clip"
 	"github.com/keinetech/kaine/money"
@@ -37,15 +38,18 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		rule = d.allowed(r.Method, sub)
 	}
 	if rule == nil {
+		closeUnread(w, r)
 		a.Errors.Write(w, CodeNotFound, r.Method+" "+r.URL.Path+" is not forwarded to "+d.Name+
 			"; the operator can allow it with passthrough_allow in the provider's block.")
 		return
 	}
 	if byoKey != "" && !headerSafe(byoKey) {
+		closeUnread(w, r)
 		a.Errors.Write(w, CodeInvalidField, BYOKHeader+" must be 1 to 512 printable characters without spaces.")
 		return
 	}
 	if byoKey == "" && d.Key == "" && !d.Keyless {
+		closeUnread(w, r)
 		a.Errors.Write(w, CodeProviderError, d.Name+" has no API key configured on this gateway; send your own in "+BYOKHeader+".")
 		return
 	}
@@ -100,6 +104,12 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 // model the call is priced as (nil for a BYOK call to an unpriced model)
 // and the body to send.
 func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, call *Call, ex *dropInExchange, body []byte) (*routing.Model, []byte, bool) {
+	// A generation call is a JSON object; anything else (truncated, an
+	// array, XML) is refused here rather than half-read for a model name.
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' || !gjson.ValidBytes(body) {
+		a.Errors.Write(w, CodeInvalidJSON, "The body is not a JSON object.")
+		return nil, nil, false
+	}
 	info := inspectDropIn(d.Protocol, ex.sub, body)
 	if info.duplicate != "" {
 		a.Errors.Write(w, CodeInvalidJSON, "The body names \""+info.duplicate+"\" twice; send each field once.")
@@ -148,6 +158,7 @@ func longContextBeta(r *http.Request) bool {
 func (a *API) readDropInBody(d *DropIn, w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	limit := "The body is larger than " + humanize.IBytes(uint64(d.MaxBody)) + "; the operator sets the bound with passthrough_max_body."
 	if r.ContentLength > d.MaxBody {
+		closeUnread(w, r)
 		a.Errors.Write(w, CodeBodyTooLarge, limit)
 		return nil, false
 	}
@@ -155,6 +166,7 @@ func (a *API) readDropInBody(d *DropIn, w http.ResponseWriter, r *http.Request) 
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
+		closeUnread(w, r)
 		a.Errors.Write(w, CodeBodyTooLarge, limit)
 		return nil, false
 	case err != nil:
