@@ -54,6 +54,13 @@ type instance struct {
 	// providers is extra kaine-block config (providers pointing at fakes);
 	// set it before writeConfig.
 	providers string
+	// globals is extra global-options config (server timeouts, debug) and
+	// site extra site-block config (an access log); set them before
+	// writeConfig.
+	globals, site string
+	// env is extra environment for the process (provider keys for
+	// {env.*} placeholders).
+	env []string
 }
 
 type syncBuffer struct {
@@ -100,6 +107,7 @@ func (in *instance) writeConfig(docs string) {
 	cfg := fmt.Sprintf(`{
 	admin %s
 	persist_config off
+	%s
 	kaine {
 		storage %s
 		docs_url %s
@@ -111,23 +119,24 @@ func (in *instance) writeConfig(docs string) {
 	}
 }
 http://127.0.0.1:%d {
+	%s
 	kaine
 }
-`, in.adminAddr, filepath.Join(in.dir, "data", "kaine.db"), docs, in.providers, in.httpPort)
+`, in.adminAddr, in.globals, filepath.Join(in.dir, "data", "kaine.db"), docs, in.providers, in.httpPort, in.site)
 	if err := os.WriteFile(in.config, []byte(cfg), 0o600); err != nil {
 		in.t.Fatal(err)
 	}
 }
 
-func (in *instance) env() []string {
-	return append(os.Environ(), "XDG_DATA_HOME="+in.dir, "XDG_CONFIG_HOME="+in.dir, "HOME="+in.dir)
+func (in *instance) environ() []string {
+	return append(append(os.Environ(), "XDG_DATA_HOME="+in.dir, "XDG_CONFIG_HOME="+in.dir, "HOME="+in.dir), in.env...)
 }
 
 // start runs `kaine run` and waits until /v1/ping answers.
 func (in *instance) start() {
 	in.t.Helper()
 	in.cmd = exec.Command(kaineBin, "run", "--config", in.config, "--adapter", "caddyfile")
-	in.cmd.Dir, in.cmd.Env = in.dir, in.env()
+	in.cmd.Dir, in.cmd.Env = in.dir, in.environ()
 	in.cmd.Stdout, in.cmd.Stderr = in.log, in.log
 	if err := in.cmd.Start(); err != nil {
 		in.t.Fatal(err)
@@ -169,7 +178,7 @@ func (in *instance) stop() {
 // kaine runs a subcommand and returns its combined output.
 func (in *instance) kaine(args ...string) (string, error) {
 	cmd := exec.Command(kaineBin, args...)
-	cmd.Dir, cmd.Env = in.dir, in.env()
+	cmd.Dir, cmd.Env = in.dir, in.environ()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
