@@ -54,7 +54,10 @@ var (
 
 // AuditOptions tune the writer. Zero values take the defaults.
 type AuditOptions struct {
-	// BatchSize commits a batch once it holds this many records. Default: 4096.
+	// BatchSize commits a batch once it holds this many records. Default:
+	// 256. A commit's last part (bbolt writing the dirty pages) runs
+	// without a pause, so at high rates small batches keep it short; at
+	// low rates FlushInterval keeps commits few.
 	BatchSize int
 	// FlushInterval commits a batch at most this long after its first
 	// record arrived: the most a crash can lose of records already taken.
@@ -90,7 +93,7 @@ type AuditLog struct {
 // OpenAuditLog creates the audit buckets and starts the writer.
 func OpenAuditLog(db *bolt.DB, opts AuditOptions) (*AuditLog, error) {
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 4096
+		opts.BatchSize = 256
 	}
 	if opts.FlushInterval <= 0 {
 		opts.FlushInterval = 250 * time.Millisecond
@@ -245,6 +248,11 @@ func (l *AuditLog) run() {
 	}
 }
 
+// yieldEvery is how many records the writer stores between yields: each
+// costs a few microseconds, and on a gateway with one CPU a request that
+// arrives meanwhile waits for the next yield.
+const yieldEvery = 8
+
 // write stores a batch in one transaction.
 func (l *AuditLog) write(batch []AuditRecord) error {
 	err := l.db.Update(func(tx *bolt.Tx) error {
@@ -254,7 +262,7 @@ func (l *AuditLog) write(batch []AuditRecord) error {
 		byTime.FillPercent = 0.95 // keys only ever grow: pack pages full
 		seq := records.Sequence()
 		for i := range batch {
-			if i > 0 && i%64 == 0 {
+			if i > 0 && i%yieldEvery == 0 {
 				// On a gateway with one CPU a batch is a burst of work every
 				// requests queue behind; let them run between records.
 				runtime.Gosched()
