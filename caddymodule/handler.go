@@ -59,9 +59,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	// Until the endpoint runs, any answer is a refusal that leaves the body
-	// unread: closing the connection after it spares the server reading a
-	// body nobody wants, and a client that holds its body back until it
-	// hears from waiting for a minute.
+	// unread: it closes the connection after it and lingers (see
+	// handlers.Linger), so the server does not read the body first.
 	unread := r.ContentLength != 0
 	if unread {
 		w.Header().Set("Connection", "close")
@@ -73,6 +72,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		} else {
 			api.NotFound(w, r)
 		}
+		handlers.Linger(w, r)
 		return nil
 	}
 	route.SetPathValues(r, values)
@@ -84,6 +84,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	if call.Identity = api.Authenticate(w, r, route); call.Identity == nil {
+		handlers.Linger(w, r)
 		return nil
 	}
 	if logFields != nil {
@@ -102,6 +103,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if api.Limit(rec, call.Identity) && api.Authorize(rec, route, call.Identity) {
 		keepAlive(w, unread)
 		aborted = h.serveEndpoint(rec, r, route, &call)
+	} else {
+		handlers.Linger(w, r)
 	}
 
 	end := time.Now()

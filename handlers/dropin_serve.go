@@ -38,19 +38,16 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		rule = d.allowed(r.Method, sub)
 	}
 	if rule == nil {
-		closeUnread(w, r)
-		a.Errors.Write(w, CodeNotFound, r.Method+" "+r.URL.Path+" is not forwarded to "+d.Name+
+		a.refuseUnread(w, r, CodeNotFound, r.Method+" "+r.URL.Path+" is not forwarded to "+d.Name+
 			"; the operator can allow it with passthrough_allow in the provider's block.")
 		return
 	}
 	if byoKey != "" && !headerSafe(byoKey) {
-		closeUnread(w, r)
-		a.Errors.Write(w, CodeInvalidField, BYOKHeader+" must be 1 to 512 printable characters without spaces.")
+		a.refuseUnread(w, r, CodeInvalidField, BYOKHeader+" must be 1 to 512 printable characters without spaces.")
 		return
 	}
 	if byoKey == "" && d.Key == "" && !d.Keyless {
-		closeUnread(w, r)
-		a.Errors.Write(w, CodeProviderError, d.Name+" has no API key configured on this gateway; send your own in "+BYOKHeader+".")
+		a.refuseUnread(w, r, CodeProviderError, d.Name+" has no API key configured on this gateway; send your own in "+BYOKHeader+".")
 		return
 	}
 	body, ok := a.readDropInBody(d, w, r)
@@ -158,16 +155,14 @@ func longContextBeta(r *http.Request) bool {
 func (a *API) readDropInBody(d *DropIn, w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	limit := "The body is larger than " + humanize.IBytes(uint64(d.MaxBody)) + "; the operator sets the bound with passthrough_max_body."
 	if r.ContentLength > d.MaxBody {
-		closeUnread(w, r)
-		a.Errors.Write(w, CodeBodyTooLarge, limit)
+		a.refuseUnread(w, r, CodeBodyTooLarge, limit)
 		return nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, d.MaxBody))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		closeUnread(w, r)
-		a.Errors.Write(w, CodeBodyTooLarge, limit)
+		a.refuseUnread(w, r, CodeBodyTooLarge, limit)
 		return nil, false
 	case err != nil:
 		a.Errors.Write(w, CodeInvalidJSON, "The body could not be read: the connection failed mid-way.")
