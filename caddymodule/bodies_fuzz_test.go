@@ -6,6 +6,7 @@ package caddymodule
 //	go test -run XXX -fuzz '^FuzzV1Bodies$' -fuzztime 30s ./caddymodule/
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -14,8 +15,8 @@ import (
 )
 
 // Whatever body a v1 endpoint gets, it answers with a result or an error in
-// the contract's shape; a 5xx is only ever a provider's or a model's
-// failure (provider_error, generation_failed), never Kaine's own.
+// the contract's shape. The fake provider is healthy, so the only 5xx is a
+// landing page whose copy ("ok") is unusable: generation_failed.
 func FuzzV1Bodies(f *testing.F) {
 	for _, seed := range []string{
 		`{"prompt":"Write a haiku","max_tokens":50,"temperature":0.3}`,
@@ -52,7 +53,7 @@ func FuzzV1Bodies(f *testing.F) {
 		g.t = t
 		for _, e := range endpoints {
 			status, h, data := g.send(e.method, g.base+e.path, k.Key, []byte(body))
-			if status == 429 {
+			if status == 429 && !(e.path == "/v1/agents/run" && strings.Contains(string(data), "runs under way")) {
 				t.Fatalf("%s %s: %d %s; the fuzz target must reach the endpoint", e.method, e.path, status, data)
 			}
 			if status < 300 {
@@ -63,7 +64,7 @@ func FuzzV1Bodies(f *testing.F) {
 			if !gjson.ValidBytes(data) || code == "" || answer.Get("detail.message").Str == "" || h.Get("X-Request-Id") == "" {
 				t.Fatalf("%s %s %q: %d, not the contract's error shape: %s", e.method, e.path, body, status, data)
 			}
-			if status >= 500 && code != "provider_error" && code != "generation_failed" {
+			if status >= 500 && !(e.path == "/v1/landing-pages" && code == "generation_failed") {
 				t.Fatalf("%s %s %q: %d %s", e.method, e.path, body, status, data)
 			}
 		}

@@ -59,12 +59,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	// Until the endpoint runs, any answer is a refusal that leaves the body
-	// unread: it closes the connection after it and lingers (see
-	// handlers.Linger), so the server does not read the body first.
-	unread := r.ContentLength != 0
-	if unread {
-		w.Header().Set("Connection", "close")
-	}
+	// unread (see handlers.CloseUnread); each path lingers once the call
+	// is accounted for.
+	handlers.CloseUnread(w, r)
+	defer handlers.Linger(w, r)
 	route, values, allowed := h.app.router.Match(r.Method, r.URL.Path)
 	if route == nil {
 		if allowed != nil {
@@ -72,19 +70,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		} else {
 			api.NotFound(w, r)
 		}
-		handlers.Linger(w, r)
 		return nil
 	}
 	route.SetPathValues(r, values)
 	call := handlers.Call{Start: start}
 	if route.Scope == 0 {
-		keepAlive(w, unread)
+		keepAlive(w)
 		route.Handle(w, r, &call)
 		return nil
 	}
 
 	if call.Identity = api.Authenticate(w, r, route); call.Identity == nil {
-		handlers.Linger(w, r)
 		return nil
 	}
 	if logFields != nil {
@@ -101,10 +97,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// hammering a route it may not use is limited like any other.
 	aborted := false
 	if api.Limit(rec, call.Identity) && api.Authorize(rec, route, call.Identity) {
-		keepAlive(w, unread)
+		keepAlive(w)
 		aborted = h.serveEndpoint(rec, r, route, &call)
-	} else {
-		handlers.Linger(w, r)
 	}
 
 	end := time.Now()
@@ -164,9 +158,5 @@ var (
 )
 
 // keepAlive takes back the Connection: close set for refusals, now that the
-// endpoint will read the body.
-func keepAlive(w http.ResponseWriter, unread bool) {
-	if unread {
-		w.Header().Del("Connection")
-	}
-}
+// endpoint will read the body (and set it again if it refuses to).
+func keepAlive(w http.ResponseWriter) { w.Header().Del("Connection") }

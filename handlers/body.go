@@ -44,13 +44,28 @@ func (a *API) readObject(w http.ResponseWriter, r *http.Request) (gjson.Result, 
 }
 
 // refuseUnread answers a refusal that leaves the body (or its rest)
-// unread, then lingers: see Linger.
+// unread: see CloseUnread.
 func (a *API) refuseUnread(w http.ResponseWriter, r *http.Request, code, message string) {
-	if r.ContentLength != 0 {
+	CloseUnread(w, r)
+	a.Errors.Write(w, code, message)
+}
+
+// drainLimit is what Go's HTTP/1 server reads of a body the handler left
+// unread before it answers (its maxPostHandlerReadBytes).
+const drainLimit = 256 << 10
+
+// CloseUnread marks an answer, before it is written, as one that leaves a
+// large body unread. Go's HTTP/1 server would read up to 256 KiB of it
+// first (a client that holds its body back until it hears waits for the
+// read timeout); with Connection: close it answers at once, and Linger,
+// once the call is accounted for, drains what the client still sends so
+// its write is not reset before it reads the answer. A small body is left
+// to Go's own drain, which keeps the connection alive; HTTP/2 resets the
+// stream instead, and there Connection: close would end every stream.
+func CloseUnread(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 && (r.ContentLength < 0 || r.ContentLength > drainLimit) {
 		w.Header().Set("Connection", "close")
 	}
-	a.Errors.Write(w, code, message)
-	Linger(w, r)
 }
 
 // Bounds of a lingering close: what a refused client may still send, and
@@ -60,21 +75,16 @@ const (
 	lingerBytes = 64 << 20
 )
 
-// Linger ends a refusal that left the body unread and said Connection:
-// close. Without that header Go's server reads up to 256 KiB of the body
-// before answering (a client that holds its body back until it hears
-// waits for the read timeout); with it, closing at once while the client
-// still sends resets the connection, and the client may lose the answer.
-// So the answer goes out now, then what the client still sends is read
-// and dropped for a bounded time, as nginx's lingering close does.
+// Linger ends an answer CloseUnread marked, as nginx's lingering close
+// does: the answer is flushed, then what the client still sends is read
+// and dropped for a bounded time before the connection closes.
 func Linger(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength == 0 {
+	if w.Header().Get("Connection") != "close" || r.ProtoMajor != 1 {
 		return
 	}
 	rc := http.NewResponseController(w)
-	if rc.Flush() != nil {
-		return
+	if rc.Flush() != nil || rc.SetReadDeadline(time.Now().Add(lingerTime)) != nil {
+		return // without a deadline a trickling client could hold this goroutine
 	}
-	_ = rc.SetReadDeadline(time.Now().Add(lingerTime))
 	_, _ = io.CopyN(io.Discard, r.Body, lingerBytes)
 }

@@ -257,7 +257,7 @@ func checkError(t *testing.T, what string, a answer, status int, code string) er
 }
 
 // waitFor polls cond until it holds, failing the test after 10 s. It waits
-// on the gateway's batched writes (the audit log's 50 ms, the ledger's 1 s),
+// on the gateway's batched writes (the audit log's 250 ms, the ledger's 1 s),
 // never to time anything.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
