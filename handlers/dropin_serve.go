@@ -78,7 +78,9 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		ex.silence = time.AfterFunc(d.Timeout, func() { cancel(routing.ErrTimeout) })
 		defer ex.silence.Stop()
 	}
-	out := r.Clone(ctx)
+	// A shallow copy: the proxy clones the request itself, and the headers
+	// are the client's to change (its keys are already gone from them).
+	out := r.WithContext(ctx)
 	// The body is whole now: send its length, even if it came chunked.
 	out.TransferEncoding = nil
 	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
