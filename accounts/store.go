@@ -10,6 +10,8 @@ import (
 
 	"github.com/dgraph-io/ristretto/v2"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // Errors callers tell apart. Input errors wrap ErrInvalidInput so a caller can
@@ -64,12 +66,7 @@ func Open(db *bolt.DB, opts Options) (*Store, error) {
 		opts.Now = time.Now
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketUsers, bucketUsersByName, bucketKeys, bucketKeysByID} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("creating bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return keyrange.CreateBuckets(tx, bucketUsers, bucketUsersByName, bucketKeys, bucketKeysByID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing accounts buckets: %w", err)

@@ -1,7 +1,6 @@
 package agents
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,10 +49,8 @@ func OpenStore(db *bolt.DB, now func() time.Time) (*Store, error) {
 	}
 	s := &Store{db: db, now: now}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketRuns, bucketRunning, bucketNextID} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("creating bucket %s: %w", name, err)
-			}
+		if err := keyrange.CreateBuckets(tx, bucketRuns, bucketRunning, bucketNextID); err != nil {
+			return err
 		}
 		return s.failInterrupted(tx)
 	})
@@ -103,13 +100,8 @@ func (s *Store) Create(r Run) (Run, error) {
 	}
 	r.CreatedAt = s.now().UTC()
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		next := tx.Bucket(bucketNextID)
-		key := accountPrefix(r.Account)
-		r.ID = 1
-		if last := next.Get(key); last != nil {
-			r.ID = binary.BigEndian.Uint64(last) + 1
-		}
-		if err := next.Put(key, binary.BigEndian.AppendUint64(nil, r.ID)); err != nil {
+		var err error
+		if r.ID, err = keyrange.NextID(tx.Bucket(bucketNextID), r.Account); err != nil {
 			return err
 		}
 		return s.putAt(tx, &r, r.CreatedAt)
@@ -125,7 +117,7 @@ func (s *Store) Create(r Run) (Run, error) {
 // ErrNotFound if the account has no run r.ID.
 func (s *Store) Save(r Run) (Run, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketRuns).Get(runKey(r.Account, r.ID)) == nil {
+		if tx.Bucket(bucketRuns).Get(keyrange.Key(r.Account, r.ID)) == nil {
 			return ErrNotFound
 		}
 		return s.putAt(tx, &r, s.now().UTC())
@@ -147,7 +139,7 @@ func (s *Store) putAt(tx *bolt.Tx, r *Run, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("encoding: %w", err)
 	}
-	key := runKey(r.Account, r.ID)
+	key := keyrange.Key(r.Account, r.ID)
 	if err := tx.Bucket(bucketRuns).Put(key, data); err != nil {
 		return err
 	}
@@ -161,7 +153,7 @@ func (s *Store) putAt(tx *bolt.Tx, r *Run, now time.Time) error {
 func (s *Store) Get(account, id uint64) (Run, error) {
 	var r Run
 	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucketRuns).Get(runKey(account, id))
+		data := tx.Bucket(bucketRuns).Get(keyrange.Key(account, id))
 		if data == nil {
 			return ErrNotFound
 		}
@@ -180,7 +172,7 @@ func (s *Store) List(account uint64, limit int) ([]Run, error) {
 		return out, nil
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return keyrange.Reverse(tx.Bucket(bucketRuns).Cursor(), accountPrefix(account), func(_, v []byte) (bool, error) {
+		return keyrange.Reverse(tx.Bucket(bucketRuns).Cursor(), keyrange.Prefix(account), func(_, v []byte) (bool, error) {
 			var r Run
 			if err := json.Unmarshal(v, &r); err != nil {
 				return false, fmt.Errorf("decoding: %w", err)
@@ -193,10 +185,4 @@ func (s *Store) List(account uint64, limit int) ([]Run, error) {
 		return nil, fmt.Errorf("listing agent runs: %w", err)
 	}
 	return out, nil
-}
-
-func accountPrefix(account uint64) []byte { return binary.BigEndian.AppendUint64(nil, account) }
-
-func runKey(account, id uint64) []byte {
-	return binary.BigEndian.AppendUint64(accountPrefix(account), id)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // passageCounts is one passage of a document, counted for the index.
@@ -67,7 +69,7 @@ func writeIndex(tx *bolt.Tx, account, id uint64, passages []passageCounts) error
 		}
 	}
 	sorted := strings.Join(slices.Sorted(maps.Keys(terms)), "\x00")
-	if err := tx.Bucket(bucketDocTerms).Put(docKey(account, id), []byte(sorted)); err != nil {
+	if err := tx.Bucket(bucketDocTerms).Put(keyrange.Key(account, id), []byte(sorted)); err != nil {
 		return fmt.Errorf("writing the document's terms: %w", err)
 	}
 	st, err := readStats(tx, account)
@@ -79,7 +81,7 @@ func writeIndex(tx *bolt.Tx, account, id uint64, passages []passageCounts) error
 
 // removeIndex deletes everything writeIndex wrote for a document.
 func removeIndex(tx *bolt.Tx, account, id uint64) error {
-	terms := tx.Bucket(bucketDocTerms).Get(docKey(account, id))
+	terms := tx.Bucket(bucketDocTerms).Get(keyrange.Key(account, id))
 	if terms == nil {
 		return errors.New("the document has no index entry")
 	}
@@ -92,12 +94,12 @@ func removeIndex(tx *bolt.Tx, account, id uint64) error {
 			return fmt.Errorf("deleting the postings of %q: %w", term, err)
 		}
 	}
-	if err := tx.Bucket(bucketDocTerms).Delete(docKey(account, id)); err != nil {
+	if err := tx.Bucket(bucketDocTerms).Delete(keyrange.Key(account, id)); err != nil {
 		return fmt.Errorf("deleting the document's terms: %w", err)
 	}
 	var removed stats
 	var bad error
-	err := deleteWithPrefix(tx.Bucket(bucketPassages), docKey(account, id), func(_, v []byte) {
+	err := deleteWithPrefix(tx.Bucket(bucketPassages), keyrange.Key(account, id), func(_, v []byte) {
 		_, length, err := decodePassage(v)
 		bad = errors.Join(bad, err)
 		removed.passages++
@@ -121,7 +123,7 @@ func removeIndex(tx *bolt.Tx, account, id uint64) error {
 type stats struct{ passages, length uint64 }
 
 func readStats(tx *bolt.Tx, account uint64) (stats, error) {
-	v := tx.Bucket(bucketStats).Get(accountKey(account))
+	v := tx.Bucket(bucketStats).Get(keyrange.Prefix(account))
 	switch len(v) {
 	case 0:
 		return stats{}, nil
@@ -140,10 +142,10 @@ func (st stats) add(o stats) stats {
 func (st stats) put(tx *bolt.Tx, account uint64) error {
 	b := tx.Bucket(bucketStats)
 	if st.passages == 0 {
-		return b.Delete(accountKey(account))
+		return b.Delete(keyrange.Prefix(account))
 	}
 	v := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, st.passages), st.length)
-	if err := b.Put(accountKey(account), v); err != nil {
+	if err := b.Put(keyrange.Prefix(account), v); err != nil {
 		return fmt.Errorf("writing the account's index statistics: %w", err)
 	}
 	return nil

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // dump returns every key and value of the store's buckets.
@@ -158,7 +160,7 @@ func TestAddAndDeleteLeaveNoIndexKeysBehind(t *testing.T) {
 	}
 
 	got, want := dump(t, churned), dump(t, fresh)
-	account1 := string(accountKey(1))
+	account1 := string(keyrange.Prefix(1))
 	for k := range got {
 		if strings.Contains(k, "/"+account1) && k != string(bucketNextID)+"/"+account1 {
 			t.Errorf("account 1 left %q behind", k)

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // Every key starts with the 8-byte big-endian account id, so an account's
@@ -40,20 +42,14 @@ var (
 
 var buckets = [][]byte{bucketDocs, bucketText, bucketPassages, bucketPostings, bucketDocTerms, bucketStats, bucketNextID}
 
-func accountKey(account uint64) []byte { return binary.BigEndian.AppendUint64(nil, account) }
-
-func docKey(account, id uint64) []byte {
-	return binary.BigEndian.AppendUint64(accountKey(account), id)
-}
-
 func passageKey(account, id uint64, passage uint32) []byte {
-	return binary.BigEndian.AppendUint32(docKey(account, id), passage)
+	return binary.BigEndian.AppendUint32(keyrange.Key(account, id), passage)
 }
 
 // termPrefix ends the term with a 0 byte, which no term holds, so no term's
 // postings are a prefix of another's.
 func termPrefix(account uint64, term string) []byte {
-	return append(append(accountKey(account), term...), 0)
+	return append(append(keyrange.Prefix(account), term...), 0)
 }
 
 func postingPrefix(account uint64, term string, id uint64) []byte {

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // BM25's usual parameters: how fast repeats of a term stop adding to a
@@ -134,7 +136,7 @@ func makeHit(tx *bolt.Tx, account uint64, d docScore, terms []string) (Hit, erro
 	if err != nil {
 		return Hit{}, err
 	}
-	text := tx.Bucket(bucketText).Get(docKey(account, d.id))
+	text := tx.Bucket(bucketText).Get(keyrange.Key(account, d.id))
 	if sp.start > sp.end || sp.end > len(text) {
 		return Hit{}, fmt.Errorf("passage %d lies outside the %d-byte text", d.best, len(text))
 	}

@@ -1,7 +1,6 @@
 package knowledge
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -23,12 +22,7 @@ func Open(db *bolt.DB, now func() time.Time) (*Store, error) {
 		now = time.Now
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range buckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("creating bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return keyrange.CreateBuckets(tx, buckets...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing the knowledge buckets: %w", err)
@@ -48,12 +42,8 @@ func (s *Store) Add(account uint64, d Doc) (Doc, error) {
 	d.CreatedAt = s.now().UTC()
 	passages := analyze(d.Title, d.Text)
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		next := tx.Bucket(bucketNextID)
-		d.ID = 1
-		if last := next.Get(accountKey(account)); last != nil {
-			d.ID = binary.BigEndian.Uint64(last) + 1
-		}
-		if err := next.Put(accountKey(account), binary.BigEndian.AppendUint64(nil, d.ID)); err != nil {
+		var err error
+		if d.ID, err = keyrange.NextID(tx.Bucket(bucketNextID), account); err != nil {
 			return err
 		}
 		meta := d
@@ -62,10 +52,10 @@ func (s *Store) Add(account uint64, d Doc) (Doc, error) {
 		if err != nil {
 			return fmt.Errorf("encoding: %w", err)
 		}
-		if err := tx.Bucket(bucketDocs).Put(docKey(account, d.ID), data); err != nil {
+		if err := tx.Bucket(bucketDocs).Put(keyrange.Key(account, d.ID), data); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketText).Put(docKey(account, d.ID), []byte(d.Text)); err != nil {
+		if err := tx.Bucket(bucketText).Put(keyrange.Key(account, d.ID), []byte(d.Text)); err != nil {
 			return err
 		}
 		return writeIndex(tx, account, d.ID, passages)
@@ -85,7 +75,7 @@ func (s *Store) Get(account, id uint64) (Doc, error) {
 		if d, err = readMeta(tx, account, id); err != nil {
 			return err
 		}
-		d.Text = string(tx.Bucket(bucketText).Get(docKey(account, id)))
+		d.Text = string(tx.Bucket(bucketText).Get(keyrange.Key(account, id)))
 		return nil
 	})
 	if err != nil {
@@ -102,7 +92,7 @@ func (s *Store) List(account uint64, limit int) ([]Doc, error) {
 	}
 	out := []Doc{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return keyrange.Reverse(tx.Bucket(bucketDocs).Cursor(), accountKey(account), func(_, v []byte) (bool, error) {
+		return keyrange.Reverse(tx.Bucket(bucketDocs).Cursor(), keyrange.Prefix(account), func(_, v []byte) (bool, error) {
 			var d Doc
 			if err := json.Unmarshal(v, &d); err != nil {
 				return false, fmt.Errorf("decoding: %w", err)
@@ -121,7 +111,7 @@ func (s *Store) List(account uint64, limit int) ([]Doc, error) {
 // transaction; ErrNotFound if the account has no such document.
 func (s *Store) Delete(account, id uint64) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		key := docKey(account, id)
+		key := keyrange.Key(account, id)
 		if tx.Bucket(bucketDocs).Get(key) == nil {
 			return ErrNotFound
 		}
@@ -141,7 +131,7 @@ func (s *Store) Delete(account, id uint64) error {
 
 // readMeta reads a document without its text.
 func readMeta(tx *bolt.Tx, account, id uint64) (Doc, error) {
-	data := tx.Bucket(bucketDocs).Get(docKey(account, id))
+	data := tx.Bucket(bucketDocs).Get(keyrange.Key(account, id))
 	if data == nil {
 		return Doc{}, ErrNotFound
 	}

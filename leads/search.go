@@ -24,7 +24,7 @@ type Query struct {
 func (s *Store) Get(user, id uint64) (Lead, error) {
 	var l Lead
 	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucketLeads).Get(leadKey(user, id))
+		data := tx.Bucket(bucketLeads).Get(keyrange.Key(user, id))
 		if data == nil {
 			return ErrNotFound
 		}
@@ -68,12 +68,12 @@ func (s *Store) Search(user uint64, q Query, limit int) ([]Lead, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		leads := tx.Bucket(bucketLeads)
 		if q.Status == "" {
-			return keyrange.Reverse(leads.Cursor(), accountPrefix(user), func(_, v []byte) (bool, error) {
+			return keyrange.Reverse(leads.Cursor(), keyrange.Prefix(user), func(_, v []byte) (bool, error) {
 				return keep(v)
 			})
 		}
 		return keyrange.Reverse(tx.Bucket(bucketByStatus).Cursor(), statusPrefix(user, q.Status), func(k, _ []byte) (bool, error) {
-			return keep(leads.Get(leadKey(user, binary.BigEndian.Uint64(k[len(k)-8:]))))
+			return keep(leads.Get(keyrange.Key(user, binary.BigEndian.Uint64(k[len(k)-8:]))))
 		})
 	})
 	if err != nil {

@@ -36,12 +36,7 @@ func Open(db *bolt.DB, now func() time.Time) (*Store, error) {
 		now = time.Now
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketLeads, bucketByStatus, bucketNextID} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("creating bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return keyrange.CreateBuckets(tx, bucketLeads, bucketByStatus, bucketNextID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing the leads buckets: %w", err)
@@ -61,13 +56,8 @@ func (s *Store) Create(user uint64, l Lead) (Lead, error) {
 	l.CreatedAt = s.now().UTC()
 	l.UpdatedAt = l.CreatedAt
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		next := tx.Bucket(bucketNextID)
-		key := accountPrefix(user)
-		l.ID = 1
-		if last := next.Get(key); last != nil {
-			l.ID = binary.BigEndian.Uint64(last) + 1
-		}
-		if err := next.Put(key, binary.BigEndian.AppendUint64(nil, l.ID)); err != nil {
+		var err error
+		if l.ID, err = keyrange.NextID(tx.Bucket(bucketNextID), user); err != nil {
 			return err
 		}
 		return put(tx, user, l)
@@ -86,7 +76,7 @@ func (s *Store) Update(user, id uint64, p Patch) (Lead, error) {
 	}
 	var l Lead
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucketLeads).Get(leadKey(user, id))
+		data := tx.Bucket(bucketLeads).Get(keyrange.Key(user, id))
 		if data == nil {
 			return ErrNotFound
 		}
@@ -123,7 +113,7 @@ func put(tx *bolt.Tx, user uint64, l Lead) error {
 	if err != nil {
 		return fmt.Errorf("encoding: %w", err)
 	}
-	if err := tx.Bucket(bucketLeads).Put(leadKey(user, l.ID), data); err != nil {
+	if err := tx.Bucket(bucketLeads).Put(keyrange.Key(user, l.ID), data); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketByStatus).Put(statusKey(user, l.Status, l.ID), nil)
@@ -136,13 +126,13 @@ func (s *Store) List(user uint64, status Status, limit int) ([]Lead, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		leads := tx.Bucket(bucketLeads)
 		if status == "" {
-			return keyrange.Reverse(leads.Cursor(), accountPrefix(user), func(k, v []byte) (bool, error) {
+			return keyrange.Reverse(leads.Cursor(), keyrange.Prefix(user), func(k, v []byte) (bool, error) {
 				return appendLead(&out, v, limit)
 			})
 		}
 		return keyrange.Reverse(tx.Bucket(bucketByStatus).Cursor(), statusPrefix(user, status), func(k, _ []byte) (bool, error) {
 			id := binary.BigEndian.Uint64(k[len(k)-8:])
-			return appendLead(&out, leads.Get(leadKey(user, id)), limit)
+			return appendLead(&out, leads.Get(keyrange.Key(user, id)), limit)
 		})
 	})
 	if err != nil {
@@ -163,16 +153,10 @@ func appendLead(out *[]Lead, data []byte, limit int) (more bool, err error) {
 	return len(*out) < limit, nil
 }
 
-func accountPrefix(user uint64) []byte { return binary.BigEndian.AppendUint64(nil, user) }
-
-func leadKey(user, id uint64) []byte {
-	return binary.BigEndian.AppendUint64(accountPrefix(user), id)
-}
-
 // statusPrefix ends the status with a 0 byte, so no status is a prefix of
 // another's keys.
 func statusPrefix(user uint64, status Status) []byte {
-	return append(append(accountPrefix(user), status...), 0)
+	return append(append(keyrange.Prefix(user), status...), 0)
 }
 
 func statusKey(user uint64, status Status, id uint64) []byte {

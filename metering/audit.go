@@ -105,12 +105,7 @@ func OpenAuditLog(db *bolt.DB, opts AuditOptions) (*AuditLog, error) {
 		opts.OnError = func(error) {}
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketAudit, bucketAuditByEndpoint, bucketAuditByTime} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("creating bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return keyrange.CreateBuckets(tx, bucketAudit, bucketAuditByEndpoint, bucketAuditByTime)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing audit buckets: %w", err)

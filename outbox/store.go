@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -32,12 +31,7 @@ func Open(db *bolt.DB, now func() time.Time) (*Store, error) {
 		now = time.Now
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMessages, bucketNextID} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("creating bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return keyrange.CreateBuckets(tx, bucketMessages, bucketNextID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing the outbox buckets: %w", err)
@@ -56,20 +50,15 @@ func (s *Store) Add(account uint64, m Message) (Message, error) {
 	}
 	m.CreatedAt = s.now().UTC()
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		next := tx.Bucket(bucketNextID)
-		key := accountPrefix(account)
-		m.ID = 1
-		if last := next.Get(key); last != nil {
-			m.ID = binary.BigEndian.Uint64(last) + 1
-		}
-		if err := next.Put(key, binary.BigEndian.AppendUint64(nil, m.ID)); err != nil {
+		var err error
+		if m.ID, err = keyrange.NextID(tx.Bucket(bucketNextID), account); err != nil {
 			return err
 		}
 		data, err := json.Marshal(m)
 		if err != nil {
 			return fmt.Errorf("encoding: %w", err)
 		}
-		return tx.Bucket(bucketMessages).Put(messageKey(account, m.ID), data)
+		return tx.Bucket(bucketMessages).Put(keyrange.Key(account, m.ID), data)
 	})
 	if err != nil {
 		return Message{}, fmt.Errorf("recording an outbox message: %w", err)
@@ -81,7 +70,7 @@ func (s *Store) Add(account uint64, m Message) (Message, error) {
 func (s *Store) Get(account, id uint64) (Message, error) {
 	var m Message
 	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucketMessages).Get(messageKey(account, id))
+		data := tx.Bucket(bucketMessages).Get(keyrange.Key(account, id))
 		if data == nil {
 			return ErrNotFound
 		}
@@ -104,7 +93,7 @@ func (s *Store) List(account uint64, limit int) ([]Message, error) {
 		return out, nil
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return keyrange.Reverse(tx.Bucket(bucketMessages).Cursor(), accountPrefix(account), func(_, v []byte) (bool, error) {
+		return keyrange.Reverse(tx.Bucket(bucketMessages).Cursor(), keyrange.Prefix(account), func(_, v []byte) (bool, error) {
 			var m Message
 			if err := json.Unmarshal(v, &m); err != nil {
 				return false, fmt.Errorf("decoding: %w", err)
@@ -117,10 +106,4 @@ func (s *Store) List(account uint64, limit int) ([]Message, error) {
 		return nil, fmt.Errorf("listing the outbox: %w", err)
 	}
 	return out, nil
-}
-
-func accountPrefix(account uint64) []byte { return binary.BigEndian.AppendUint64(nil, account) }
-
-func messageKey(account, id uint64) []byte {
-	return binary.BigEndian.AppendUint64(accountPrefix(account), id)
 }

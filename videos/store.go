@@ -13,6 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/keinetech/kaine/internal/keyrange"
 	"github.com/keinetech/kaine/money"
 )
 
@@ -68,12 +69,7 @@ func OpenStore(db *bolt.DB, now func() time.Time) (*Store, error) {
 		now = time.Now
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketJobs, bucketByUser, bucketUnfinished} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("creating bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return keyrange.CreateBuckets(tx, bucketJobs, bucketByUser, bucketUnfinished)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing the video buckets: %w", err)

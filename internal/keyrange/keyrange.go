@@ -1,5 +1,7 @@
-// Package keyrange walks bbolt keys that share a prefix and end in an
-// 8-byte big-endian sequence number: an account's records in id order.
+// Package keyrange is the key layout Kaine's per-account bbolt stores
+// share: an account's records are keyed by its id and an 8-byte
+// big-endian sequence number, so they are one key range in id order, and
+// ids count per account.
 package keyrange
 
 import (

@@ -1,0 +1,39 @@
+package keyrange
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Prefix is the start of every key of an account's records.
+func Prefix(account uint64) []byte { return binary.BigEndian.AppendUint64(nil, account) }
+
+// Key is the key of an account's record id.
+func Key(account, id uint64) []byte { return binary.BigEndian.AppendUint64(Prefix(account), id) }
+
+// NextID takes the account's next id from counters, a bucket of account →
+// last id: 1, 2, 3… per account, so an id says nothing of other accounts,
+// and none is reused.
+func NextID(counters *bolt.Bucket, account uint64) (uint64, error) {
+	key := Prefix(account)
+	id := uint64(1)
+	if last := counters.Get(key); last != nil {
+		id = binary.BigEndian.Uint64(last) + 1
+	}
+	if err := counters.Put(key, binary.BigEndian.AppendUint64(nil, id)); err != nil {
+		return 0, fmt.Errorf("counting ids: %w", err)
+	}
+	return id, nil
+}
+
+// CreateBuckets creates the buckets a store needs, those missing.
+func CreateBuckets(tx *bolt.Tx, names ...[]byte) error {
+	for _, name := range names {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("creating bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
