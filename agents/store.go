@@ -167,19 +167,10 @@ func (s *Store) Get(account, id uint64) (Run, error) {
 
 // List returns up to limit of the account's runs, newest first.
 func (s *Store) List(account uint64, limit int) ([]Run, error) {
-	out := []Run{}
-	if limit <= 0 {
-		return out, nil
-	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return keyrange.Reverse(tx.Bucket(bucketRuns).Cursor(), keyrange.Prefix(account), func(_, v []byte) (bool, error) {
-			var r Run
-			if err := json.Unmarshal(v, &r); err != nil {
-				return false, fmt.Errorf("decoding: %w", err)
-			}
-			out = append(out, r)
-			return len(out) < limit, nil
-		})
+	var out []Run
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = keyrange.Newest[Run](tx.Bucket(bucketRuns), account, limit)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing agent runs: %w", err)

@@ -90,16 +90,10 @@ func (s *Store) List(account uint64, limit int) ([]Doc, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("listing documents: %w: limit must be at least 1, got %d", ErrInvalid, limit)
 	}
-	out := []Doc{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return keyrange.Reverse(tx.Bucket(bucketDocs).Cursor(), keyrange.Prefix(account), func(_, v []byte) (bool, error) {
-			var d Doc
-			if err := json.Unmarshal(v, &d); err != nil {
-				return false, fmt.Errorf("decoding: %w", err)
-			}
-			out = append(out, d)
-			return len(out) < limit, nil
-		})
+	var out []Doc
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = keyrange.Newest[Doc](tx.Bucket(bucketDocs), account, limit)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing documents: %w", err)

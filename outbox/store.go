@@ -88,19 +88,10 @@ func (s *Store) Get(account, id uint64) (Message, error) {
 // List returns up to limit of the account's messages, newest first; none
 // when limit is not positive. It reads only the account's key range.
 func (s *Store) List(account uint64, limit int) ([]Message, error) {
-	out := []Message{}
-	if limit <= 0 {
-		return out, nil
-	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return keyrange.Reverse(tx.Bucket(bucketMessages).Cursor(), keyrange.Prefix(account), func(_, v []byte) (bool, error) {
-			var m Message
-			if err := json.Unmarshal(v, &m); err != nil {
-				return false, fmt.Errorf("decoding: %w", err)
-			}
-			out = append(out, m)
-			return len(out) < limit, nil
-		})
+	var out []Message
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = keyrange.Newest[Message](tx.Bucket(bucketMessages), account, limit)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing the outbox: %w", err)

@@ -2,6 +2,7 @@ package keyrange
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,4 +37,23 @@ func CreateBuckets(tx *bolt.Tx, names ...[]byte) error {
 		}
 	}
 	return nil
+}
+
+// Newest decodes up to limit of the account's records from bucket, each a
+// JSON value, newest (highest id) first; none when limit is not positive.
+// It reads only the account's key range.
+func Newest[T any](bucket *bolt.Bucket, account uint64, limit int) ([]T, error) {
+	out := []T{}
+	if limit <= 0 {
+		return out, nil
+	}
+	err := Reverse(bucket.Cursor(), Prefix(account), func(_, v []byte) (bool, error) {
+		var record T
+		if err := json.Unmarshal(v, &record); err != nil {
+			return false, fmt.Errorf("decoding: %w", err)
+		}
+		out = append(out, record)
+		return len(out) < limit, nil
+	})
+	return out, err
 }
