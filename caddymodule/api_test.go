@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -81,6 +82,17 @@ func TestV1Endpoints(t *testing.T) {
 			t.Fatalf("Allow = %q", h.Get("Allow"))
 		}
 	})
+	t.Run("unknown path without a key", func(t *testing.T) {
+		s, h, b := g.do("GET", g.base+"/v1/nothing-here", "", nil)
+		wantError(t, s, h, b, 404, "not_found")
+		if h.Get("X-RateLimit-Limit") != "" {
+			t.Fatalf("an anonymous 404 carries X-RateLimit-Limit %q", h.Get("X-RateLimit-Limit"))
+		}
+	})
+	t.Run("unknown path with a bad key", func(t *testing.T) {
+		s, h, b := g.do("GET", g.base+"/v1/nothing-here", "kn_live_00000000000000000000000000000000", nil)
+		wantError(t, s, h, b, 401, "invalid_api_key")
+	})
 	t.Run("other paths go to the next handler", func(t *testing.T) {
 		s, _, b := g.do("GET", g.base+"/elsewhere", "", nil)
 		if s != 200 || string(b) != "next handler" {
@@ -102,6 +114,57 @@ func TestV1Endpoints(t *testing.T) {
 		s, h, b := g.do("GET", g.base+"/v1/me", k.Key, nil)
 		wantError(t, s, h, b, 401, "revoked_api_key")
 	})
+}
+
+// A call with a valid key to a path or method that has no endpoint is
+// answered like any authenticated call: counted against the rate limit,
+// with its headers, and audited with its error code.
+func TestUnroutedCallsWithAKeyAreLimitedAndAudited(t *testing.T) {
+	g := startGateway(t, `tier tiny {
+			cap_usd 1
+			rpm     3
+		}`)
+	k := g.userWithKey("wanderer", "read")
+	g.adminJSON("PATCH", "/kaine/users/"+jsonNumber(k.UserID), map[string]string{"tier": "tiny"}, 200, nil)
+
+	s, h, b := g.do("GET", g.base+"/v1/nothing-here", k.Key, nil)
+	wantError(t, s, h, b, 404, "not_found")
+	if h.Get("X-RateLimit-Limit") != "3" || h.Get("X-RateLimit-Remaining") != "2" {
+		t.Fatalf("404 rate-limit headers: limit %q remaining %q", h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"))
+	}
+	s, h, b = g.do("POST", g.base+"/v1/usage", k.Key, map[string]any{})
+	wantError(t, s, h, b, 405, "method_not_allowed")
+	if h.Get("Allow") != "GET" || h.Get("X-RateLimit-Remaining") != "1" {
+		t.Fatalf("405: Allow %q, remaining %q", h.Get("Allow"), h.Get("X-RateLimit-Remaining"))
+	}
+	g.waitForRecords(k.UserID, 2)
+	s, h, b = g.do("GET", g.base+"/v1/nothing-else", k.Key, nil)
+	wantError(t, s, h, b, 404, "not_found")
+	s, h, b = g.do("GET", g.base+"/v1/nothing-else", k.Key, nil)
+	wantError(t, s, h, b, 429, "rate_limit_exceeded")
+	if h.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+
+	g.waitForRecords(k.UserID, 4)
+	records := activeApp(t).runtime.audit
+	got, err := records.Query(k.UserID, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, r := range got {
+		seen = append(seen, fmt.Sprintf("%s %s %d %s", r.Method, r.Endpoint, r.Status, r.Error))
+	}
+	want := []string{
+		"GET /v1/nothing-else 429 rate_limit_exceeded",
+		"GET /v1/nothing-else 404 not_found",
+		"POST /v1/usage 405 method_not_allowed",
+		"GET /v1/nothing-here 404 not_found",
+	}
+	if !reflect.DeepEqual(seen, want) {
+		t.Fatalf("audit records, newest first:\n%s\nwant\n%s", strings.Join(seen, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 func jsonNumber(n uint64) string {

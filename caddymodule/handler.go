@@ -65,20 +65,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	defer handlers.Linger(w, r)
 	route, values, allowed := h.app.router.Match(r.Method, r.URL.Path)
 	if route == nil {
-		if allowed != nil {
-			api.MethodNotAllowed(w, r, allowed)
-		} else {
-			api.NotFound(w, r)
+		// A caller with a key is told "no such endpoint" as any call is
+		// answered: authenticated, limited and audited. Without one, the
+		// 404 or 405 is all there is to say.
+		if handlers.BearerKey(r) == "" {
+			api.Unrouted(allowed).Handle(w, r, nil)
+			return nil
 		}
+		route = api.Unrouted(allowed)
+	} else if route.Scope == 0 {
+		route.SetPathValues(r, values)
+		keepAlive(w)
+		route.Handle(w, r, &handlers.Call{Start: start})
 		return nil
 	}
 	route.SetPathValues(r, values)
 	call := handlers.Call{Start: start}
-	if route.Scope == 0 {
-		keepAlive(w)
-		route.Handle(w, r, &call)
-		return nil
-	}
 
 	if call.Identity = api.Authenticate(w, r, route); call.Identity == nil {
 		return nil

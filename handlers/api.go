@@ -104,6 +104,20 @@ func (a *API) Routes() []Route {
 	}...)
 }
 
+// Unrouted is the route of a request that matched none: its handler
+// answers 404 not_found, or 405 method_not_allowed when the path exists
+// under the allowed methods. It needs no scope, so a caller with any valid
+// key gets the answer (with its rate-limit headers and audit record).
+func (a *API) Unrouted(allowed []string) *Route {
+	return &Route{Handle: func(w http.ResponseWriter, r *http.Request, _ *Call) {
+		if allowed == nil {
+			a.NotFound(w, r)
+		} else {
+			a.MethodNotAllowed(w, r, allowed)
+		}
+	}}
+}
+
 // NotFound answers a /v1 path that has no endpoint.
 func (a *API) NotFound(w http.ResponseWriter, r *http.Request) {
 	a.Errors.Write(w, CodeNotFound, "There is no endpoint "+r.Method+" "+r.URL.Path+"; see the API docs for the list.")
