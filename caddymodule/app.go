@@ -189,7 +189,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if n8n != nil {
 		a.api.N8N = n8n
 	}
-	a.api.AgentTools = a.newAgentTools(repl, n8n)
+	if a.api.AgentTools, err = a.newAgentTools(repl, n8n); err != nil {
+		return err
+	}
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil
 }
@@ -230,7 +232,7 @@ func (a *App) newRouter() (*routing.Router, error) {
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", name, err)
 		}
-		providers = append(providers, routing.ProviderConfig{Name: name, Protocol: p.Protocol, Client: client,
+		providers = append(providers, routing.ProviderConfig{Name: name, Protocol: p.Protocol, Upstream: p.BaseURL, Client: client,
 			Key: a.providerKeys[name], Keyless: a.keyless(name), Timeout: time.Duration(p.Timeout)})
 	}
 	r, err := routing.New(routing.Options{Providers: providers, Table: table, Rules: a.Routing.rules(),

@@ -233,6 +233,43 @@ func TestLLMBreakerOpensAndCloses(t *testing.T) {
 	}
 }
 
+// A breaker counts one upstream's failures: a reload that moves the
+// provider to another base URL starts it closed, and one that keeps the
+// base URL keeps it open.
+func TestBreakerFollowsTheProvidersBaseURL(t *testing.T) {
+	u := newUpstreams(t)
+	const breakerSettings = `routing {
+			breaker_failures 2
+			breaker_open 1m
+		}`
+	g := startGateway(t, u.providers(breakerSettings))
+	k := g.userWithKey("angel", "read", "write")
+	u.anthropic.Default(fakeupstream.Reply{Status: 529, ErrorType: "overloaded_error", ErrorMessage: "Overloaded"})
+	u.openai.Default(fakeupstream.Reply{Text: "ok"})
+	for i := 0; i < 2; i++ {
+		g.llm(k.Key, map[string]any{"prompt": "hi"})
+	}
+	if s := providerStatus(g, k.Key, "anthropic")["breaker"]; s != "open" {
+		t.Fatalf("breaker %v after 2 failures", s)
+	}
+
+	g.load(g.config + "\n") // the same upstream: the breaker stays open
+	if s := providerStatus(g, k.Key, "anthropic")["breaker"]; s != "open" {
+		t.Fatalf("breaker %v after a reload to the same upstream", s)
+	}
+
+	moved := fakeupstream.New()
+	t.Cleanup(moved.Close)
+	moved.Default(fakeupstream.Reply{Text: "from the new upstream"})
+	g.load(strings.Replace(g.config, "base_url "+u.anthropic.URL, "base_url "+moved.URL, 1))
+	if s := providerStatus(g, k.Key, "anthropic")["breaker"]; s != "closed" {
+		t.Fatalf("breaker %v after the provider moved to another upstream", s)
+	}
+	if status, _, a, raw := g.llm(k.Key, map[string]any{"prompt": "hi"}); status != 200 || a.Provider != "anthropic" || a.Text != "from the new upstream" {
+		t.Fatalf("call after the move: %d %s", status, raw)
+	}
+}
+
 func providerStatus(g *gateway, key, name string) map[string]any {
 	g.t.Helper()
 	status, _, raw := g.do("GET", g.base+"/v1/providers", key, nil)
@@ -296,7 +333,7 @@ func TestLLMBYOK(t *testing.T) {
 	}
 	// Without a key of its own the gateway cannot serve anthropic.
 	status, h, _, raw = g.llm(k.Key, map[string]any{"prompt": "hi", "provider": "anthropic"})
-	wantError(t, status, h, raw, 500, "provider_error")
+	wantError(t, status, h, raw, 400, "invalid_provider")
 
 	used, _ := activeApp(t).runtime.ledger.Used(k.UserID)
 	if used != 500 {
@@ -469,6 +506,52 @@ func TestLLMWithNoProviderConfigured(t *testing.T) {
 	wantError(t, status, h, raw, 500, "provider_error")
 	if !strings.Contains(string(raw), "API key") {
 		t.Fatalf("message does not say what is missing: %s", raw)
+	}
+}
+
+// A caller who pins a provider (or a model) whose provider has no key asked
+// for something this gateway cannot serve: a 400 naming who can, never a
+// provider_error, and no upstream call. The drop-in route of such a
+// provider says the same.
+func TestPinningAProviderWithoutAKeyIsInvalidProvider(t *testing.T) {
+	t.Setenv("GEMINI_API_KEY", "")
+	u := newUpstreams(t)
+	g := startGateway(t, fmt.Sprintf(`provider anthropic {
+			api_key test-anthropic-key
+			base_url %s
+		}
+		provider google {
+			base_url %s
+		}
+		provider openai {
+			api_key test-openai-key
+			base_url %s/v1
+		}`, u.anthropic.URL, u.google.URL, u.openai.URL))
+	k := g.userWithKey("angel", "read", "write")
+	for _, body := range []map[string]any{
+		{"prompt": "hi", "provider": "google"},
+		{"prompt": "hi", "model": "gemini-flash"},
+		{"prompt": "hi", "provider": "google", "model": "gemini-flash"},
+	} {
+		status, h, _, raw := g.llm(k.Key, body)
+		wantError(t, status, h, raw, 400, "invalid_provider")
+		if msg := string(raw); !strings.Contains(msg, "anthropic, openai") || !strings.Contains(msg, "byo_key") {
+			t.Fatalf("%v: message does not name the providers that can serve it: %s", body, raw)
+		}
+	}
+	status, h, raw := g.sendWithHeaders("POST", g.base+"/google/v1beta/models/gemini-2.5-flash-lite:generateContent",
+		map[string]string{"x-goog-api-key": k.Key}, []byte(`{"contents":[{"parts":[{"text":"hi"}]}]}`))
+	wantError(t, status, h, raw, 400, "invalid_provider")
+	if !strings.Contains(string(raw), "/anthropic, /openai/v1") {
+		t.Fatalf("drop-in message does not name the routes that can serve: %s", raw)
+	}
+	if u.google.Calls() != 0 {
+		t.Fatal("a call reached the provider without a key")
+	}
+	u.google.Default(fakeupstream.Reply{Text: "Hi."})
+	status, _, a, raw := g.llm(k.Key, map[string]any{"prompt": "hi", "provider": "google", "byo_key": "caller-gemini-key"})
+	if status != 200 || a.Provider != "google" {
+		t.Fatalf("the same call with byo_key: %d %s", status, raw)
 	}
 }
 

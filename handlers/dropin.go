@@ -133,3 +133,18 @@ func (a *API) dropInRoutes() []Route {
 func (d *DropIn) subpath(r *http.Request) string {
 	return strings.TrimPrefix(r.URL.Path, d.Mount)
 }
+
+// servingDropIns names the drop-in routes that can take a call on the
+// gateway's keys, for a caller who chose one that cannot.
+func (a *API) servingDropIns() string {
+	var mounts []string
+	for _, d := range a.DropIns {
+		if d.Key != "" || d.Keyless {
+			mounts = append(mounts, d.Mount)
+		}
+	}
+	if mounts == nil {
+		return "none is configured"
+	}
+	return strings.Join(mounts, ", ")
+}

@@ -47,7 +47,8 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		return
 	}
 	if byoKey == "" && d.Key == "" && !d.Keyless {
-		a.refuseUnread(w, r, CodeProviderError, d.Name+" has no API key configured on this gateway; send your own in "+BYOKHeader+".")
+		a.refuseUnread(w, r, CodeInvalidProvider, d.Name+" has no API key on this gateway; send your own in "+BYOKHeader+
+			", or use a route whose provider has one: "+a.servingDropIns()+".")
 		return
 	}
 	body, ok := a.readDropInBody(d, w, r)

@@ -32,7 +32,9 @@ func (s BreakerSettings) withDefaults() BreakerSettings {
 var errClientGone = errors.New("client went away")
 
 // Breakers holds one circuit breaker per provider. It outlives a config,
-// so a reload neither closes an open breaker nor forgets failures.
+// so a reload neither closes an open breaker nor forgets failures; a
+// reload that points a provider at another upstream gives it a fresh one,
+// since the failures it counted were another server's.
 type Breakers struct {
 	onChange func(provider, state string)
 
@@ -41,6 +43,7 @@ type Breakers struct {
 }
 
 type breakerEntry struct {
+	upstream string
 	settings BreakerSettings
 	cb       *gobreaker.TwoStepCircuitBreaker[struct{}]
 }
@@ -51,12 +54,13 @@ func NewBreakers(onChange func(provider, state string)) *Breakers {
 	return &Breakers{onChange: onChange, m: map[string]*breakerEntry{}}
 }
 
-// get returns the provider's breaker, made anew only when its settings changed.
-func (b *Breakers) get(provider string, s BreakerSettings) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+// get returns the provider's breaker, made anew only when its upstream
+// (base URL) or its settings changed.
+func (b *Breakers) get(provider, upstream string, s BreakerSettings) *gobreaker.TwoStepCircuitBreaker[struct{}] {
 	s = s.withDefaults()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if e, ok := b.m[provider]; ok && e.settings == s {
+	if e, ok := b.m[provider]; ok && e.upstream == upstream && e.settings == s {
 		return e.cb
 	}
 	cb := gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
@@ -71,7 +75,7 @@ func (b *Breakers) get(provider string, s BreakerSettings) *gobreaker.TwoStepCir
 		},
 		IsExcluded: func(err error) bool { return errors.Is(err, errClientGone) || errors.Is(err, errRefused) },
 	})
-	b.m[provider] = &breakerEntry{settings: s, cb: cb}
+	b.m[provider] = &breakerEntry{upstream: upstream, settings: s, cb: cb}
 	if b.onChange != nil {
 		b.onChange(provider, cb.State().String())
 	}

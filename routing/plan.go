@@ -164,7 +164,8 @@ func (r *Router) planModel(plan *Plan, auto bool) error {
 	}
 	prov := r.providers[m.Provider]
 	if !prov.configured() {
-		return fmt.Errorf("%w: model %s needs provider %s, which has no API key configured", ErrNoProvider, m.Alias, m.Provider)
+		return fmt.Errorf("%w: model %s is served by %s, which has no API key on this gateway; send your own in byo_key, or pick a model of a provider that can serve it: %s",
+			ErrUnknownProvider, m.Alias, m.Provider, r.servingProviders())
 	}
 	plan.candidates, plan.Route = []candidate{{prov, m}}, "model"
 	return nil
@@ -173,7 +174,8 @@ func (r *Router) planModel(plan *Plan, auto bool) error {
 func (r *Router) planProvider(plan *Plan) error {
 	prov := r.providers[plan.params.Provider]
 	if !prov.configured() {
-		return fmt.Errorf("%w: provider %s has no API key configured", ErrNoProvider, prov.Name)
+		return fmt.Errorf("%w: %s has no API key on this gateway; send your own in byo_key, or use \"auto\" or a provider that can serve it: %s",
+			ErrUnknownProvider, prov.Name, r.servingProviders())
 	}
 	m, err := r.pickModel(prov.Name, plan.params)
 	if err != nil {

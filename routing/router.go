@@ -16,6 +16,9 @@ import (
 type ProviderConfig struct {
 	Name     string
 	Protocol string // for display only
+	// Upstream is where the provider is (its base URL): its breaker counts
+	// that server's failures, so a new upstream starts with a closed one.
+	Upstream string
 	Client   Client
 	// Key is the gateway's own key for this provider; never logged.
 	Key string
@@ -122,7 +125,7 @@ func New(o Options) (*Router, error) {
 		if pc.Timeout <= 0 {
 			pc.Timeout = defaultTimeout
 		}
-		r.providers[pc.Name] = &provider{ProviderConfig: pc, breaker: o.Breakers.get(pc.Name, o.Breaker)}
+		r.providers[pc.Name] = &provider{ProviderConfig: pc, breaker: o.Breakers.get(pc.Name, pc.Upstream, o.Breaker)}
 		r.names = append(r.names, pc.Name)
 	}
 	sort.Strings(r.names)
@@ -173,6 +176,21 @@ func (r *Router) modelOn(providerName, taskType string) *Model {
 }
 
 func (r *Router) knownProviders() string { return strings.Join(r.names, ", ") }
+
+// servingProviders names the providers a call can go to on the gateway's
+// keys, for a caller who pinned one that cannot serve it.
+func (r *Router) servingProviders() string {
+	var names []string
+	for _, name := range r.names {
+		if r.providers[name].configured() {
+			names = append(names, name)
+		}
+	}
+	if names == nil {
+		return "none is configured"
+	}
+	return strings.Join(names, ", ")
+}
 
 type nopObserver struct{}
 
