@@ -98,3 +98,35 @@ func TestLandingPagesAreGeneratedEscapedAndPublished(t *testing.T) {
 		t.Fatalf("refused briefs reached the model: %d calls", n)
 	}
 }
+
+// Copy that is fine but for an optional field the model got wrong makes a
+// page without that field; the audit record says what was left out.
+func TestLandingPageLeavesOutAnUnusableOptionalField(t *testing.T) {
+	u := newUpstreams(t)
+	files := filepath.Join(t.TempDir(), "files")
+	g := startGateway(t, u.providers("files_dir "+files))
+	k := g.userWithKey("angel", "write")
+	answer := `{"lang":"English please","headline":"Built right","subheadline":"Commercial construction in Salinas",
+ "sections":[{"title":"Who we are","body":"Family-owned since the start."}],
+ "services":[{"name":"Tenant improvements","description":"Offices and shops."}],
+ "call_to_action":{"text":"Get a quote","detail":"Tell us about your project."},
+ "faq":[{"question":"Do you work weekends?"},{"question":"Are you insured?","answer":"Fully."}]}`
+	u.anthropic.Enqueue(fakeupstream.Reply{Text: answer, Usage: fakeupstream.Usage{InputTokens: 100, OutputTokens: 100}})
+	status, _, data := g.doRaw("POST", "/v1/landing-pages", k.Key, `{"business_name":"Salinas Builders","description":"Commercial construction"}`)
+	if status != 200 || !strings.Contains(string(data), `"filename":"salinas-builders.html"`) {
+		t.Fatalf("%d %s", status, data)
+	}
+	page, err := os.ReadFile(filepath.Join(files, "salinas-builders.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), `<html lang="en">`) || !strings.Contains(string(page), "Are you insured?") ||
+		strings.Contains(string(page), "Do you work weekends?") || strings.Contains(string(page), "English please") {
+		t.Fatalf("page kept an unusable field or lost a good one:\n%s", page)
+	}
+	rec := g.lastRecord(k.UserID, 1, "/v1/landing-pages")
+	if rec.Status != 200 || !strings.Contains(rec.Note, `lang: "English please" is not a language tag`) ||
+		!strings.Contains(rec.Note, "faq[0]: faq[0].answer: missing or empty") {
+		t.Fatalf("audit record %+v does not say what was left out", rec)
+	}
+}

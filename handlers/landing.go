@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
+	"github.com/keinetech/kaine/internal/clip"
 	"github.com/keinetech/kaine/internal/mailaddr"
 	"github.com/keinetech/kaine/landing"
 	"github.com/keinetech/kaine/leads"
@@ -15,6 +17,9 @@ import (
 type PageWriter interface {
 	Write(businessName string, page []byte) (filename string, err error)
 }
+
+// maxNoteRunes bounds an audit note that quotes a model's answer.
+const maxNoteRunes = 500
 
 // landingMaxTokens bounds the copy the model writes: the schema's limits
 // fit well within it.
@@ -81,6 +86,9 @@ func (a *API) makeLandingPage(ctx context.Context, call *Call, brief landing.Bri
 	pageCopy, err := landing.ParseCopy(out.Result.Text)
 	if err != nil {
 		return landingAnswer{}, &apiError{CodeGenerationFailed, "The model's answer could not be used as page copy (" + err.Error() + "); nothing was published. Try again."}
+	}
+	if len(pageCopy.Dropped) > 0 {
+		call.Audit.Note = clip.Runes("optional copy left out: "+strings.Join(pageCopy.Dropped, "; "), maxNoteRunes)
 	}
 	page, err := landing.Render(brief, pageCopy)
 	if err != nil {

@@ -51,6 +51,10 @@ type Copy struct {
 	CallToAction CTA       `json:"call_to_action"`
 	// FAQ is optional.
 	FAQ []QA `json:"faq,omitempty"`
+
+	// Dropped says which optional parts of the model's answer were left
+	// out as unusable, and why; the page is made without them.
+	Dropped []string `json:"-"`
 }
 
 // Section is a titled block of prose. Body paragraphs are separated by a
@@ -94,19 +98,93 @@ func ParseCopy(answer string) (Copy, error) {
 	if err != nil {
 		return Copy{}, err
 	}
-	var c Copy
-	if err := json.Unmarshal(raw, &c); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return Copy{}, fmt.Errorf("%s: want %s, got %s", te.Field, jsonKind(te.Type), te.Value)
-		}
-		return Copy{}, fmt.Errorf("answer is not valid JSON: %w", err)
+	// The optional fields are read apart, so that one the model got wrong
+	// is left out rather than failing the page.
+	var answerCopy struct {
+		Copy
+		Lang json.RawMessage `json:"lang"`
+		FAQ  json.RawMessage `json:"faq"`
 	}
+	if err := json.Unmarshal(raw, &answerCopy); err != nil {
+		return Copy{}, typeError(err)
+	}
+	c := answerCopy.Copy
+	c.Lang, c.FAQ = "", nil
+	c.takeOptional(answerCopy.Lang, answerCopy.FAQ)
 	c.tidy()
 	if err := c.validate(); err != nil {
 		return Copy{}, err
 	}
+	c.dropUnusableOptional()
 	return c, nil
+}
+
+// typeError says which field of the answer had the wrong JSON type.
+func typeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("%s: want %s, got %s", te.Field, jsonKind(te.Type), te.Value)
+	}
+	return fmt.Errorf("answer is not valid JSON: %w", err)
+}
+
+// takeOptional decodes the optional fields, dropping one whose JSON type is
+// wrong (a number for lang, a string for faq) and noting why.
+func (c *Copy) takeOptional(lang, faq json.RawMessage) {
+	if len(lang) > 0 && string(lang) != "null" {
+		if err := json.Unmarshal(lang, &c.Lang); err != nil {
+			c.Lang = ""
+			c.drop("lang", optionalTypeError(err))
+		}
+	}
+	if len(faq) > 0 && string(faq) != "null" {
+		if err := json.Unmarshal(faq, &c.FAQ); err != nil {
+			c.FAQ = nil
+			c.drop("faq", optionalTypeError(err))
+		}
+	}
+}
+
+// optionalTypeError is typeError for a field decoded on its own, whose
+// error names no field when the whole value has the wrong type.
+func optionalTypeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		return fmt.Errorf("want %s, got %s", jsonKind(te.Type), te.Value)
+	}
+	return typeError(err)
+}
+
+// dropUnusableOptional leaves out what of the optional fields fails its
+// rule: a lang that is not a language tag, FAQ entries missing a part or
+// over a length limit, and entries past the limit on their number.
+func (c *Copy) dropUnusableOptional() {
+	if c.Lang != "" && !langTag.MatchString(c.Lang) {
+		c.drop("lang", fmt.Errorf("%q is not a language tag like \"en\" or \"pt-BR\"", c.Lang))
+		c.Lang = ""
+	}
+	kept := c.FAQ[:0]
+	for i, q := range c.FAQ {
+		var v validator
+		v.text(fmt.Sprintf("faq[%d].question", i), q.Question, maxFAQQuestion)
+		v.text(fmt.Sprintf("faq[%d].answer", i), q.Answer, maxFAQAnswer)
+		switch {
+		case len(v.errs) > 0:
+			c.drop(fmt.Sprintf("faq[%d]", i), errors.Join(v.errs...))
+		case len(kept) == maxFAQ:
+			c.drop(fmt.Sprintf("faq[%d]", i), fmt.Errorf("over the limit of %d questions", maxFAQ))
+		default:
+			kept = append(kept, q)
+		}
+	}
+	c.FAQ = kept
+	if len(c.FAQ) == 0 {
+		c.FAQ = nil
+	}
+}
+
+func (c *Copy) drop(field string, why error) {
+	c.Dropped = append(c.Dropped, field+": "+strings.ReplaceAll(why.Error(), "\n", "; "))
 }
 
 // maxObjectTries bounds how many '{' positions findObject tries, so an answer
@@ -231,9 +309,6 @@ var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$`)
 
 func (c *Copy) validate() error {
 	var v validator
-	if c.Lang != "" && !langTag.MatchString(c.Lang) {
-		v.fail("lang: %q is not a language tag like \"en\" or \"pt-BR\"", c.Lang)
-	}
 	v.text("headline", c.Headline, maxHeadline)
 	v.text("subheadline", c.Subheadline, maxSubheadline)
 	v.list("sections", len(c.Sections), 1, maxSections)
@@ -248,11 +323,6 @@ func (c *Copy) validate() error {
 	}
 	v.text("call_to_action.text", c.CallToAction.Text, maxCTAText)
 	v.text("call_to_action.detail", c.CallToAction.Detail, maxCTADetail)
-	v.list("faq", len(c.FAQ), 0, maxFAQ)
-	for i, q := range c.FAQ {
-		v.text(fmt.Sprintf("faq[%d].question", i), q.Question, maxFAQQuestion)
-		v.text(fmt.Sprintf("faq[%d].answer", i), q.Answer, maxFAQAnswer)
-	}
 	return errors.Join(v.errs...)
 }
 

@@ -110,9 +110,6 @@ func TestParseCopyRefuses(t *testing.T) {
 			m["sections"] = []any{map[string]any{"title": "About", "body": ""}}
 		}, want: []string{"sections[0].body: missing or empty"}},
 		{name: "null section", change: func(m map[string]any) { m["sections"] = []any{nil} }, want: []string{"sections[0].title: missing"}},
-		{name: "faq without answer", change: func(m map[string]any) {
-			m["faq"] = []any{map[string]any{"question": "Why?"}}
-		}, want: []string{"faq[0].answer: missing or empty"}},
 
 		{name: "headline is a number", change: func(m map[string]any) { m["headline"] = 42 }, want: []string{"headline: want string, got number"}},
 		{name: "headline is a list", change: func(m map[string]any) { m["headline"] = []string{"a"} }, want: []string{"headline: want string, got array"}},
@@ -122,7 +119,6 @@ func TestParseCopyRefuses(t *testing.T) {
 			m["services"] = []any{map[string]any{"name": true, "description": "x"}}
 		}, want: []string{"services.name: want string, got bool"}},
 		{name: "call to action is a string", change: func(m map[string]any) { m["call_to_action"] = "Call us" }, want: []string{"call_to_action: want object, got string"}},
-		{name: "faq is an object", change: func(m map[string]any) { m["faq"] = map[string]any{} }, want: []string{"faq: want array, got object"}},
 
 		{name: "9 sections", change: func(m map[string]any) {
 			m["sections"] = items(9, map[string]any{"title": "t", "body": "b"})
@@ -130,9 +126,6 @@ func TestParseCopyRefuses(t *testing.T) {
 		{name: "13 services", change: func(m map[string]any) {
 			m["services"] = items(13, map[string]any{"name": "n", "description": "d"})
 		}, want: []string{"services: 13 items, over the limit of 12"}},
-		{name: "11 questions", change: func(m map[string]any) {
-			m["faq"] = items(11, map[string]any{"question": "q", "answer": "a"})
-		}, want: []string{"faq: 11 items, over the limit of 10"}},
 		{name: "long headline", change: func(m map[string]any) { m["headline"] = strings.Repeat("x", 121) }, want: []string{"headline: 121 characters, over the limit of 120"}},
 		{name: "long section body", change: func(m map[string]any) {
 			m["sections"] = []any{map[string]any{"title": "t", "body": strings.Repeat("word ", 301)}}
@@ -140,7 +133,6 @@ func TestParseCopyRefuses(t *testing.T) {
 		{name: "long button", change: func(m map[string]any) {
 			m["call_to_action"] = map[string]any{"text": strings.Repeat("Click ", 11), "detail": "d"}
 		}, want: []string{"call_to_action.text:", "over the limit of 60"}},
-		{name: "bad lang", change: func(m map[string]any) { m["lang"] = `en"><script>` }, want: []string{"lang:", "not a language tag"}},
 
 		{name: "every problem is listed", change: func(m map[string]any) {
 			delete(m, "headline")
@@ -209,5 +201,56 @@ func TestParseCopyTidiesText(t *testing.T) {
 	}
 	if got := c.Sections[0].Body; got != "Line one still one.\n\nTwo." {
 		t.Errorf("body = %q", got)
+	}
+}
+
+// An optional field the model got wrong is left out, saying why; the page
+// is made from the rest.
+func TestParseCopyDropsUnusableOptionalFields(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		change  func(map[string]any)
+		lang    string
+		faq     int
+		dropped []string
+	}{
+		{name: "bad lang", change: func(m map[string]any) { m["lang"] = `en"><script>` },
+			faq: 1, dropped: []string{`lang: "en\"><script>" is not a language tag`}},
+		{name: "lang is a number", change: func(m map[string]any) { m["lang"] = 7 },
+			faq: 1, dropped: []string{"lang: want string, got number"}},
+		{name: "faq without answer", change: func(m map[string]any) {
+			m["faq"] = []any{map[string]any{"question": "Why?"}, map[string]any{"question": "How?", "answer": "Well."}}
+		}, lang: "en", faq: 1, dropped: []string{"faq[0]: faq[0].answer: missing or empty"}},
+		{name: "faq is an object", change: func(m map[string]any) { m["faq"] = map[string]any{} },
+			lang: "en", dropped: []string{"faq: want array, got object"}},
+		{name: "11 questions", change: func(m map[string]any) {
+			m["faq"] = items(11, map[string]any{"question": "q", "answer": "a"})
+		}, lang: "en", faq: 10, dropped: []string{"faq[10]: over the limit of 10 questions"}},
+		{name: "long answer", change: func(m map[string]any) {
+			m["faq"] = []any{map[string]any{"question": "Why?", "answer": strings.Repeat("x", 801)}}
+		}, lang: "en", dropped: []string{"faq[0]: faq[0].answer: 801 characters, over the limit of 800"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := goodAnswer()
+			tc.change(m)
+			c, err := ParseCopy(marshal(t, m))
+			if err != nil {
+				t.Fatalf("ParseCopy refused it: %v", err)
+			}
+			if c.Lang != tc.lang || len(c.FAQ) != tc.faq {
+				t.Errorf("lang %q with %d questions, want %q with %d", c.Lang, len(c.FAQ), tc.lang, tc.faq)
+			}
+			if len(c.Dropped) != len(tc.dropped) {
+				t.Fatalf("dropped %q, want %q", c.Dropped, tc.dropped)
+			}
+			for i, want := range tc.dropped {
+				if !strings.HasPrefix(c.Dropped[i], want) {
+					t.Errorf("dropped[%d] = %q, want it to start %q", i, c.Dropped[i], want)
+				}
+			}
+			if c.Headline == "" || len(c.Sections) == 0 {
+				t.Fatalf("the required copy was lost: %+v", c)
+			}
+		})
 	}
 }
