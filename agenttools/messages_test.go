@@ -85,6 +85,31 @@ func TestSendEmailSends(t *testing.T) {
 	}
 }
 
+// Models often send both to and lead_id: when they name the same address
+// (letter case and a phone number's spacing aside), the message goes.
+func TestToAndLeadIDThatAgreeAreTaken(t *testing.T) {
+	s := newStores(t)
+	srv, smtp := startSMTP(t, fakesmtp.Options{})
+	d := s.deps()
+	d.Mailer = smtp
+	ana := s.addLead(t, 1, leads.Lead{Name: "Ana", Email: "ana@lima.dev", Phone: "+1 (555) 0100-999"})
+
+	out := mustRun(t, d, "send_email", env1, fmt.Sprintf(`{"to": "Ana@Lima.dev", "lead_id": %d, "subject": "Hi", "body": "Hello"}`, ana.ID))
+	if !strings.HasPrefix(out, "SENT: the email to ana@lima.dev") {
+		t.Errorf("told the model %q", out)
+	}
+	if got := srv.Messages(); len(got) != 1 || got[0].To[0] != "ana@lima.dev" {
+		t.Fatalf("the server got %+v", got)
+	}
+	out = mustRun(t, d, "send_sms", env1, fmt.Sprintf(`{"to": "+1 555 010 0999", "lead_id": %d, "body": "Hi"}`, ana.ID))
+	if !strings.Contains(out, "+15550100999") {
+		t.Errorf("told the model %q", out)
+	}
+	if list := s.sent(t, 1); len(list) != 2 || list[1].To != "+15550100999" || list[1].Status != outbox.StatusQueuedUnconfigured {
+		t.Errorf("outbox holds %+v", list)
+	}
+}
+
 func TestSendBookingLinkByEmailSendsTheLink(t *testing.T) {
 	s := newStores(t)
 	srv, smtp := startSMTP(t, fakesmtp.Options{})
@@ -151,10 +176,16 @@ func TestRecipientsAreCheckedBeforeAnything(t *testing.T) {
 	d.BookingURL = "https://book.example.com/ana"
 	noEmail := s.addLead(t, 1, leads.Lead{Name: "Bo", Phone: "555-0100"})
 	theirs := s.addLead(t, 2, leads.Lead{Name: "Theirs", Email: "theirs@example.com", Phone: "+15550100999"})
+	ana := s.addLead(t, 1, leads.Lead{Name: "Ana", Email: "ana@lima.dev", Phone: "+1 555 0100 999"})
 
 	tests := []struct{ tool, input, want string }{
 		{"send_email", `{"subject": "Hi", "body": "Hello"}`, "send to (the email address) or lead_id"},
-		{"send_email", `{"to": "a@b.dev", "lead_id": 1, "subject": "Hi", "body": "Hello"}`, "send to or lead_id, not both"},
+		{"send_email", fmt.Sprintf(`{"to": "a@b.dev", "lead_id": %d, "subject": "Hi", "body": "Hello"}`, noEmail.ID),
+			fmt.Sprintf("lead %d has no email address to check to against", noEmail.ID)},
+		{"send_email", fmt.Sprintf(`{"to": "a@b.dev", "lead_id": %d, "subject": "Hi", "body": "Hello"}`, ana.ID),
+			fmt.Sprintf(`to "a@b.dev" and lead %d's email address "ana@lima.dev" differ; send one of them`, ana.ID)},
+		{"send_sms", fmt.Sprintf(`{"to": "+15550100123", "lead_id": %d, "body": "Hi"}`, ana.ID),
+			fmt.Sprintf(`to "+15550100123" and lead %d's phone number "+1 555 0100 999" differ`, ana.ID)},
 		{"send_email", `{"to": "Ana <ana@lima.dev>", "subject": "Hi", "body": "Hello"}`, "to is not a bare email address"},
 		{"send_email", `{"to": "ana@lima.dev\r\nBcc: x@evil.test", "subject": "Hi", "body": "Hello"}`, "to is not a bare email address"},
 		{"send_email", `{"to": "ana@lima.dev", "subject": "Hi\r\nBcc: x@evil.test", "body": "Hello"}`, "subject must be one line"},

@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -570,5 +571,99 @@ func TestFailedAgentRunSaysWhy(t *testing.T) {
 	_, _, data := g.doRaw("GET", "/v1/agents/runs/1", k.Key, "")
 	if stored := gjson.ParseBytes(data); stored.Get("status").Str != "failed" || !strings.Contains(stored.Get("error").Str, "prompt is too long") {
 		t.Fatalf("stored run %s", data)
+	}
+}
+
+// A model that names a recipient twice, by address and by lead, is obeyed
+// when the two agree and told why not when they differ; the outbox shows
+// only the message that went.
+func TestAgentMessagingTakesToAndLeadIDWhenTheyAgree(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("angel", "read", "write")
+	if status, _, data := g.doRaw("POST", "/v1/leads", k.Key, `{"name":"Ana Lima","email":"ana@example.com"}`); status != 201 {
+		t.Fatalf("lead: %d %s", status, data)
+	}
+	u.anthropic.Enqueue(
+		agentCall("send_email", `{"to":"Ana@Example.com","lead_id":1,"subject":"Your quote","body":"Hi Ana."}`),
+		agentCall("send_email", `{"to":"bo@example.com","lead_id":1,"subject":"Your quote","body":"Hi Bo."}`),
+		agentSays("The email to Ana is queued; the one naming Bo was refused."),
+		verdict("accept", "Reported truthfully."),
+	)
+	status, run := g.runAgent(k.Key, `{"agent_name":"lead_crm_agent","goal":"Email lead 1 her quote."}`)
+	calls := run.Get("tool_calls").Array()
+	if status != 200 || len(calls) != 2 {
+		t.Fatalf("%d %s", status, run.Raw)
+	}
+	if out := calls[0].Get("output").Str; calls[0].Get("error").Str != "" || !strings.HasPrefix(out, "QUEUED, NOT SENT") {
+		t.Fatalf("agreeing call: %s", calls[0].Raw)
+	}
+	if e := calls[1].Get("error").Str; !strings.Contains(e, `to "bo@example.com" and lead 1's email address "ana@example.com" differ`) {
+		t.Fatalf("differing call: %s", calls[1].Raw)
+	}
+	_, _, data := g.doRaw("GET", "/v1/outbox", k.Key, "")
+	if out := gjson.ParseBytes(data); out.Get("count").Int() != 1 || out.Get("messages.0.to").Str != "ana@example.com" {
+		t.Fatalf("outbox %s", data)
+	}
+}
+
+// A mail service on implicit TLS (SMTPS, port 465) that offers only AUTH
+// LOGIN, behind a private CA: the email goes, over TLS, logged in.
+func TestAgentsSendEmailOverImplicitTLSWithAUTHLOGIN(t *testing.T) {
+	u := newUpstreams(t)
+	mail, err := fakesmtp.Start(fakesmtp.Options{ImplicitTLS: true, AuthMechanisms: []string{"LOGIN"},
+		Username: "hello@acme.example", Password: "smtp-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mail.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, mail.CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TEST_SMTP_PASSWORD", "smtp-secret")
+	g := startGateway(t, u.providers(fmt.Sprintf(`agents {
+			accounts angel
+			smtp {
+				addr %s
+				tls implicit
+				from "Acme <hello@acme.example>"
+				username hello@acme.example
+				password {env.TEST_SMTP_PASSWORD}
+				ca_file %s
+			}
+		}`, mail.Addr(), caFile)))
+	k := g.userWithKey("angel", "read", "write")
+	u.anthropic.Enqueue(
+		agentCall("send_email", `{"to":"ana@example.com","subject":"Your quote","body":"Hi Ana"}`),
+		agentSays("Emailed Ana."), verdict("accept", "ok"),
+	)
+	if status, run := g.runAgent(k.Key, `{"agent_name":"lead_crm_agent","goal":"Email Ana."}`); status != 200 ||
+		!strings.HasPrefix(run.Get("tool_calls.0.output").Str, "SENT") {
+		t.Fatalf("%d %s", status, run.Raw)
+	}
+	got := mail.Messages()
+	if len(got) != 1 || !got[0].TLS || got[0].Mechanism != "LOGIN" || got[0].To[0] != "ana@example.com" {
+		t.Fatalf("mail server got %+v", got)
+	}
+}
+
+func TestSMTPTLSDefaultsToImplicitOnPort465(t *testing.T) {
+	for _, c := range []struct {
+		tls, addr string
+		implicit  bool
+	}{
+		{"", "smtp.example.com:465", true},
+		{"", "smtp.example.com:587", false},
+		{"starttls", "smtp.example.com:465", false},
+		{"implicit", "smtp.example.com:2465", true},
+	} {
+		if got := (&SMTP{TLS: c.tls}).implicitTLS(c.addr); got != c.implicit {
+			t.Errorf("tls %q at %s: implicit %v, want %v", c.tls, c.addr, got, c.implicit)
+		}
+	}
+	if err := (&Agents{SMTP: &SMTP{Addr: "a:25", From: "x@y.z", TLS: "ssl"}, Accounts: []string{"*"}}).validate(); err == nil ||
+		!strings.Contains(err.Error(), `tls "ssl" must be implicit or starttls`) {
+		t.Fatalf("tls ssl: %v", err)
 	}
 }
