@@ -23,9 +23,11 @@ import (
 //		}
 //		smtp {
 //			addr     smtp.example.com:587
+//			tls      implicit|starttls   (default: implicit on port 465)
 //			from     "Acme <hello@acme.example>"
 //			username hello@acme.example
 //			password {env.SMTP_PASSWORD}
+//			ca_file  /etc/ssl/private-relay-ca.pem   (default: the system's roots)
 //		}
 //		twilio {
 //			account_sid {env.TWILIO_ACCOUNT_SID}
@@ -58,8 +60,8 @@ func parseAgents(d *caddyfile.Dispenser, app *App) error {
 			}
 		case "smtp":
 			c.SMTP = &SMTP{}
-			err = parseSettings(d, "smtp", map[string]*string{"addr": &c.SMTP.Addr, "from": &c.SMTP.From,
-				"username": &c.SMTP.Username, "password": &c.SMTP.Password})
+			err = parseSettings(d, "smtp", map[string]*string{"addr": &c.SMTP.Addr, "tls": &c.SMTP.TLS, "from": &c.SMTP.From,
+				"username": &c.SMTP.Username, "password": &c.SMTP.Password, "ca_file": &c.SMTP.CAFile})
 		case "twilio":
 			c.Twilio = &Twilio{}
 			err = parseSettings(d, "twilio", map[string]*string{"account_sid": &c.Twilio.AccountSID,

@@ -1,7 +1,10 @@
 package caddymodule
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -38,14 +41,58 @@ type Agents struct {
 
 // SMTP is the mail server send_email and send_booking_link send through.
 type SMTP struct {
-	// Addr is host:port; STARTTLS is used when the server offers it.
+	// Addr is host:port: a submission port, 587 (STARTTLS) or 465
+	// (implicit TLS), or a relay.
 	Addr string `json:"addr"`
+	// TLS is how the connection is secured: "implicit" speaks TLS from
+	// the first byte (SMTPS), "starttls" upgrades with STARTTLS when the
+	// server offers it. Default: implicit on port 465, else starttls.
+	TLS string `json:"tls,omitempty"`
 	// From is the sender, an address or "Name <address>".
-	From     string `json:"from"`
+	From string `json:"from"`
+	// Username logs in with AUTH PLAIN, or AUTH LOGIN when the server
+	// offers only that; the password goes only over TLS (or to loopback).
 	Username string `json:"username,omitempty"`
 	// Password is written as {env.VAR} or {file.PATH}.
 	Password string `json:"password,omitempty"`
+	// CAFile is a PEM file of the certificates the server's must chain
+	// to, for a relay with a private CA. Default: the system's roots.
+	CAFile string `json:"ca_file,omitempty"`
 }
+
+// tlsConfig is the client TLS configuration for the server at addr: the
+// system's roots, or those of CAFile.
+func (s *SMTP) tlsConfig(repl *caddy.Replacer, addr string) (*tls.Config, error) {
+	caFile := repl.ReplaceAll(s.CAFile, "")
+	if caFile == "" {
+		return nil, nil
+	}
+	pemCerts, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("agents: smtp ca_file: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pemCerts) {
+		return nil, fmt.Errorf("agents: smtp ca_file %s holds no PEM certificate", caFile)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	return &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12}, nil
+}
+
+// implicitTLS reports whether the connection to addr (after placeholders)
+// speaks TLS from the start.
+func (s *SMTP) implicitTLS(addr string) bool {
+	if s.TLS != "" {
+		return s.TLS == smtpImplicitTLS
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	return port == "465"
+}
+
+const (
+	smtpImplicitTLS = "implicit"
+	smtpSTARTTLS    = "starttls"
+)
 
 // Twilio is the account send_sms, phone_call and send_booking_link (by
 // SMS) use: Twilio's API or any that speaks it.
@@ -98,8 +145,13 @@ func (c *Agents) validate() error {
 			return fmt.Errorf("agents: booking_url %q must be an http or https URL", c.BookingURL)
 		}
 	}
-	if s := c.SMTP; s != nil && (s.Addr == "" || s.From == "") {
-		return fmt.Errorf("agents: smtp needs addr and from")
+	if s := c.SMTP; s != nil {
+		if s.Addr == "" || s.From == "" {
+			return fmt.Errorf("agents: smtp needs addr and from")
+		}
+		if s.TLS != "" && s.TLS != smtpImplicitTLS && s.TLS != smtpSTARTTLS {
+			return fmt.Errorf("agents: smtp tls %q must be %s or %s", s.TLS, smtpImplicitTLS, smtpSTARTTLS)
+		}
 	}
 	if (c.SMTP != nil || c.Twilio != nil) && len(c.Accounts) == 0 {
 		return fmt.Errorf("agents: accounts must name the usernames whose agents may send through smtp and twilio (or * for every account)")
@@ -119,12 +171,17 @@ func (c *Agents) validate() error {
 
 // connectors builds the outbound senders; nil interfaces for those not
 // configured (a typed nil would count as configured).
-func (c *Agents) connectors(repl *caddy.Replacer, rt *runtime) (mailer agenttools.Mailer, texter agenttools.Texter, caller agenttools.Caller) {
+func (c *Agents) connectors(repl *caddy.Replacer, rt *runtime) (mailer agenttools.Mailer, texter agenttools.Texter, caller agenttools.Caller, err error) {
 	if c == nil {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if s := c.SMTP; s != nil {
-		mailer = &outbox.SMTP{Addr: repl.ReplaceAll(s.Addr, ""), From: repl.ReplaceAll(s.From, ""),
+		addr := repl.ReplaceAll(s.Addr, "")
+		tlsConfig, err := s.tlsConfig(repl, addr)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		mailer = &outbox.SMTP{Addr: addr, ImplicitTLS: s.implicitTLS(addr), TLSConfig: tlsConfig, From: repl.ReplaceAll(s.From, ""),
 			Username: repl.ReplaceAll(s.Username, ""), Password: repl.ReplaceAll(s.Password, "")}
 	}
 	if t := c.Twilio; t != nil {
@@ -136,7 +193,7 @@ func (c *Agents) connectors(repl *caddy.Replacer, rt *runtime) (mailer agenttool
 			From: repl.ReplaceAll(t.From, ""), Client: rt.httpClient("twilio", base)}
 		texter, caller = tw, tw
 	}
-	return mailer, texter, caller
+	return mailer, texter, caller, nil
 }
 
 // connectorsAllowed says whose agents may send through the connectors.
@@ -168,8 +225,11 @@ func (c *Agents) bookingURL() string {
 // runtime's stores and the endpoints' own code. A tool whose backend is
 // not configured (no video provider, no n8n) is left out, and runs do not
 // offer it.
-func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) map[string]agents.Tool {
-	mailer, texter, caller := a.Agents.connectors(repl, a.runtime)
+func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) (map[string]agents.Tool, error) {
+	mailer, texter, caller, err := a.Agents.connectors(repl, a.runtime)
+	if err != nil {
+		return nil, err
+	}
 	deps := agenttools.Deps{CRM: a.runtime.leads, Outbox: a.runtime.outbox, Mailer: mailer, Texter: texter, Caller: caller,
 		ConnectorsAllowed: a.Agents.connectorsAllowed(a.runtime.accounts), BookingURL: a.Agents.bookingURL(),
 		Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages()}
@@ -179,5 +239,5 @@ func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) map[string
 	if n8n != nil {
 		deps.Workflows, deps.WorkflowsAllowed = n8n, a.api.N8NAccount
 	}
-	return agenttools.New(deps)
+	return agenttools.New(deps), nil
 }

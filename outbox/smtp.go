@@ -19,23 +19,30 @@ import (
 const defaultSMTPTimeout = time.Minute
 
 // SMTP sends email through one SMTP server: a relay, or a provider's
-// submission port (587, STARTTLS). Implicit TLS (port 465) is not spoken.
+// submission port, 587 with STARTTLS or 465 with implicit TLS.
 type SMTP struct {
 	// Addr is the server as host:port, e.g. "smtp.example.com:587".
 	Addr string
 	// From is the sender, an address with or without a name:
 	// "agents@example.com" or "Kaine <agents@example.com>".
 	From string
-	// Username, when set, logs in with AUTH PLAIN as Username and
-	// Password. The password goes only over TLS, or in clear text to a
-	// loopback address where it crosses no network; any other server is
-	// refused before the password is sent.
+	// Username, when set, logs in as Username with Password, by AUTH
+	// PLAIN, or by AUTH LOGIN when the server offers only that. The
+	// password goes only over TLS, or in clear text to a loopback address
+	// where it crosses no network; any other server is refused before the
+	// password is sent.
 	Username, Password string
 	// LocalName is the name given in EHLO. Default: localhost.
 	LocalName string
-	// TLSConfig configures STARTTLS, which is used whenever the server
-	// offers it. Default: the system's roots, and the host from Addr as
-	// the server name.
+	// ImplicitTLS connects with TLS from the first byte, as port 465
+	// (SMTPS) expects; STARTTLS is then not used. The caller's
+	// configuration decides, e.g. Kaine turns it on for port 465: nothing
+	// here guesses from the port.
+	ImplicitTLS bool
+	// TLSConfig configures TLS: implicit TLS when ImplicitTLS is set,
+	// else STARTTLS, which is used whenever the server offers it.
+	// Default: the system's roots, and the host from Addr as the server
+	// name.
 	TLSConfig *tls.Config
 	// Timeout bounds one Send, from connecting to the server's last
 	// answer, unless ctx ends sooner. Default: 1m.
@@ -91,14 +98,24 @@ func (s *SMTP) Send(ctx context.Context, to, subject, body string) (messageID st
 	// A deadline in the past ends whatever read or write is under way.
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if err := s.deliver(ctx, conn, host, m); err != nil {
+	// wire is what the conversation goes over; conn stays the TCP
+	// connection the deadline above is set on.
+	wire := conn
+	if s.ImplicitTLS {
+		tlsConn := tls.Client(conn, s.tlsConfig(host))
+		if err := tlsConn.HandshakeContext(ctx); err != nil {
+			return "", s.fail(ctx, "TLS handshake", err)
+		}
+		wire = tlsConn
+	}
+	if err := s.deliver(ctx, wire, host, m); err != nil {
 		return "", err
 	}
 	return m.messageID, nil
 }
 
-// deliver holds the conversation on conn: EHLO, STARTTLS when offered,
-// login when configured, then the one message.
+// deliver holds the conversation on conn: EHLO, STARTTLS when offered
+// and not already in TLS, login when configured, then the one message.
 func (s *SMTP) deliver(ctx context.Context, conn net.Conn, host string, m email) error {
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
@@ -112,13 +129,13 @@ func (s *SMTP) deliver(ctx context.Context, conn net.Conn, host string, m email)
 	if err := c.Hello(name); err != nil {
 		return s.fail(ctx, "EHLO", err)
 	}
-	if ok, _ := c.Extension("STARTTLS"); ok {
+	if ok, _ := c.Extension("STARTTLS"); ok && !s.ImplicitTLS {
 		if err := c.StartTLS(s.tlsConfig(host)); err != nil {
 			return s.fail(ctx, "STARTTLS", err)
 		}
 	}
 	if s.Username != "" {
-		if err := c.Auth(newPlainAuth(s.Username, s.Password, conn)); err != nil {
+		if err := c.Auth(newPasswordAuth(s.Username, s.Password, conn)); err != nil {
 			return s.fail(ctx, "login", err)
 		}
 	}
@@ -169,12 +186,13 @@ func (s *SMTP) fail(ctx context.Context, step string, err error) error {
 	}
 }
 
-// clean takes the password, and the login as AUTH PLAIN encodes it, out
-// of a server's text, then clips it.
+// clean takes the password, as sent by AUTH PLAIN and AUTH LOGIN and as
+// it is, out of a server's text, then clips it.
 func (s *SMTP) clean(text string) string {
 	if s.Password != "" {
 		plain := base64.StdEncoding.EncodeToString([]byte("\x00" + s.Username + "\x00" + s.Password))
-		text = strings.NewReplacer(plain, "[redacted]", s.Password, "[redacted]").Replace(text)
+		login := base64.StdEncoding.EncodeToString([]byte(s.Password))
+		text = strings.NewReplacer(plain, "[redacted]", login, "[redacted]", s.Password, "[redacted]").Replace(text)
 	}
 	return clip.Runes(strings.Join(strings.Fields(strings.ToValidUTF8(text, "\uFFFD")), " "), 300)
 }

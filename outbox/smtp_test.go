@@ -1,9 +1,9 @@
 package outbox
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"mime"
@@ -169,20 +169,106 @@ func TestLoginWorksInClearTextOnlyOverLoopback(t *testing.T) {
 }
 
 func TestThePasswordNeverCrossesANetworkInClearText(t *testing.T) {
-	remote := &plainAuth{username: "bob", password: "pw", loopback: false}
-	if _, _, err := remote.Start(&smtp.ServerInfo{Name: "smtp.example.com", TLS: false, Auth: []string{"PLAIN"}}); err == nil || !strings.Contains(err.Error(), "without TLS") {
-		t.Fatalf("clear text to a remote server: %v", err)
+	cases := []struct {
+		name     string
+		loopback bool
+		server   smtp.ServerInfo
+		wantMech string
+		wantResp string
+		wantErr  string
+	}{
+		{"remote without TLS, PLAIN", false, smtp.ServerInfo{Name: "smtp.example.com", Auth: []string{"PLAIN"}}, "", "", "without TLS"},
+		{"remote without TLS, only LOGIN", false, smtp.ServerInfo{Name: "smtp.example.com", Auth: []string{"LOGIN"}}, "", "", "without TLS"},
+		{"remote over TLS, both", false, smtp.ServerInfo{TLS: true, Auth: []string{"LOGIN", "PLAIN"}}, "PLAIN", "\x00bob\x00pw", ""},
+		{"remote over TLS, only LOGIN", false, smtp.ServerInfo{TLS: true, Auth: []string{"login"}}, "LOGIN", "", ""},
+		{"loopback without TLS", true, smtp.ServerInfo{Auth: []string{"PLAIN"}}, "PLAIN", "\x00bob\x00pw", ""},
+		{"neither offered", false, smtp.ServerInfo{TLS: true, Auth: []string{"CRAM-MD5", "XOAUTH2"}}, "", "", "neither AUTH PLAIN nor AUTH LOGIN (it offers: CRAM-MD5, XOAUTH2)"},
+		{"no AUTH at all", false, smtp.ServerInfo{TLS: true}, "", "", "(it offers: none)"},
 	}
-	mech, resp, err := remote.Start(&smtp.ServerInfo{Name: "smtp.example.com", TLS: true, Auth: []string{"LOGIN", "PLAIN"}})
-	if err != nil || mech != "PLAIN" || string(resp) != "\x00bob\x00pw" {
-		t.Fatalf("over TLS: %q %q %v", mech, resp, err)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := &passwordAuth{username: "bob", password: "pw", loopback: c.loopback}
+			mech, resp, err := a.Start(&c.server)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || mech != "" || resp != nil {
+					t.Fatalf("got %q %q %v, want an error saying %q", mech, resp, err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || mech != c.wantMech || string(resp) != c.wantResp {
+				t.Fatalf("got %q %q %v, want %q %q", mech, resp, err, c.wantMech, c.wantResp)
+			}
+		})
 	}
-	if _, _, err := remote.Start(&smtp.ServerInfo{TLS: true, Auth: []string{"LOGIN"}}); err == nil || !strings.Contains(err.Error(), "AUTH PLAIN") {
-		t.Fatalf("no PLAIN offered: %v", err)
+}
+
+func TestAUTHLOGINAnswersUsernameThenPasswordAndNothingMore(t *testing.T) {
+	a := &passwordAuth{username: "bob", password: "pw"}
+	if _, _, err := a.Start(&smtp.ServerInfo{TLS: true, Auth: []string{"LOGIN"}}); err != nil {
+		t.Fatal(err)
 	}
-	local := &plainAuth{username: "bob", password: "pw", loopback: true}
-	if _, _, err := local.Start(&smtp.ServerInfo{TLS: false, Auth: []string{"PLAIN"}}); err != nil {
-		t.Fatalf("clear text over loopback: %v", err)
+	for _, want := range []string{"bob", "pw"} {
+		if got, err := a.Next([]byte("whatever the server says:"), true); err != nil || string(got) != want {
+			t.Fatalf("answered %q (%v), want %q", got, err, want)
+		}
+	}
+	if got, err := a.Next([]byte("Again:"), true); err == nil || got != nil {
+		t.Fatalf("a third challenge was answered with %q", got)
+	}
+	if got, err := a.Next([]byte("OK"), false); err != nil || got != nil {
+		t.Fatalf("after success: %q %v", got, err)
+	}
+}
+
+// tappedConn keeps a copy of everything the client writes.
+type tappedConn struct {
+	net.Conn
+	sent bytes.Buffer
+}
+
+func (c *tappedConn) Write(p []byte) (int, error) {
+	c.sent.Write(p)
+	return c.Conn.Write(p)
+}
+
+func TestARemoteServerGetsCredentialsOnlyOverTLS(t *testing.T) {
+	// The fakes are on loopback; the auth is told they are not, as it
+	// would judge a server across the network.
+	remote := func() *passwordAuth { return &passwordAuth{username: "bob", password: "s3cret-pw", loopback: false} }
+
+	plain := startSMTP(t, fakesmtp.Options{Username: "bob", Password: "s3cret-pw", AuthMechanisms: []string{"LOGIN"}})
+	conn, err := net.Dial("tcp", plain.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tap := &tappedConn{Conn: conn}
+	c, err := smtp.NewClient(tap, "smtp.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Auth(remote()); err == nil || !strings.Contains(err.Error(), "refusing to send the password without TLS") {
+		t.Fatalf("without TLS: %v", err)
+	}
+	for _, secret := range []string{"AUTH", "bob", "Ym9i", "s3cret-pw", "czNjcmV0LXB3"} {
+		if bytes.Contains(tap.sent.Bytes(), []byte(secret)) {
+			t.Fatalf("the client sent %q:\n%s", secret, tap.sent.Bytes())
+		}
+	}
+
+	// Implicit TLS counts as TLS from the start.
+	secure := startSMTP(t, fakesmtp.Options{Username: "bob", Password: "s3cret-pw", AuthMechanisms: []string{"LOGIN"}, ImplicitTLS: true})
+	tlsConn, err := tls.Dial("tcp", secure.Addr(), secure.ClientTLS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = smtp.NewClient(tlsConn, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Auth(remote()); err != nil {
+		t.Fatalf("over implicit TLS: %v", err)
 	}
 }
 
@@ -199,6 +285,99 @@ func TestSTARTTLSIsUsedWhenOffered(t *testing.T) {
 	_, err := untrusting.Send(context.Background(), "b@example.com", "Hi", "x")
 	if err == nil || !strings.Contains(err.Error(), "smtp: STARTTLS: the server's TLS certificate was not trusted") {
 		t.Fatalf("self-signed certificate: %v", err)
+	}
+}
+
+func TestImplicitTLSIsSpokenFromTheFirstByte(t *testing.T) {
+	srv := startSMTP(t, fakesmtp.Options{Username: "bob", Password: "s3cret-pw", ImplicitTLS: true})
+	// No ServerName: it comes from Addr's host.
+	trusting := srv.ClientTLS()
+	trusting.ServerName = ""
+	sender := &SMTP{Addr: srv.Addr(), From: "a@example.com", Username: "bob", Password: "s3cret-pw", ImplicitTLS: true, TLSConfig: trusting}
+	if _, err := sender.Send(context.Background(), "b@example.com", "Hi", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Messages(); len(got) != 1 || !got[0].TLS || got[0].User != "bob" || got[0].Mechanism != "PLAIN" {
+		t.Fatalf("recorded %+v", got)
+	}
+	untrusting := &SMTP{Addr: srv.Addr(), From: "a@example.com", Username: "bob", Password: "s3cret-pw", ImplicitTLS: true}
+	_, err := untrusting.Send(context.Background(), "b@example.com", "Hi", "x")
+	if err == nil || err.Error() != "smtp: TLS handshake: the server's TLS certificate was not trusted" {
+		t.Fatalf("self-signed certificate: %v", err)
+	}
+}
+
+func TestAUTHLOGINIsUsedWhenPLAINIsNotOffered(t *testing.T) {
+	cases := []struct {
+		name          string
+		implicitTLS   bool
+		mechanisms    []string
+		wantMechanism string
+	}{
+		{"STARTTLS, only LOGIN", false, []string{"LOGIN"}, "LOGIN"},
+		{"implicit TLS, only LOGIN", true, []string{"LOGIN"}, "LOGIN"},
+		{"STARTTLS, LOGIN and PLAIN", false, []string{"LOGIN", "PLAIN"}, "PLAIN"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := startSMTP(t, fakesmtp.Options{Username: "bob", Password: "s3cret-pw", AuthMechanisms: c.mechanisms,
+				STARTTLS: !c.implicitTLS, ImplicitTLS: c.implicitTLS})
+			sender := &SMTP{Addr: srv.Addr(), From: "a@example.com", Username: "bob", Password: "s3cret-pw",
+				ImplicitTLS: c.implicitTLS, TLSConfig: srv.ClientTLS()}
+			if _, err := sender.Send(context.Background(), "b@example.com", "Hi", "x"); err != nil {
+				t.Fatal(err)
+			}
+			if got := srv.Messages(); len(got) != 1 || !got[0].TLS || got[0].User != "bob" || got[0].Mechanism != c.wantMechanism {
+				t.Fatalf("recorded %+v", got)
+			}
+
+			wrong := *sender
+			wrong.Password = "wrong-pw-123"
+			_, err := wrong.Send(context.Background(), "b@example.com", "Hi", "x")
+			var refusal *SMTPError
+			if !errors.As(err, &refusal) || refusal.Step != "login" || refusal.Code != 535 || refusal.Temporary() {
+				t.Fatalf("wrong password: %#v", err)
+			}
+			if strings.Contains(err.Error(), "wrong-pw-123") || strings.Contains(err.Error(), "d3JvbmctcHctMTIz") {
+				t.Fatalf("the error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestImplicitTLSToAServerWithoutTLSFailsAtOnce(t *testing.T) {
+	srv := startSMTP(t, fakesmtp.Options{})
+	// The plain server greets in clear text, which is no TLS record: the
+	// handshake fails then, long before the timeout.
+	sender := &SMTP{Addr: srv.Addr(), From: "a@example.com", ImplicitTLS: true, Timeout: time.Minute}
+	_, err := sender.Send(context.Background(), "b@example.com", "Hi", "x")
+	if err == nil || err.Error() != "smtp: TLS handshake: the server did not answer in TLS" {
+		t.Fatalf("got %v", err)
+	}
+
+	// A server that never answers is given up on at the timeout.
+	silent := startSilentServer(t, "")
+	sender = &SMTP{Addr: silent.addr, From: "a@example.com", ImplicitTLS: true, Timeout: 50 * time.Millisecond}
+	_, err = sender.Send(context.Background(), "b@example.com", "Hi", "x")
+	if !errors.Is(err, context.DeadlineExceeded) || err.Error() != "smtp: TLS handshake: timed out" {
+		t.Fatalf("got %v", err)
+	}
+	if got := srv.Messages(); len(got) != 0 {
+		t.Fatalf("the server received %d messages", len(got))
+	}
+}
+
+func TestCancelingTheContextEndsTheTLSHandshake(t *testing.T) {
+	silent := startSilentServer(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-silent.heard // the client's hello
+		cancel()
+	}()
+	_, err := (&SMTP{Addr: silent.addr, From: "a@example.com", ImplicitTLS: true}).Send(ctx, "b@example.com", "Hi", "x")
+	if !errors.Is(err, context.Canceled) || err.Error() != "smtp: TLS handshake: canceled" {
+		t.Fatalf("got %v", err)
 	}
 }
 
@@ -226,7 +405,7 @@ func TestRefusalsAndBrokenConnectionsAreToldSafely(t *testing.T) {
 }
 
 func TestCancelingTheContextEndsTheConversation(t *testing.T) {
-	ln := silentAfterGreeting(t)
+	ln := startSilentServer(t, "220 hello\r\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -243,14 +422,14 @@ func TestCancelingTheContextEndsTheConversation(t *testing.T) {
 	}
 }
 
-// silentServer greets, reads the client's first command, tells heard,
-// and then says nothing more.
+// silentServer sends greeting (nothing when it is ""), reads the client's
+// first bytes, tells heard, and then says nothing more.
 type silentServer struct {
 	addr  string
 	heard chan struct{}
 }
 
-func silentAfterGreeting(t *testing.T) *silentServer {
+func startSilentServer(t *testing.T, greeting string) *silentServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -266,8 +445,8 @@ func silentAfterGreeting(t *testing.T) *silentServer {
 			}
 			go func() {
 				defer conn.Close()
-				io.WriteString(conn, "220 hello\r\n")
-				if _, err := bufio.NewReader(conn).ReadString('\n'); err != nil {
+				io.WriteString(conn, greeting)
+				if _, err := conn.Read(make([]byte, 512)); err != nil {
 					return
 				}
 				s.heard <- struct{}{}
@@ -280,8 +459,8 @@ func silentAfterGreeting(t *testing.T) *silentServer {
 
 func TestServerTextLosesTheCredentials(t *testing.T) {
 	s := &SMTP{Username: "bob", Password: "s3cret-pw"}
-	echoed := "5.7.8 bad login AGJvYgBzM2NyZXQtcHc= (password s3cret-pw)\r\n  for bob"
-	if got := s.clean(echoed); strings.Contains(got, "s3cret-pw") || strings.Contains(got, "AGJvYgBzM2NyZXQtcHc=") || got != "5.7.8 bad login [redacted] (password [redacted]) for bob" {
+	echoed := "5.7.8 bad login AGJvYgBzM2NyZXQtcHc= (password s3cret-pw, czNjcmV0LXB3)\r\n  for bob"
+	if got := s.clean(echoed); got != "5.7.8 bad login [redacted] (password [redacted], [redacted]) for bob" {
 		t.Fatalf("cleaned to %q", got)
 	}
 }

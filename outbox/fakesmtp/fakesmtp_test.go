@@ -2,8 +2,11 @@ package fakesmtp
 
 import (
 	"bytes"
+	"crypto/tls"
 	"net/smtp"
 	"net/textproto"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -111,7 +114,59 @@ func TestItRequiresTheLoginItWasGivenAndSpeaksSTARTTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := s.Messages()
-	if len(got) != 1 || got[0].User != "bob" || !got[0].TLS || got[0].From != "<>" || !bytes.Equal(got[0].Data, []byte("hi\r\n")) {
+	if len(got) != 1 || got[0].User != "bob" || got[0].Mechanism != "PLAIN" || !got[0].TLS || got[0].From != "<>" || !bytes.Equal(got[0].Data, []byte("hi\r\n")) {
 		t.Fatalf("recorded %+v", got)
+	}
+}
+
+func TestItSpeaksImplicitTLSAndAUTHLOGINAsARealServerDoes(t *testing.T) {
+	s := start(t, Options{Username: "bob", Password: "pw", ImplicitTLS: true, AuthMechanisms: []string{"LOGIN"}})
+	conn, err := tls.Dial("tcp", s.Addr(), s.ClientTLS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := textproto.NewConn(conn)
+	t.Cleanup(func() { text.Close() })
+	if _, _, err := text.ReadResponse(220); err != nil {
+		t.Fatalf("greeting over TLS: %v", err)
+	}
+	// say sends line and checks the reply's code and, when given, its text.
+	say := func(line string, wantCode int, wantText string) string {
+		t.Helper()
+		if err := text.PrintfLine("%s", line); err != nil {
+			t.Fatal(err)
+		}
+		code, msg, err := text.ReadResponse(0)
+		if err != nil || code != wantCode || (wantText != "" && msg != wantText) {
+			t.Fatalf("%q: got %d %q (%v), want %d %q", line, code, msg, err, wantCode, wantText)
+		}
+		return msg
+	}
+	ehlo := strings.Split(say("EHLO me", 250, ""), "\n")
+	if !slices.Contains(ehlo, "AUTH LOGIN") || slices.Contains(ehlo, "STARTTLS") {
+		t.Fatalf("EHLO offers %q", ehlo)
+	}
+	say("AUTH PLAIN AGJvYgBwdw==", 504, "")
+	say("MAIL FROM:<a@example.com>", 530, "")
+	say("AUTH LOGIN", 334, "VXNlcm5hbWU6")
+	say("Ym9i", 334, "UGFzc3dvcmQ6") // bob
+	say("d3Jvbmc=", 535, "")         // wrong
+	say("AUTH LOGIN", 334, "VXNlcm5hbWU6")
+	say("*", 501, "")
+	say("AUTH LOGIN Ym9i", 334, "UGFzc3dvcmQ6") // the user as an initial response
+	say("cHc=", 235, "")                        // pw
+	say("MAIL FROM:<a@example.com>", 250, "")
+	say("RCPT TO:<b@example.com>", 250, "")
+	say("DATA", 354, "")
+	say("hi\r\n.", 250, "")
+	got := s.Messages()
+	if len(got) != 1 || got[0].User != "bob" || got[0].Mechanism != "LOGIN" || !got[0].TLS || string(got[0].Data) != "hi\r\n" {
+		t.Fatalf("recorded %+v", got)
+	}
+}
+
+func TestItRefusesMechanismsItDoesNotSpeak(t *testing.T) {
+	if _, err := Start(Options{Username: "bob", AuthMechanisms: []string{"LOGIN", "CRAM-MD5"}}); err == nil || !strings.Contains(err.Error(), "AUTH CRAM-MD5 is not spoken") {
+		t.Fatalf("got %v", err)
 	}
 }

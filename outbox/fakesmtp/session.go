@@ -20,15 +20,16 @@ type session struct {
 	conn net.Conn
 	text *textproto.Conn
 
-	tls     bool
-	greeted bool
-	user    string
-	from    string // "" until MAIL (the null sender is kept as "<>")
-	to      []string
+	tls       bool
+	greeted   bool
+	user      string
+	mechanism string // how user logged in
+	from      string // "" until MAIL (the null sender is kept as "<>")
+	to        []string
 }
 
 func newSession(srv *Server, conn net.Conn) *session {
-	return &session{srv: srv, conn: conn, text: textproto.NewConn(conn)}
+	return &session{srv: srv, conn: conn, text: textproto.NewConn(conn), tls: srv.opts.ImplicitTLS}
 }
 
 // reply sends one reply; several lines make a multi-line reply.
@@ -97,7 +98,7 @@ func (c *session) ehlo(name string) error {
 		lines = append(lines, "STARTTLS")
 	}
 	if c.srv.opts.Username != "" {
-		lines = append(lines, "AUTH PLAIN")
+		lines = append(lines, "AUTH "+strings.Join(c.srv.mechanisms, " "))
 	}
 	return c.reply(250, lines...)
 }
@@ -123,12 +124,13 @@ func (c *session) startTLS() error {
 	}
 	// RFC 3207: the client starts over with EHLO, knowing nothing.
 	c.conn, c.text, c.tls = conn, textproto.NewConn(conn), true
-	c.greeted, c.user, c.from, c.to = false, "", "", nil
+	c.greeted, c.user, c.mechanism, c.from, c.to = false, "", "", "", nil
 	return nil
 }
 
 func (c *session) auth(arg string) error {
 	mech, initial, _ := strings.Cut(arg, " ")
+	mech = strings.ToUpper(mech)
 	switch {
 	case c.srv.opts.Username == "":
 		return c.reply(502, "5.5.1 AUTH not available")
@@ -136,32 +138,66 @@ func (c *session) auth(arg string) error {
 		return c.reply(503, "5.5.1 EHLO first")
 	case c.user != "":
 		return c.reply(503, "5.5.1 Already authenticated")
-	case !strings.EqualFold(mech, "PLAIN"):
+	case !slices.Contains(c.srv.mechanisms, mech):
 		return c.reply(504, "5.5.4 Unrecognized authentication type")
 	}
-	if initial == "" {
-		if err := c.reply(334, ""); err != nil {
+	var (
+		user, password string
+		ok             bool
+		err            error
+	)
+	if mech == "PLAIN" {
+		// One response: authorization identity, user and password,
+		// separated by NULs.
+		var resp string
+		if resp, ok, err = c.response(initial, ""); !ok {
 			return err
+		}
+		parts := strings.Split(resp, "\x00")
+		if len(parts) != 3 {
+			return c.reply(535, "5.7.8 Authentication credentials invalid")
+		}
+		user, password = parts[1], parts[2]
+	} else {
+		// LOGIN: the user answers "Username:", the password "Password:";
+		// a client may give the user at once, as an initial response.
+		if user, ok, err = c.response(initial, "VXNlcm5hbWU6"); !ok {
+			return err
+		}
+		if password, ok, err = c.response("", "UGFzc3dvcmQ6"); !ok {
+			return err
+		}
+	}
+	if user != c.srv.opts.Username || password != c.srv.opts.Password {
+		return c.reply(535, "5.7.8 Authentication credentials invalid")
+	}
+	c.user, c.mechanism = user, mech
+	return c.reply(235, "2.7.0 Authentication successful")
+}
+
+// response gives the client's decoded answer: initial when the client
+// sent one with AUTH, else its reply to a 334 challenge. ok is false when
+// there is no answer to use; the refusal has then been sent, and err is
+// only a broken connection.
+func (c *session) response(initial, challenge string) (answer string, ok bool, err error) {
+	if initial == "" {
+		if err := c.reply(334, challenge); err != nil {
+			return "", false, err
 		}
 		line, err := c.text.ReadLine()
 		if err != nil {
-			return err
+			return "", false, err
 		}
 		if line == "*" {
-			return c.reply(501, "5.7.0 Authentication cancelled")
+			return "", false, c.reply(501, "5.7.0 Authentication cancelled")
 		}
 		initial = line
 	}
 	raw, err := base64.StdEncoding.DecodeString(initial)
 	if err != nil {
-		return c.reply(501, "5.5.2 Cannot decode the response")
+		return "", false, c.reply(501, "5.5.2 Cannot decode the response")
 	}
-	parts := strings.Split(string(raw), "\x00")
-	if len(parts) != 3 || parts[1] != c.srv.opts.Username || parts[2] != c.srv.opts.Password {
-		return c.reply(535, "5.7.8 Authentication credentials invalid")
-	}
-	c.user = parts[1]
-	return c.reply(235, "2.7.0 Authentication successful")
+	return string(raw), true, nil
 }
 
 func (c *session) mail(arg string) error {
@@ -224,7 +260,7 @@ func (c *session) data() error {
 	if buf.Len() > maxData {
 		return c.reply(552, "5.3.4 Message too big")
 	}
-	n := c.srv.record(Message{From: from, To: to, Data: buf.Bytes(), User: c.user, TLS: c.tls})
+	n := c.srv.record(Message{From: from, To: to, Data: buf.Bytes(), User: c.user, Mechanism: c.mechanism, TLS: c.tls})
 	return c.reply(250, fmt.Sprintf("2.0.0 OK queued as %d", n))
 }
 
