@@ -50,6 +50,7 @@ type Server struct {
 	srv       *httptest.Server
 	closing   chan struct{}
 	closeOnce sync.Once
+	opts      Options // Serve's; New's are the zero Options
 
 	mu       sync.Mutex
 	fallback Reply
@@ -237,7 +238,12 @@ func RefusedURL() string {
 	return "http://" + addr
 }
 
-func (s *Server) next() Reply {
+// next is the reply to a checked call: Respond's when set, else the
+// queue's first, else the default.
+func (s *Server) next(got Received) Reply {
+	if s.opts.Respond != nil {
+		return s.opts.Respond(got)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.queue) == 0 {
@@ -269,9 +275,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "/v1beta/models/"):
 		p, name = geminiAPI{}, "gemini"
 	}
-	s.mu.Lock()
-	s.received = append(s.received, Received{Protocol: name, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
-	s.mu.Unlock()
+	got := Received{Protocol: name, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
+	if !s.opts.Forget {
+		s.mu.Lock()
+		s.received = append(s.received, got)
+		s.mu.Unlock()
+	}
 
 	switch {
 	case name == "count_tokens" && r.Method == http.MethodPost:
@@ -291,7 +300,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, refusal.Status, p.errorBody(*refusal))
 		return
 	}
-	s.answer(w, r, p, c, s.next())
+	s.answer(w, r, p, c, s.next(got))
 }
 
 // answer plays a reply for a checked call.
