@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"slices"
 
@@ -62,8 +61,8 @@ type SMTP struct {
 
 // tlsConfig is the client TLS configuration for the server at addr: the
 // system's roots, or those of CAFile.
-func (s *SMTP) tlsConfig(repl *caddy.Replacer, addr string) (*tls.Config, error) {
-	caFile := repl.ReplaceAll(s.CAFile, "")
+func (s *SMTP) tlsConfig(addr string) (*tls.Config, error) {
+	caFile := s.CAFile
 	if caFile == "" {
 		return nil, nil
 	}
@@ -140,16 +139,14 @@ func (c *Agents) validate() error {
 	if c == nil {
 		return nil
 	}
-	if c.BookingURL != "" {
-		if u, err := url.Parse(c.BookingURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("agents: booking_url %q must be an http or https URL", c.BookingURL)
-		}
+	if err := checkURL("agents: booking_url", c.BookingURL); err != nil {
+		return err
 	}
 	if s := c.SMTP; s != nil {
 		if s.Addr == "" || s.From == "" {
 			return fmt.Errorf("agents: smtp needs addr and from")
 		}
-		if s.TLS != "" && s.TLS != smtpImplicitTLS && s.TLS != smtpSTARTTLS {
+		if s.TLS != "" && s.TLS != smtpImplicitTLS && s.TLS != smtpSTARTTLS && !hasPlaceholder(s.TLS) {
 			return fmt.Errorf("agents: smtp tls %q must be %s or %s", s.TLS, smtpImplicitTLS, smtpSTARTTLS)
 		}
 	}
@@ -160,10 +157,8 @@ func (c *Agents) validate() error {
 		if t.AccountSID == "" || t.AuthToken == "" || t.From == "" {
 			return fmt.Errorf("agents: twilio needs account_sid, auth_token and from")
 		}
-		if t.BaseURL != "" {
-			if u, err := url.Parse(t.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Errorf("agents: twilio base_url %q must be an http or https URL", t.BaseURL)
-			}
+		if err := checkURL("agents: twilio base_url", t.BaseURL); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -175,22 +170,22 @@ func (c *Agents) connectors(repl *caddy.Replacer, rt *runtime) (mailer agenttool
 	if c == nil {
 		return nil, nil, nil, nil
 	}
+	// The settings are resolved (resolveSettings); the secrets are read here.
 	if s := c.SMTP; s != nil {
-		addr := repl.ReplaceAll(s.Addr, "")
-		tlsConfig, err := s.tlsConfig(repl, addr)
+		tlsConfig, err := s.tlsConfig(s.Addr)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		mailer = &outbox.SMTP{Addr: addr, ImplicitTLS: s.implicitTLS(addr), TLSConfig: tlsConfig, From: repl.ReplaceAll(s.From, ""),
-			Username: repl.ReplaceAll(s.Username, ""), Password: repl.ReplaceAll(s.Password, "")}
+		mailer = &outbox.SMTP{Addr: s.Addr, ImplicitTLS: s.implicitTLS(s.Addr), TLSConfig: tlsConfig, From: s.From,
+			Username: s.Username, Password: repl.ReplaceAll(s.Password, "")}
 	}
 	if t := c.Twilio; t != nil {
-		base := repl.ReplaceAll(t.BaseURL, "")
+		base := t.BaseURL
 		if base == "" {
 			base = "https://api.twilio.com"
 		}
-		tw := &outbox.Twilio{BaseURL: base, AccountSID: repl.ReplaceAll(t.AccountSID, ""), AuthToken: repl.ReplaceAll(t.AuthToken, ""),
-			From: repl.ReplaceAll(t.From, ""), Client: rt.httpClient("twilio", base)}
+		tw := &outbox.Twilio{BaseURL: base, AccountSID: t.AccountSID, AuthToken: repl.ReplaceAll(t.AuthToken, ""),
+			From: t.From, Client: rt.httpClient("twilio", base)}
 		texter, caller = tw, tw
 	}
 	return mailer, texter, caller, nil

@@ -71,6 +71,10 @@ type App struct {
 	// PassthroughMaxBody bounds a drop-in request's body, in bytes.
 	// Default: 10 MiB.
 	PassthroughMaxBody int64 `json:"passthrough_max_body,omitempty"`
+	// ModelListInterval is how often each configured provider's model list
+	// is read, to show in /v1/providers the served models without a price
+	// and the priced ones no longer served. Negative: never. Default: 6h.
+	ModelListInterval caddy.Duration `json:"model_list_interval,omitempty"`
 
 	storagePath  string
 	providerKeys map[string]string // resolved secrets; never logged or serialized
@@ -83,6 +87,11 @@ type App struct {
 	// followed is closed when it has.
 	stopFollowing context.CancelFunc
 	followed      chan struct{}
+	// stopListing ends this config's reader of model lists, and listed is
+	// closed when it has.
+	stopListing context.CancelFunc
+	listed      chan struct{}
+	llm         *routing.Router
 }
 
 // CaddyModule returns the Caddy module information.
@@ -128,6 +137,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err := a.provisionProviders(); err != nil {
 		return err
 	}
+	if err := a.resolveSettings(caddy.NewReplacer()); err != nil {
+		return err
+	}
 	path, err := filepath.Abs(a.Storage)
 	if err != nil {
 		return fmt.Errorf("resolving storage path %q: %w", a.Storage, err)
@@ -145,6 +157,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	a.llm = llm
 	repl := caddy.NewReplacer()
 	videoProviders, err := a.videoProviders(repl)
 	if err != nil {
@@ -160,31 +173,32 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return err
 	}
 	a.api = &handlers.API{
-		LLM:           llm,
-		DropIns:       dropIns,
-		Unmetered:     countUnmetered,
-		Errors:        handlers.Errors{DocsURL: a.DocsURL},
-		Auth:          rt.accounts,
-		Users:         rt.accounts,
-		Limiter:       rt.limiter,
-		Ledger:        rt.ledger,
-		Audit:         rt.audit,
-		AuditRecorder: rt.audit,
-		Leads:         rt.leads,
-		Videos:        videoProviders,
-		VideoJobs:     rt.videoJobs,
-		VideoHolds:    rt.videoHolds,
-		N8NAccounts:   n8nAccounts,
-		Files:         os.DirFS(a.FilesDir),
-		Pages:         landing.Dir{Path: a.FilesDir},
-		PublicURL:     a.PublicURL,
-		Tiers:         meteringTiers(a.Tiers),
-		Agents:        catalog,
-		AgentRunner:   rt.agentRunner,
-		AgentRuns:     rt.agentRuns,
-		Outbox:        rt.outbox,
-		Knowledge:     rt.knowledge,
-		RequestIDs:    rt.requestIDs,
+		LLM:            llm,
+		DropIns:        dropIns,
+		Unmetered:      countUnmetered,
+		UnpricedServed: countUnpricedServed,
+		Errors:         handlers.Errors{DocsURL: a.DocsURL},
+		Auth:           rt.accounts,
+		Users:          rt.accounts,
+		Limiter:        rt.limiter,
+		Ledger:         rt.ledger,
+		Audit:          rt.audit,
+		AuditRecorder:  rt.audit,
+		Leads:          rt.leads,
+		Videos:         videoProviders,
+		VideoJobs:      rt.videoJobs,
+		VideoHolds:     rt.videoHolds,
+		N8NAccounts:    n8nAccounts,
+		Files:          os.DirFS(a.FilesDir),
+		Pages:          landing.Dir{Path: a.FilesDir},
+		PublicURL:      a.PublicURL,
+		Tiers:          meteringTiers(a.Tiers),
+		Agents:         catalog,
+		AgentRunner:    rt.agentRunner,
+		AgentRuns:      rt.agentRuns,
+		Outbox:         rt.outbox,
+		Knowledge:      rt.knowledge,
+		RequestIDs:     rt.requestIDs,
 	}
 	if n8n != nil {
 		a.api.N8N = n8n
@@ -210,7 +224,10 @@ func (a *App) provisionProviders() error {
 	repl := caddy.NewReplacer()
 	a.providerKeys = make(map[string]string, len(providers))
 	for name, p := range providers {
-		p = p.withDefaults(name)
+		p = p.resolved(repl).withDefaults(name)
+		if err := p.validate(name); err != nil {
+			return err
+		}
 		providers[name] = p
 		a.providerKeys[name] = repl.ReplaceAll(p.APIKey, "")
 	}
@@ -232,8 +249,12 @@ func (a *App) newRouter() (*routing.Router, error) {
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", name, err)
 		}
+		unpriced, err := p.unpriced(table)
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", name, err)
+		}
 		providers = append(providers, routing.ProviderConfig{Name: name, Protocol: p.Protocol, Upstream: p.BaseURL, Client: client,
-			Key: a.providerKeys[name], Keyless: a.keyless(name), Timeout: time.Duration(p.Timeout)})
+			Key: a.providerKeys[name], Keyless: a.keyless(name), Timeout: time.Duration(p.Timeout), Unpriced: unpriced})
 	}
 	r, err := routing.New(routing.Options{Providers: providers, Table: table, Rules: a.Routing.rules(),
 		BYOKFee: a.Routing.byokFee(), Breakers: a.runtime.breakers, Breaker: a.Routing.breaker(), Observer: metricsObserver{}})
@@ -304,6 +325,7 @@ func (a *App) Start() error {
 		zap.Int("tiers", len(a.Tiers)))
 	a.warnAboutLoggedKeys()
 	a.followVideos()
+	a.watchModelLists(a.llm)
 	return nil
 }
 
@@ -336,6 +358,10 @@ func (a *App) followVideos() {
 // Stop writes what is pending, on every reload and at exit; the storage
 // itself stays open for requests still running and for the next config.
 func (a *App) Stop() error {
+	if a.stopListing != nil {
+		a.stopListing()
+		<-a.listed
+	}
 	if a.stopFollowing != nil {
 		// Waited for: a job it is ending must settle before the runtime's
 		// last flush.

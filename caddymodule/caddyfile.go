@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/dustin/go-humanize"
 
@@ -27,6 +28,8 @@ func init() {
 //		docs_url   https://keine.tech/api-docs
 //		audit_retention 90d
 //		audit_flush_interval 250ms
+//		model_list_interval 6h|off
+//		passthrough_max_body 10MiB
 //		tier <name> {
 //			cap_usd <usd>
 //			rpm     <requests per minute>
@@ -37,8 +40,10 @@ func init() {
 //			base_url <url>
 //			model    <model id>
 //			timeout  <duration>
+//			passthrough_allow <METHOD> </path>
+//			unpriced refuse|free|price_as <model>
 //		}
-//		model <alias> { … }   (see parseModel)
+//		model <name> { … }    (see parseModel)
 //		routing { … }         (see parseRouting)
 //		video higgsfield|runway|kling|fal {
 //			api_key          {env.VAR}
@@ -118,6 +123,20 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			if err := parseRouting(d, app); err != nil {
 				return nil, err
 			}
+		case "model_list_interval":
+			var val string
+			if err := oneArg(d, &val); err != nil {
+				return nil, err
+			}
+			if val == "off" {
+				app.ModelListInterval = -1
+				continue
+			}
+			dur, err := caddy.ParseDuration(val)
+			if err != nil || dur < time.Minute {
+				return nil, d.Errf("model_list_interval %q is not off or a duration of a minute or more, like 6h", val)
+			}
+			app.ModelListInterval = caddy.Duration(dur)
 		case "passthrough_max_body":
 			var val string
 			if err := oneArg(d, &val); err != nil {
@@ -205,12 +224,23 @@ func parseProvider(d *caddyfile.Dispenser, app *App) error {
 	var p Provider
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		key := d.Val()
-		if key == "passthrough_allow" {
+		switch key {
+		case "passthrough_allow":
 			args := d.RemainingArgs()
 			if len(args) != 2 {
-				return d.Errf("provider %s: passthrough_allow takes a method and a path, like POST /embeddings", name)
+				return d.Errf("provider %s: passthrough_allow takes a method and a path, like POST /files", name)
 			}
 			p.PassthroughAllow = append(p.PassthroughAllow, args[0]+" "+args[1])
+			continue
+		case "unpriced":
+			args := d.RemainingArgs()
+			if len(args) == 0 || len(args) > 2 {
+				return d.Errf("provider %s: unpriced takes refuse, free or price_as <model>", name)
+			}
+			p.Unpriced = args[0]
+			if len(args) == 2 {
+				p.UnpricedAs = args[1]
+			}
 			continue
 		}
 		var val string
@@ -233,7 +263,7 @@ func parseProvider(d *caddyfile.Dispenser, app *App) error {
 			}
 			p.Timeout = caddy.Duration(dur)
 		default:
-			return d.Errf("provider %s: unrecognized setting %q (known: protocol, api_key, base_url, model, timeout, passthrough_allow)", name, key)
+			return d.Errf("provider %s: unrecognized setting %q (known: protocol, api_key, base_url, model, timeout, passthrough_allow, unpriced)", name, key)
 		}
 	}
 	if err := p.withDefaults(name).validate(name); err != nil {

@@ -139,7 +139,8 @@ func TestModelAndRoutingBlocksAdapt(t *testing.T) {
 		t.Fatal(err)
 	}
 	sonnet, llama := table.Model("sonnet"), table.Model("llama3.2")
-	if sonnet.ID != "claude-sonnet-4-6" || sonnet.NoTemperature || sonnet.PriceAt(time.Now()).Output != 15_000_000 || sonnet.PriceAt(time.Now()).CacheRead != 200_000 {
+	// sonnet now names the catalog's claude-sonnet-4-6, with its prices ($0.30 cache reads).
+	if sonnet.ID != "claude-sonnet-4-6" || sonnet.NoTemperature || sonnet.PriceAt(time.Now()).Output != 15_000_000 || sonnet.PriceAt(time.Now()).CacheRead != 300_000 {
 		t.Fatalf("sonnet override: %+v", sonnet)
 	}
 	if llama.Provider != "local" || llama.PriceAt(time.Now()).Input != 10_000 {

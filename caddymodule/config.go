@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/metering"
+	"github.com/keinetech/kaine/routing"
 
 	"github.com/keinetech/kaine/money"
 )
@@ -82,9 +84,36 @@ type Provider struct {
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 	// PassthroughAllow adds requests the drop-in route forwards, each
 	// "METHOD /path" below the route's mount, * matching within a segment
-	// (e.g. "POST /embeddings"). Generation, token counting and model
-	// listing are always allowed.
+	// (e.g. "POST /files"). Generation, embeddings, token counting and
+	// model listing are always allowed.
 	PassthroughAllow []string `json:"passthrough_allow,omitempty"`
+	// Unpriced is what a call on the gateway's key naming a model the
+	// table does not price gets: "refuse" (the default), "free" (for a
+	// local server) or "price_as", billed at the prices of UnpricedAs.
+	// Each call served free or priced as another is audited with a note
+	// and counted in kaine_unpriced_calls_total.
+	Unpriced   string `json:"unpriced,omitempty"`
+	UnpricedAs string `json:"unpriced_as,omitempty"`
+}
+
+// resolved returns p with the placeholders of its settings replaced, all
+// but APIKey, which the caller keeps apart.
+func (p Provider) resolved(repl *caddy.Replacer) Provider {
+	resolve(repl, &p.Protocol, &p.BaseURL, &p.Model, &p.Unpriced, &p.UnpricedAs)
+	p.PassthroughAllow = resolveList(repl, p.PassthroughAllow)
+	return p
+}
+
+// unpriced is the provider's policy over the table.
+func (p Provider) unpriced(table *routing.Table) (routing.Unpriced, error) {
+	u := routing.Unpriced{Mode: p.Unpriced}
+	if u.Mode != routing.UnpricedPriceAs {
+		return u, nil
+	}
+	if u.As = table.Model(p.UnpricedAs); u.As == nil {
+		return u, fmt.Errorf("unpriced price_as %s: no such model in the table", p.UnpricedAs)
+	}
+	return u, nil
 }
 
 // knownProviders gives the defaults for the three providers Kaine knows.
@@ -121,21 +150,32 @@ func (p Provider) validate(name string) error {
 		return fmt.Errorf("provider %q: a name is lowercase letters, digits, '-' and '_', and not v1 or files (it becomes the drop-in route /%s/)", name, name)
 	}
 	for _, rule := range p.PassthroughAllow {
-		if _, err := parseAllowRule(rule); err != nil {
+		if _, err := parseAllowRule(rule); err != nil && !hasPlaceholder(rule) {
 			return fmt.Errorf("provider %s: passthrough_allow %q: %w", name, rule, err)
 		}
 	}
-	if i := sort.SearchStrings(protocols, p.Protocol); i == len(protocols) || protocols[i] != p.Protocol {
+	if i := sort.SearchStrings(protocols, p.Protocol); (i == len(protocols) || protocols[i] != p.Protocol) && !hasPlaceholder(p.Protocol) {
 		return fmt.Errorf("provider %s: unknown protocol %q (known: %s)", name, p.Protocol, strings.Join(protocols, ", "))
 	}
 	if p.BaseURL == "" {
 		return fmt.Errorf("provider %s: base_url is required for a provider Kaine does not know", name)
 	}
-	if !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
-		return fmt.Errorf("provider %s: base_url %q must start with http:// or https://", name, p.BaseURL)
+	if !hasPlaceholder(p.BaseURL) {
+		if u, err := url.Parse(p.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("provider %s: base_url %q must be an http:// or https:// URL", name, p.BaseURL)
+		}
 	}
 	if p.Timeout < 0 {
 		return fmt.Errorf("provider %s: timeout must be positive", name)
+	}
+	switch {
+	case hasPlaceholder(p.Unpriced):
+	case p.Unpriced == routing.UnpricedPriceAs && p.UnpricedAs == "":
+		return fmt.Errorf("provider %s: unpriced price_as needs the model to bill as", name)
+	case p.Unpriced != routing.UnpricedPriceAs && p.UnpricedAs != "":
+		return fmt.Errorf("provider %s: unpriced_as %q goes with unpriced price_as", name, p.UnpricedAs)
+	case p.Unpriced != "" && p.Unpriced != routing.UnpricedRefuse && p.Unpriced != routing.UnpricedFree && p.Unpriced != routing.UnpricedPriceAs:
+		return fmt.Errorf("provider %s: unpriced %q must be refuse, free or price_as <model>", name, p.Unpriced)
 	}
 	return nil
 }

@@ -33,8 +33,12 @@ func (a *App) dropIns(router *routing.Router) ([]*handlers.DropIn, error) {
 			}
 			allow = append(allow, rule)
 		}
+		unpriced, err := p.unpriced(router.Table())
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", name, err)
+		}
 		out = append(out, &handlers.DropIn{
-			Name: name, Protocol: p.Protocol, Mount: handlers.MountFor(name, p.Protocol), Target: target,
+			Name: name, Protocol: p.Protocol, Mount: handlers.MountFor(name, p.Protocol), Target: target, Unpriced: unpriced,
 			Key: a.providerKeys[name], Keyless: a.keyless(name), Allow: allow, Table: router.Table(), BYOKFee: a.Routing.byokFee(),
 			MaxBody: maxBody, Timeout: time.Duration(p.Timeout), Transport: a.runtime.httpClient(name, p.BaseURL).Transport,
 		})

@@ -314,8 +314,8 @@ func TestGeminiThroughTheDropInRoute(t *testing.T) {
 func TestDropInUnreadableUsageIsAuditedAndCounted(t *testing.T) {
 	weird := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Path == "/v1/embeddings" {
-			io.WriteString(w, `{"object":"list","data":[{"embedding":[0.1,0.2]}],"usage":{"prompt_tokens":1,"total_tokens":1}}`)
+		if r.URL.Path == "/v1/rerank" {
+			io.WriteString(w, `{"object":"list","results":[{"index":0,"relevance_score":0.9}]}`)
 			return
 		}
 		io.WriteString(w, `{"object":"chat.completion","model":"embed-1","choices":[{"message":{"role":"assistant","content":"hi"}}]}`)
@@ -325,11 +325,11 @@ func TestDropInUnreadableUsageIsAuditedAndCounted(t *testing.T) {
 			protocol openai
 			base_url %s/v1
 			model embed-1
-			passthrough_allow POST /embeddings
+			passthrough_allow POST /rerank
 		}`, weird.URL))
 	k := g.userWithKey("angel", "write")
 	for i, c := range []struct{ path, body, answer, note string }{
-		{"/vectors/v1/embeddings", `{"model":"embed-1","input":"hi"}`, "embedding", "endpoint_not_metered"},
+		{"/vectors/v1/rerank", `{"model":"embed-1","query":"hi","documents":["a"]}`, "relevance_score", "endpoint_not_metered"},
 		{"/vectors/v1/chat/completions", `{"model":"embed-1","messages":[{"role":"user","content":"hi"}]}`, "chat.completion", "usage_unreadable"},
 	} {
 		status, _, data := g.doRaw("POST", c.path, k.Key, c.body)

@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -10,9 +11,10 @@ import (
 	"github.com/keinetech/kaine/money"
 )
 
-// parseModel reads a model block:
+// parseModel reads a model block, which changes the catalog's model of
+// that name (id or alias), points the name at another id, or adds one:
 //
-//	model <alias> {
+//	model <name> {
 //		provider              <name>
 //		id                    <provider's model id>
 //		input_usd             <USD per million tokens>
@@ -26,6 +28,8 @@ import (
 //		disable_thinking      [true|false]
 //		adaptive_thinking     [true|false]  (Claude 5.x: thinking without a budget)
 //		reasoning_effort      <minimal|low|medium|high>
+//		retires               <YYYY-MM-DD>|never
+//		replacement           <model id>
 //	}
 func parseModel(d *caddyfile.Dispenser, app *App) error {
 	var alias string
@@ -82,6 +86,21 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 			var v string
 			if v, err = one(); err == nil {
 				mc.ReasoningEffort = &v
+			}
+		case "retires":
+			var v string
+			if v, err = one(); err == nil {
+				if v == "never" {
+					v = ""
+				} else if _, perr := time.Parse(time.DateOnly, v); perr != nil {
+					err = errors.New("takes a day like 2027-03-01, or never")
+				}
+				mc.Retires = &v
+			}
+		case "replacement":
+			var v string
+			if v, err = one(); err == nil {
+				mc.Replacement = &v
 			}
 		default:
 			return d.Errf("model %s: unrecognized setting %q", alias, key)

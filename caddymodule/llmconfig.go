@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,11 +13,18 @@ import (
 	"github.com/keinetech/kaine/routing"
 )
 
-// ModelConfig adds a model to the table or changes one of the defaults;
-// unset fields keep the default's value.
+// ModelConfig changes a model of the catalog, points a name at another
+// model, or adds one; unset fields keep the catalog's value. It is keyed
+// by a name: a model's id or alias changes that model; with an ID of
+// another model, the name becomes an alias of that one (added to the
+// catalog when it is not there).
 type ModelConfig struct {
+	// Provider serves the model; required for a model new to the catalog,
+	// unless the name already pointed at one of the same provider.
 	Provider string `json:"provider,omitempty"`
-	ID       string `json:"id,omitempty"`
+	// ID is the provider's id for the model. Default: the model the name
+	// already is, else the name itself.
+	ID string `json:"id,omitempty"`
 	// Prices in USD per million tokens; each replaces that price in every
 	// entry of the model's schedule.
 	InputUSD        *money.MicroUSD `json:"input_usd,omitempty"`
@@ -31,6 +39,12 @@ type ModelConfig struct {
 	DisableThinking     *bool    `json:"disable_thinking,omitempty"`
 	AdaptiveThinking    *bool    `json:"adaptive_thinking,omitempty"`
 	ReasoningEffort     *string  `json:"reasoning_effort,omitempty"`
+	// Retires moves the day (YYYY-MM-DD) the model is refused from, for a
+	// provider that serves it longer than announced; "" re-enables a
+	// retired model (it needs prices, then).
+	Retires *string `json:"retires,omitempty"`
+	// Replacement is the model a retired one's callers are pointed to.
+	Replacement *string `json:"replacement,omitempty"`
 }
 
 // Routing sets how "auto" chooses, the BYOK fee and the breakers.
@@ -52,39 +66,78 @@ type Routing struct {
 
 const defaultBYOKFee = money.MicroUSD(500)
 
-// modelTable builds the table: the embedded defaults, the Caddyfile's
-// changes and additions, then one entry per OpenAI-compatible provider's
-// own model (free unless priced in a model block).
+// modelTable builds the table: the embedded catalog, one entry per
+// OpenAI-compatible provider's own model (free unless priced), then the
+// Caddyfile's model blocks in name order.
 func (a *App) modelTable() (*routing.Table, error) {
-	models := routing.DefaultModels()
-	index := map[string]int{}
-	for i, m := range models {
-		index[m.Alias] = i
-	}
+	c := catalogEdit{models: routing.DefaultModels()}
 	for _, name := range sortedKeys(a.Providers) {
 		p := a.Providers[name]
 		if p.Model == "" {
 			continue
 		}
-		if _, taken := index[p.Model]; taken {
-			return nil, fmt.Errorf("provider %s: model %q is already a model alias; name it in a model block instead", name, p.Model)
+		if c.find(p.Model) >= 0 {
+			return nil, fmt.Errorf("provider %s: model %q is already a model name; price it in a model block instead", name, p.Model)
 		}
-		index[p.Model] = len(models)
-		models = append(models, routing.Model{Alias: p.Model, Provider: name, ID: p.Model, Prices: []routing.Price{{}}})
+		c.models = append(c.models, routing.Model{Provider: name, ID: p.Model, Prices: []routing.Price{{}}})
 	}
-	for _, alias := range sortedKeys(a.Models) {
-		mc := a.Models[alias]
-		i, exists := index[alias]
-		if !exists {
-			if mc.Provider == "" || mc.ID == "" {
-				return nil, fmt.Errorf("model %s: a new model needs a provider and an id", alias)
+	for _, name := range sortedKeys(a.Models) {
+		if err := c.apply(name, a.Models[name]); err != nil {
+			return nil, fmt.Errorf("model %s: %w", name, err)
+		}
+	}
+	return routing.NewTable(c.models)
+}
+
+// catalogEdit is the model list while the config's changes are applied.
+type catalogEdit struct{ models []routing.Model }
+
+// find returns the index of the model whose id or alias is name, or -1.
+func (c *catalogEdit) find(name string) int {
+	return slices.IndexFunc(c.models, func(m routing.Model) bool { return m.ID == name || slices.Contains(m.Aliases, name) })
+}
+
+// apply makes one model block's change: to the model the name is, or,
+// when the block names another id, to that model, the name becoming its
+// alias.
+func (c *catalogEdit) apply(name string, mc ModelConfig) error {
+	named := c.find(name)
+	target := named
+	switch {
+	case mc.ID != "" && (named < 0 || c.models[named].ID != mc.ID):
+		if named >= 0 && c.models[named].ID == name {
+			return fmt.Errorf("%s is the id of a model; to point a name at %s, give the block a name of its own", name, mc.ID)
+		}
+		if other := c.find(mc.ID); other >= 0 && c.models[other].ID != mc.ID {
+			return fmt.Errorf("id %s is a name of %s, not a provider's id", mc.ID, c.models[other].ID)
+		}
+		if target = c.find(mc.ID); target < 0 {
+			provider := mc.Provider
+			if provider == "" && named >= 0 {
+				provider = c.models[named].Provider
 			}
-			i = len(models)
-			models = append(models, routing.Model{Alias: alias, Prices: []routing.Price{{}}})
+			if provider == "" {
+				return errors.New("a model new to the catalog needs a provider")
+			}
+			c.models = append(c.models, routing.Model{Provider: provider, ID: mc.ID, Prices: []routing.Price{{}}})
+			target = len(c.models) - 1
 		}
-		mc.apply(&models[i])
+		if named >= 0 {
+			m := &c.models[named]
+			m.Aliases = slices.DeleteFunc(slices.Clone(m.Aliases), func(a string) bool { return a == name })
+		}
+		if name != mc.ID {
+			c.models[target].Aliases = append(slices.Clone(c.models[target].Aliases), name)
+		}
+	case named < 0:
+		if mc.Provider == "" {
+			return errors.New("a model new to the catalog needs a provider (and an id, when it is not the block's name)")
+		}
+		c.models = append(c.models, routing.Model{Provider: mc.Provider, ID: name, Prices: []routing.Price{{}}})
+		target = len(c.models) - 1
 	}
-	return routing.NewTable(models)
+	mc.apply(&c.models[target])
+	return nil
 }
 
 func (mc ModelConfig) apply(m *routing.Model) {
@@ -95,8 +148,12 @@ func (mc ModelConfig) apply(m *routing.Model) {
 		m.ID = mc.ID
 	}
 	// A price set here applies to every entry of the model's schedule, so a
-	// dated change already in the table is kept.
+	// dated change already in the table is kept; a model re-enabled after
+	// its retirement may have had none.
 	m.Prices = slices.Clone(m.Prices)
+	if len(m.Prices) == 0 && (mc.InputUSD != nil || mc.OutputUSD != nil) {
+		m.Prices = []routing.Price{{}}
+	}
 	for i := range m.Prices {
 		p := &m.Prices[i]
 		setIf(&p.Input, mc.InputUSD)
@@ -111,6 +168,8 @@ func (mc ModelConfig) apply(m *routing.Model) {
 	setIf(&m.DisableThinking, mc.DisableThinking)
 	setIf(&m.AdaptiveThinking, mc.AdaptiveThinking)
 	setIf(&m.ReasoningEffort, mc.ReasoningEffort)
+	setIf(&m.Retires, mc.Retires)
+	setIf(&m.Replacement, mc.Replacement)
 }
 
 func setIf[T any](dst *T, src *T) {

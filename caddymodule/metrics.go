@@ -44,12 +44,26 @@ var (
 		Namespace: "kaine", Subsystem: "passthrough", Name: "unmetered_total",
 		Help: "Drop-in calls billed nothing because their usage could not be read or their model has no price.",
 	}, []string{"provider", "reason"})
+
+	providerModels = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "kaine", Subsystem: "provider", Name: "models",
+		Help: "From the provider's own model list: models it serves without a price here (state unpriced), and priced models it no longer lists (unserved).",
+	}, []string{"provider", "state"})
+	unpricedCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kaine", Name: "unpriced_calls_total",
+		Help: "Calls to a model the table does not price, served under the provider's unpriced policy (free or price_as).",
+	}, []string{"provider", "policy"})
 )
 
-var collectors = []prometheus.Collector{providerCalls, providerFailovers, providerBreaker, providerLatency, llmCost, llmTokens, passthroughUnmetered}
+var collectors = []prometheus.Collector{providerCalls, providerFailovers, providerBreaker, providerLatency, llmCost, llmTokens,
+	passthroughUnmetered, unpricedCalls, providerModels}
 
 func countUnmetered(provider, reason string) {
 	passthroughUnmetered.WithLabelValues(provider, reason).Inc()
+}
+
+func countUnpricedServed(provider, policy string) {
+	unpricedCalls.WithLabelValues(provider, policy).Inc()
 }
 
 // registerMetrics adds Kaine's collectors to a config's registry.

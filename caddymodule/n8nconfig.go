@@ -2,7 +2,6 @@ package caddymodule
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -25,8 +24,11 @@ func (n *N8N) validate() error {
 	if n == nil {
 		return nil
 	}
-	if u, err := url.Parse(n.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("n8n: base_url %q must be an http or https URL", n.BaseURL)
+	if n.BaseURL == "" {
+		return fmt.Errorf("n8n: base_url is required")
+	}
+	if err := checkURL("n8n: base_url", n.BaseURL); err != nil {
+		return err
 	}
 	if len(n.Accounts) == 0 {
 		return fmt.Errorf("n8n: accounts must name the usernames that see its runs")

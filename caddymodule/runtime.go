@@ -73,6 +73,8 @@ type runtime struct {
 	breakers    *routing.Breakers
 	transportMu sync.Mutex
 	transports  map[string]*http.Transport // provider name + base URL → pool
+	// modelLists are the providers' model lists last read, by upstream.
+	modelLists modelListCache
 
 	stop    chan struct{}
 	stopped sync.WaitGroup

@@ -38,7 +38,7 @@ func (v VideoProvider) validate(name string) error {
 	if p := v.PricePerSecondUSD; p <= 0 || p > maxPricePerSecond {
 		return fmt.Errorf("video %s: price_per_second must be a price in USD above 0, like 0.05", name)
 	}
-	return nil
+	return checkURL("video "+name+": base_url", v.BaseURL)
 }
 
 // videoProviders builds the configured video clients over the runtime's

@@ -55,6 +55,10 @@ type API struct {
 	// Unmetered hears of a drop-in call billed nothing for want of usage
 	// or price (may be nil).
 	Unmetered func(provider, reason string)
+	// UnpricedServed hears of a call to a model without a price served
+	// under its provider's unpriced policy, free or priced as another
+	// (may be nil).
+	UnpricedServed func(provider, policy string)
 	// Tiers maps a tier name to its limits; it must hold "starter", the
 	// fallback for an account whose tier is no longer configured.
 	Tiers map[string]metering.Tier

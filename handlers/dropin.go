@@ -33,6 +33,9 @@ type DropIn struct {
 	// Table prices the calls; BYOKFee is what a call on the caller's key costs.
 	Table   *routing.Table
 	BYOKFee money.MicroUSD
+	// Unpriced is what a call on the gateway's key naming a model the
+	// table does not price gets: refused, served free or billed as another.
+	Unpriced routing.Unpriced
 	// MaxBody bounds a request body.
 	MaxBody int64
 	// Timeout bounds the provider's silence: the wait for its answer to
@@ -63,10 +66,13 @@ const (
 	Metered
 	// Free endpoints (token counting, model lists) cost nothing.
 	Free
+	// Embedding endpoints cost their input tokens: from the answer's usage,
+	// or, when it has none (Gemini's), counted from the request's text.
+	Embedding
 )
 
 // DefaultAllow is what each protocol forwards unless configured otherwise:
-// generation, token counting and the model list.
+// generation, embeddings, token counting and the model list.
 func DefaultAllow(protocol string) []AllowRule {
 	switch protocol {
 	case "anthropic":
@@ -81,6 +87,8 @@ func DefaultAllow(protocol string) []AllowRule {
 			{"POST", "/v1beta/models/*:generateContent", Metered},
 			{"POST", "/v1beta/models/*:streamGenerateContent", Metered},
 			{"POST", "/v1beta/models/*:countTokens", Free},
+			{"POST", "/v1beta/models/*:embedContent", Embedding},
+			{"POST", "/v1beta/models/*:batchEmbedContents", Embedding},
 			{"GET", "/v1beta/models", Free},
 			{"GET", "/v1beta/models/*", Free},
 		}
@@ -88,6 +96,7 @@ func DefaultAllow(protocol string) []AllowRule {
 		return []AllowRule{
 			{"POST", "/chat/completions", Metered},
 			{"POST", "/responses", Metered},
+			{"POST", "/embeddings", Embedding},
 			{"GET", "/models", Free},
 			{"GET", "/models/*", Free},
 		}

@@ -184,3 +184,46 @@ func splice(body []byte, i, n int, with []byte) []byte {
 	out = append(out, with...)
 	return append(out, body[i+n:]...)
 }
+
+// embeddingInputTokens estimates an embedding request's input at four
+// bytes of text a token (a token id counts one), for an answer that
+// carries no usage: OpenAI's input (a string, strings, or token ids) and
+// Gemini's content parts, of one request or a batch.
+func embeddingInputTokens(protocol string, body []byte) int64 {
+	var textBytes, ids int64
+	count := func(v gjson.Result) bool {
+		switch {
+		case v.Type == gjson.String:
+			textBytes += int64(len(v.Str))
+		case v.Type == gjson.Number:
+			ids++
+		case v.IsArray():
+			v.ForEach(func(_, item gjson.Result) bool {
+				if item.Type == gjson.String {
+					textBytes += int64(len(item.Str))
+				} else if item.IsArray() {
+					ids += int64(len(item.Array()))
+				} else {
+					ids++
+				}
+				return true
+			})
+		}
+		return true
+	}
+	if protocol == "gemini" {
+		for _, path := range []string{"content.parts.#.text", "requests.#.content.parts.#.text"} {
+			gjson.GetBytes(body, path).ForEach(func(_, v gjson.Result) bool {
+				if v.IsArray() { // a batch: one list of texts per request
+					v.ForEach(func(_, t gjson.Result) bool { textBytes += int64(len(t.Str)); return true })
+				} else {
+					textBytes += int64(len(v.Str))
+				}
+				return true
+			})
+		}
+	} else {
+		count(gjson.GetBytes(body, "input"))
+	}
+	return (textBytes+3)/4 + ids
+}

@@ -34,6 +34,12 @@ type dropInExchange struct {
 	json *jsonTap
 	// clientHeader is the header of the answer to the client.
 	clientHeader http.Header
+	// inputTokens is an embedding request's text at four bytes a token,
+	// for an answer without usage.
+	inputTokens int64
+	// unpricedNote is set when the call is served under its provider's
+	// unpriced policy, saying how it is billed.
+	unpricedNote string
 }
 
 // generatedBytes is how much the model generated that crossed: what the

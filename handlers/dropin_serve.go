@@ -62,8 +62,8 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 	}
 	var model *routing.Model
 	switch rule.Billing {
-	case Metered:
-		if model, body, ok = a.meterDropIn(d, w, r, call, ex, body); !ok {
+	case Metered, Embedding:
+		if model, body, ok = a.meterDropIn(d, w, r, call, ex, rule.Billing, body); !ok {
 			return
 		}
 	case Unread: // it may cost something at the provider: a capped account may not call it
@@ -98,12 +98,12 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 	d.proxy.ServeHTTP(w, out)
 }
 
-// meterDropIn prepares a generation call for metering: it reads the
-// request, refuses one that cannot be metered, asks an OpenAI stream for
-// its usage, and reserves the worst case against the cap. It returns the
-// model the call is priced as (nil for a BYOK call to an unpriced model)
-// and the body to send.
-func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, call *Call, ex *dropInExchange, body []byte) (*routing.Model, []byte, bool) {
+// meterDropIn prepares a generation or embedding call for metering: it
+// reads the request, refuses one that cannot be metered or names a retired
+// model, asks an OpenAI stream for its usage, and reserves the worst case
+// against the cap. It returns the model the call is priced as (nil for a
+// BYOK call to an unpriced model) and the body to send.
+func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, call *Call, ex *dropInExchange, billing Billing, body []byte) (*routing.Model, []byte, bool) {
 	// A generation call is a JSON object; anything else (truncated, an
 	// array, XML) is refused here rather than half-read for a model name.
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' || !gjson.ValidBytes(body) {
@@ -118,7 +118,6 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 	if info.unmeterable == "" && longContextBeta(r) {
 		info.unmeterable = "the 1M-token context (anthropic-beta)"
 	}
-	model, priced := d.Table.ForUpstream(d.Name, info.model)
 	switch {
 	case info.model == "":
 		a.Errors.Write(w, CodeMissingFields, "The request names no model.")
@@ -127,9 +126,9 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		a.Errors.Write(w, CodeInvalidField, "The request asks for "+info.unmeterable+", which the provider bills beyond the "+
 			"token prices this gateway meters; leave it out, or send your own provider key in "+BYOKHeader+".")
 		return nil, nil, false
-	case !priced && !ex.byok:
-		a.Errors.Write(w, CodeInvalidField, "The model "+strconv.Quote(clip.Runes(info.model, 64))+" has no price on this gateway, so its calls cannot be metered. "+
-			"GET /v1/providers lists the models of each provider; the operator can add one with a model block.")
+	}
+	model, ok := a.priceDropIn(d, w, ex, info.model)
+	if !ok {
 		return nil, nil, false
 	}
 	hide := false
@@ -137,10 +136,43 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		body, hide = askForUsage(body, info.streamOptions)
 	}
 	ex.meter = routing.NewMeter(d.Protocol, info.model, hide)
-	if !a.Reserve(w, call, d.estimate(ex.byok, model, int64(len(body)), info.maxTokens*info.choices)) {
+	maxOutput := info.maxTokens * info.choices
+	if billing == Embedding {
+		ex.inputTokens, maxOutput = embeddingInputTokens(d.Protocol, body), 0
+	}
+	if !a.Reserve(w, call, d.estimate(ex.byok, model, int64(len(body)), maxOutput)) {
 		return nil, nil, false
 	}
+	if ex.unpricedNote != "" {
+		a.unpricedServed(d.Name, d.Unpriced.Mode)
+	}
 	return model, body, true
+}
+
+// priceDropIn finds the model a call is priced as: the table's entry for
+// the id it names, refused once its provider retired it, or what the
+// provider's unpriced policy makes of an id the table does not price (a
+// call on the caller's key may name any model). A model about to retire
+// is served with the deprecation notice.
+func (a *API) priceDropIn(d *DropIn, w http.ResponseWriter, ex *dropInExchange, id string) (*routing.Model, bool) {
+	model, priced := d.Table.ForUpstream(d.Name, id)
+	if priced {
+		if err := model.Retired(time.Now()); err != nil {
+			a.Errors.Write(w, CodeInvalidField, err.Error()+".")
+			return nil, false
+		}
+		setDeprecation(w.Header(), model)
+		return model, true
+	}
+	if ex.byok {
+		return nil, true
+	}
+	if model, ex.unpricedNote = d.Unpriced.Model(d.Name, id); model == nil {
+		a.Errors.Write(w, CodeInvalidField, "The model "+strconv.Quote(clip.Runes(id, 64))+" has no price on this gateway, so its calls cannot be metered. "+
+			"GET /v1/providers lists the models of each provider; the operator can price it with a model block, or set the provider's unpriced policy.")
+		return nil, false
+	}
+	return model, true
 }
 
 // longContextBeta reports whether an Anthropic request opts into the
@@ -195,6 +227,9 @@ const (
 	reasonUsageUnreadable = "usage_unreadable"
 	// reasonEndpointUnread: an endpoint the operator allowed, billed nothing.
 	reasonEndpointUnread = "endpoint_not_metered"
+	// reasonUsageEstimated: an embedding answer without usage (Gemini's),
+	// billed for the request's text at four bytes a token.
+	reasonUsageEstimated = "usage_estimated"
 )
 
 // settleDropIn charges a forwarded call from the usage its answer carried.
@@ -218,12 +253,13 @@ func (a *API) settleDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dro
 		return
 	case Unread:
 		if answered {
-			call.Audit.Note = reasonEndpointUnread
+			call.Audit.AddNote(reasonEndpointUnread)
 			a.unmetered(d.Name, reasonEndpointUnread)
 		}
 		call.Settle(0)
 		return
 	}
+	call.Audit.AddNote(ex.unpricedNote)
 	// Given up on before any answer: the provider may be generating still.
 	abandoned := ex.status == 0 && (clientGone || errors.Is(ex.failed, routing.ErrTimeout))
 	if !answered && !abandoned {
@@ -237,7 +273,11 @@ func (a *API) settleDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dro
 	res := ex.meter.Result()
 	call.Audit.Model = res.Model
 	u := res.Usage
-	if cut || !res.UsageSeen {
+	switch {
+	case billing == Embedding && !res.UsageSeen:
+		// An embedding is all input: its text, counted from the request.
+		u.Input, u.Estimated = ex.inputTokens, true
+	case cut || !res.UsageSeen:
 		if generated := (ex.generatedBytes() + 3) / 4; u.Output < generated {
 			u.Output, u.Estimated = generated, true
 		}
@@ -246,8 +286,12 @@ func (a *API) settleDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dro
 		}
 	}
 	call.Audit.TokensIn, call.Audit.TokensOut = u.PromptTokens(), u.Output
-	if !res.UsageSeen && answered && !cut {
-		call.Audit.Note = reasonUsageUnreadable
+	switch {
+	case res.UsageSeen || !answered || cut:
+	case billing == Embedding:
+		call.Audit.AddNote(reasonUsageEstimated)
+	default:
+		call.Audit.AddNote(reasonUsageUnreadable)
 		a.unmetered(d.Name, reasonUsageUnreadable)
 	}
 	if ex.byok {
@@ -263,12 +307,21 @@ func (a *API) unmetered(provider, reason string) {
 	}
 }
 
+func (a *API) unpricedServed(provider, policy string) {
+	if a.UnpricedServed != nil {
+		a.UnpricedServed(provider, policy)
+	}
+}
+
 // cost prices usage at the dearer of the model the request named and the
 // one the answer reports, so a request cannot be metered as one model and
 // served as another.
 func (d *DropIn) cost(requested *routing.Model, reportedID string, u routing.Usage) money.MicroUSD {
 	now := time.Now()
-	cost := requested.PriceAt(now).Cost(u)
+	var cost money.MicroUSD
+	if requested != nil {
+		cost = requested.PriceAt(now).Cost(u)
+	}
 	if reported, ok := d.Table.ForUpstream(d.Name, reportedID); reportedID != "" && ok {
 		cost = max(cost, reported.PriceAt(now).Cost(u))
 	}

@@ -82,6 +82,10 @@ func (a *API) llm(w http.ResponseWriter, r *http.Request, call *Call) {
 	if !a.Reserve(w, call, plan.Estimate) {
 		return
 	}
+	if plan.UnpricedNote != "" {
+		call.Audit.AddNote(plan.UnpricedNote)
+		a.unpricedServed(params.Provider, plan.UnpricedPolicy())
+	}
 	if params.Stream {
 		a.llmStream(w, r, call, plan)
 		return
@@ -134,6 +138,7 @@ func setLLMHeaders(h http.Header, out routing.Outcome, call *Call) {
 	if out.Model != nil {
 		h.Set("X-Kaine-Provider", out.Provider)
 		h.Set("X-Kaine-Model", out.Model.Alias)
+		setDeprecation(h, out.Model)
 	}
 	h.Set("X-Kaine-Cost-USD", out.Cost.String())
 	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out))
@@ -153,7 +158,7 @@ func planError(err error) *apiError {
 	switch {
 	case errors.Is(err, routing.ErrUnknownProvider):
 		return &apiError{CodeInvalidProvider, err.Error() + "."}
-	case errors.Is(err, routing.ErrUnknownModel):
+	case errors.Is(err, routing.ErrUnknownModel), errors.Is(err, routing.ErrRetired):
 		return &apiError{CodeInvalidField, err.Error() + "."}
 	}
 	return &apiError{CodeProviderError, err.Error() + ". GET /v1/providers shows what is configured."}
@@ -185,4 +190,16 @@ func callError(err error) (code, message string) {
 func (a *API) writeCallError(w http.ResponseWriter, err error) {
 	code, message := callError(err)
 	a.Errors.Write(w, code, message)
+}
+
+// DeprecationHeader warns that the model called is about to be retired:
+// "2026-12-11; replacement=gpt-5.4".
+const DeprecationHeader = "X-Kaine-Model-Deprecation"
+
+// setDeprecation sets DeprecationHeader when m retires within
+// routing.DeprecationWindow.
+func setDeprecation(h http.Header, m *routing.Model) {
+	if notice := m.Deprecation(time.Now()); notice != "" {
+		h.Set(DeprecationHeader, notice)
+	}
 }

@@ -66,6 +66,7 @@ func startStream(w http.ResponseWriter, d routing.Delta) {
 	h.Set("X-Accel-Buffering", "no") // tell proxies in front not to buffer
 	h.Set("X-Kaine-Provider", d.Provider)
 	h.Set("X-Kaine-Model", d.Model.Alias)
+	setDeprecation(h, d.Model)
 	h.Set("Trailer", "X-Kaine-Cost-USD, X-Kaine-Overhead-Ms")
 	w.WriteHeader(http.StatusOK)
 }

@@ -34,10 +34,22 @@ type AuditRecord struct {
 	Cost      money.MicroUSD `json:"cost_usd"`
 	LatencyMS int64          `json:"latency_ms"`
 	Error     string         `json:"error,omitempty"`
-	// Note says why a call was billed nothing although it succeeded (a
-	// drop-in answer whose usage could not be read).
+	// Note says how a call was billed when it was not plainly from its
+	// usage (a drop-in answer whose usage could not be read, a model
+	// served under its provider's unpriced policy), notes joined by "; ".
 	Note string    `json:"note,omitempty"`
 	Time time.Time `json:"timestamp"`
+}
+
+// AddNote appends a note to the record's (nothing when note is empty).
+func (r *AuditRecord) AddNote(note string) {
+	switch {
+	case note == "":
+	case r.Note == "":
+		r.Note = note
+	default:
+		r.Note += "; " + note
+	}
 }
 
 // storedAudit is an AuditRecord as kept in bbolt, with its owner.

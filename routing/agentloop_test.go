@@ -15,11 +15,11 @@ import (
 // first, with a model each that thinks on a budget.
 func newFakeRouter(t *testing.T, f *fakeupstream.Server) *Router {
 	t.Helper()
-	price := []Price{{Input: 1_000_000, Output: 5_000_000}}
+	price := []Price{{Rates: Rates{Input: 1_000_000, Output: 5_000_000}}}
 	table, err := NewTable([]Model{
-		{Alias: "claude", Provider: "anthropic", ID: "claude-haiku-test", MaxTemperature: 1, Prices: price},
-		{Alias: "gem", Provider: "google", ID: "gemini-3-test", Prices: price},
-		{Alias: "gpt", Provider: "openai", ID: "gpt-test", NoTemperature: true, MaxCompletionTokens: true, ReasoningEffort: "low", Prices: price},
+		{Aliases: []string{"claude"}, Provider: "anthropic", ID: "claude-haiku-test", MaxTemperature: 1, Prices: price},
+		{Aliases: []string{"gem"}, Provider: "google", ID: "gemini-3-test", Prices: price},
+		{Aliases: []string{"gpt"}, Provider: "openai", ID: "gpt-test", NoTemperature: true, MaxCompletionTokens: true, ReasoningEffort: "low", Prices: price},
 	})
 	if err != nil {
 		t.Fatal(err)

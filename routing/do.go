@@ -174,7 +174,7 @@ func (r *Router) attempt(ctx context.Context, plan *Plan, c candidate, onDelta f
 	kind, outcome = r.classify(ctx, plan, err, deltaErr)
 	attempt.Err = err
 	out.Attempts = append(out.Attempts, attempt)
-	r.observer.Attempted(c.provider.Name, c.model.ID, outcome, elapsed)
+	r.observer.Attempted(c.provider.Name, c.model.metricLabel(), outcome, elapsed)
 	return res, kind, outcome, err
 }
 
@@ -264,5 +264,5 @@ func (r *Router) bill(out *Outcome, plan *Plan, complete bool) {
 	} else {
 		out.Cost = out.Model.PriceAt(plan.at).Cost(u)
 	}
-	r.observer.Billed(out.Provider, out.Model.ID, u, out.Cost)
+	r.observer.Billed(out.Provider, out.Model.metricLabel(), u, out.Cost)
 }

@@ -28,7 +28,7 @@ func checkUsage(t *testing.T, what string, m *Meter, input []byte) {
 		t.Fatalf("%s %q: usage %+v", what, input, u)
 	}
 	// At the dearest price in the table, the cost stays a cost.
-	if cost := (Price{Input: 100e6, Output: 600e6, CacheRead: 100e6, CacheWrite: 100e6, CacheWrite1h: 100e6}).Cost(u); cost < 0 {
+	if cost := (Price{Rates: Rates{Input: 100e6, Output: 600e6, CacheRead: 100e6, CacheWrite: 100e6, CacheWrite1h: 100e6}}).Cost(u); cost < 0 {
 		t.Fatalf("%s %q: usage %+v costs %d", what, input, u, cost)
 	}
 }

@@ -1,14 +1,32 @@
 package routing
 
-// Model is one entry of the model table: an alias callers use, the
-// provider's own id, its prices and what it accepts.
+// Model is one entry of the model table: the provider's own id, the
+// names callers may use for it, its prices, what it accepts and when its
+// provider stops serving it.
 type Model struct {
-	Alias    string `json:"alias"`
+	// Alias is the name a call used for the model: its id, or one of its
+	// Aliases. Table.Model returns the entry under the name asked for.
+	Alias    string `json:"-"`
 	Provider string `json:"provider"`
 	ID       string `json:"id"`
+	// Aliases are short names for the model (sonnet, gpt-mini), used by
+	// routes and callers of /v1/llm.
+	Aliases []string `json:"aliases,omitempty"`
+	// Snapshots are other ids the provider serves this model under, which
+	// the snapshot-suffix rule does not catch (claude-sonnet-4-0).
+	Snapshots []string `json:"snapshots,omitempty"`
+	// Kind is "embedding" for a model that only embeds text (billed for
+	// its input), empty for one that generates.
+	Kind string `json:"kind,omitempty"`
 	// Prices are in micro-USD per million tokens, newest last; the one in
-	// force is the last whose From is not after the call.
-	Prices []Price `json:"prices"`
+	// force is the last whose From is not after the call. A retired model
+	// may have none.
+	Prices []Price `json:"prices,omitempty"`
+	// Retires is the UTC day (YYYY-MM-DD) the provider stops serving the
+	// model: from then on calls naming it are refused, pointing to
+	// Replacement, the model the provider names in its place.
+	Retires     string `json:"retires,omitempty"`
+	Replacement string `json:"replacement,omitempty"`
 	// NoTemperature: the model refuses a non-default temperature (Claude
 	// 5.x and Opus 4.7+, OpenAI reasoning models); none is sent.
 	NoTemperature bool `json:"no_temperature,omitempty"`
@@ -28,7 +46,28 @@ type Model struct {
 	// model: "low" keeps a small max_tokens from going all to reasoning
 	// and leaving no text.
 	ReasoningEffort string `json:"reasoning_effort,omitempty"`
+
+	retiresDay int64 // Retires as a UTC day number, set by NewTable
+	// adHoc marks a model made for one call, not in the table (an
+	// unpriced or BYOK model the caller named): metrics do not label by
+	// its id, which the caller chose.
+	adHoc bool
 }
+
+// adHocModelLabel stands for every ad hoc model in metric labels.
+const adHocModelLabel = "other"
+
+// metricLabel is the model's id, or adHocModelLabel for one not in the
+// table, keeping the labels' number bounded.
+func (m *Model) metricLabel() string {
+	if m.adHoc {
+		return adHocModelLabel
+	}
+	return m.ID
+}
+
+// KindEmbedding marks a model that embeds rather than generates.
+const KindEmbedding = "embedding"
 
 // Temperature returns what to send for t, and whether to send any.
 func (m *Model) Temperature(t float64) (float64, bool) {

@@ -51,7 +51,15 @@ type Plan struct {
 	// at is when the call was planned: it is billed at the prices of then,
 	// the ones its reservation used.
 	at time.Time
+	// UnpricedNote is the audit note of a call to a model the table does
+	// not price, served under its provider's unpriced policy; "" otherwise.
+	UnpricedNote   string
+	unpricedPolicy string
 }
+
+// UnpricedPolicy is the provider's unpriced policy a call is served under
+// ("free" or "price_as"), or "".
+func (p *Plan) UnpricedPolicy() string { return p.unpricedPolicy }
 
 type candidate struct {
 	provider *provider
@@ -108,9 +116,9 @@ func (r *Router) Plan(p Params) (*Plan, error) {
 	switch {
 	case p.BYOKKey != "":
 		err = r.planBYOK(plan)
-	case p.Model != "":
+	case p.Model != "" && (auto || r.table.Model(p.Model) != nil):
 		err = r.planModel(plan, auto)
-	case !auto:
+	case !auto: // with the provider's default model, or a model the table does not have
 		err = r.planProvider(plan)
 	default:
 		err = r.planAuto(plan)
@@ -146,18 +154,19 @@ func (r *Router) planBYOK(plan *Plan) error {
 	if prov == nil {
 		return fmt.Errorf("%w: byo_provider %q; use one of: %s", ErrUnknownProvider, name, r.knownProviders())
 	}
-	m, err := r.pickModel(name, plan.params)
+	plan.byok = true
+	m, err := r.pickModel(prov, plan)
 	if err != nil {
 		return err
 	}
-	plan.candidates, plan.byok, plan.Route = []candidate{{prov, m}}, true, "byok"
+	plan.candidates, plan.Route = []candidate{{prov, m}}, "byok"
 	return nil
 }
 
 func (r *Router) planModel(plan *Plan, auto bool) error {
-	m := r.table.Model(plan.params.Model)
-	if m == nil {
-		return fmt.Errorf("%w: %q is not in the model table; GET /v1/providers lists the models", ErrUnknownModel, plan.params.Model)
+	m, err := r.callable(plan.params.Model, plan.at)
+	if err != nil {
+		return err
 	}
 	if !auto && m.Provider != plan.params.Provider {
 		return fmt.Errorf("%w: model %s is served by %s, not %s", ErrUnknownModel, m.Alias, m.Provider, plan.params.Provider)
@@ -177,7 +186,7 @@ func (r *Router) planProvider(plan *Plan) error {
 		return fmt.Errorf("%w: %s has no API key on this gateway; send your own in byo_key, or use \"auto\" or a provider that can serve it: %s",
 			ErrUnknownProvider, prov.Name, r.servingProviders())
 	}
-	m, err := r.pickModel(prov.Name, plan.params)
+	m, err := r.pickModel(prov, plan)
 	if err != nil {
 		return err
 	}
@@ -185,18 +194,33 @@ func (r *Router) planProvider(plan *Plan) error {
 	return nil
 }
 
-// pickModel is the model a call pinned to one provider uses.
-func (r *Router) pickModel(providerName string, p Params) (*Model, error) {
-	if p.Model != "" {
-		m := r.table.Model(p.Model)
-		if m == nil || m.Provider != providerName {
-			return nil, fmt.Errorf("%w: %q is not a model of %s; GET /v1/providers lists the models", ErrUnknownModel, p.Model, providerName)
+// pickModel is the model a call pinned to one provider uses: the one it
+// names, else the provider's first on the task's route. A name the table
+// does not have is the caller's own on a BYOK call (it pays the fee), and
+// otherwise what the provider's unpriced policy makes of it.
+func (r *Router) pickModel(prov *provider, plan *Plan) (*Model, error) {
+	p := plan.params
+	if p.Model != "" && r.table.Model(p.Model) == nil {
+		if plan.byok {
+			return &Model{Alias: p.Model, ID: p.Model, Provider: prov.Name, Prices: []Price{{}}, adHoc: true}, nil
 		}
+		m, note := prov.Unpriced.Model(prov.Name, p.Model)
+		if m == nil {
+			return nil, fmt.Errorf("%w: %q is not in the model table, so its calls cannot be metered; GET /v1/providers lists the models", ErrUnknownModel, p.Model)
+		}
+		plan.UnpricedNote, plan.unpricedPolicy = note, prov.Unpriced.Mode
 		return m, nil
 	}
-	m := r.modelOn(providerName, p.TaskType)
+	if p.Model != "" {
+		m, err := r.callable(p.Model, plan.at)
+		if err == nil && m.Provider != prov.Name {
+			err = fmt.Errorf("%w: %q is not a model of %s; GET /v1/providers lists the models", ErrUnknownModel, p.Model, prov.Name)
+		}
+		return m, err
+	}
+	m := r.modelOn(prov.Name, p.TaskType, plan.at)
 	if m == nil {
-		return nil, fmt.Errorf("%w: provider %s has no model in the table", ErrNoProvider, providerName)
+		return nil, fmt.Errorf("%w: provider %s has no model in the table that it still serves", ErrNoProvider, prov.Name)
 	}
 	return m, nil
 }
@@ -208,7 +232,7 @@ func (r *Router) planAuto(plan *Plan) error {
 	for _, alias := range route {
 		m := r.table.Model(alias)
 		prov := r.providers[m.Provider]
-		if seen[prov.Name] {
+		if seen[prov.Name] || m.Retired(plan.at) != nil {
 			continue
 		}
 		seen[prov.Name] = true
@@ -219,9 +243,26 @@ func (r *Router) planAuto(plan *Plan) error {
 		plan.candidates = append(plan.candidates, candidate{prov, m})
 	}
 	if len(plan.candidates) == 0 {
-		return fmt.Errorf("%w: no provider on the %s route (%s) has an API key configured (%s)",
+		return fmt.Errorf("%w: no provider on the %s route (%s) has an API key configured and a model its provider still serves (no key: %s)",
 			ErrNoProvider, name, strings.Join(route, ", "), strings.Join(skipped, ", "))
 	}
 	plan.Route = name
 	return nil
+}
+
+// callable returns the model a call names, or why it cannot be called: not
+// in the table, an embedding model (which /v1/llm cannot serve), or
+// retired by its provider at t.
+func (r *Router) callable(name string, t time.Time) (*Model, error) {
+	m := r.table.Model(name)
+	switch {
+	case m == nil:
+		return nil, fmt.Errorf("%w: %q is not in the model table; GET /v1/providers lists the models", ErrUnknownModel, name)
+	case m.Kind == KindEmbedding:
+		return nil, fmt.Errorf("%w: %s is an embedding model and generates no text; send it to the embeddings endpoint of its provider's drop-in route", ErrUnknownModel, name)
+	}
+	if err := m.Retired(t); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -26,6 +27,8 @@ type ProviderConfig struct {
 	Keyless bool
 	// Timeout bounds one call, streams included. Default: 2m.
 	Timeout time.Duration
+	// Unpriced is what a call naming a model the table does not price gets.
+	Unpriced Unpriced
 }
 
 func (p *ProviderConfig) configured() bool { return p.Key != "" || p.Keyless }
@@ -89,6 +92,7 @@ type Router struct {
 	byokFee   money.MicroUSD
 	observer  Observer
 	now       func() time.Time
+	live      sync.Map // provider name → *LiveModels
 }
 
 type provider struct {
@@ -136,8 +140,11 @@ func New(o Options) (*Router, error) {
 	}
 	for _, route := range [][]string{o.Rules.CheapRoute, o.Rules.DefaultRoute} {
 		for _, alias := range route {
-			if o.Table.Model(alias) == nil {
+			switch m := o.Table.Model(alias); {
+			case m == nil:
 				return nil, fmt.Errorf("route names model %q, which is not in the model table", alias)
+			case m.Kind != "":
+				return nil, fmt.Errorf("route names model %q, an %s model, which generates no text", alias, m.Kind)
 			}
 		}
 	}
@@ -159,16 +166,18 @@ func (r *Router) routeFor(taskType string) ([]string, string) {
 }
 
 // modelOn returns the model a call to one named provider uses: its first
-// on the task's route, else its first in the table.
-func (r *Router) modelOn(providerName, taskType string) *Model {
+// on the task's route, else its first in the table, that generates and is
+// still served at t.
+func (r *Router) modelOn(providerName, taskType string, t time.Time) *Model {
+	usable := func(m *Model) bool { return m.Provider == providerName && m.Kind == "" && m.Retired(t) == nil }
 	route, _ := r.routeFor(taskType)
 	for _, alias := range route {
-		if m := r.table.Model(alias); m.Provider == providerName {
+		if m := r.table.Model(alias); usable(m) {
 			return m
 		}
 	}
 	for _, m := range r.table.Models() {
-		if m.Provider == providerName {
+		if usable(m) {
 			return m
 		}
 	}

@@ -281,14 +281,14 @@ func TestBreakerOpensSkipsAndCloses(t *testing.T) {
 
 func TestCostIsExactFromUsage(t *testing.T) {
 	tr := newTestRouter(t)
-	// sonnet: $2 in, $10 out, $0.20 cache read, $2.50 5m write, $4 1h write per million.
+	// sonnet: $2 in, $10 out, $0.10 cache read (since 2026-10-07), $2.50 5m write, $4 1h write per million.
 	tr.clients["anthropic"].replies = []scripted{{res: Result{Text: "x", UsageSeen: true,
 		Usage: Usage{Input: 1000, Output: 500, CacheRead: 2000, CacheWrite: 400, CacheWrite1h: 100}}}}
 	out, err := tr.run(t, Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := money.MicroUSD(2*1000 + 10*500 + 0.2*2000 + 2.5*400 + 4*100) // 8,800 µUSD
+	want := money.MicroUSD(2*1000 + 10*500 + 0.1*2000 + 2.5*400 + 4*100) // 8,600 µUSD
 	if out.Cost != want {
 		t.Fatalf("cost %d µUSD, want %d", out.Cost, want)
 	}

@@ -20,19 +20,48 @@ type ProviderStatus struct {
 	// Breaker is "closed", "half-open" or "open".
 	Breaker string        `json:"breaker"`
 	Models  []ModelStatus `json:"models"`
+	// Unpriced is what a call naming a model without a price gets:
+	// "refuse", "free" or "price_as <model>".
+	Unpriced string `json:"unpriced"`
+	// LiveModels compares the provider's own model list with the table;
+	// absent until the list was first read.
+	LiveModels *LiveModels `json:"live_models,omitempty"`
+}
+
+// LiveModels is what a provider's own model list said when last read.
+type LiveModels struct {
+	CheckedAt time.Time `json:"checked_at"`
+	// Error says why the last read failed; the lists are then an earlier
+	// read's, or empty.
+	Error string `json:"error,omitempty"`
+	// Unpriced are models the provider serves that no price covers.
+	Unpriced []string `json:"unpriced"`
+	// Unserved are models priced here that the provider no longer lists.
+	Unserved []string `json:"unserved"`
 }
 
 // ModelStatus is a model with the price in force now, USD per million tokens.
 type ModelStatus struct {
-	Alias        string         `json:"alias"`
-	ID           string         `json:"id"`
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases,omitempty"`
+	// Kind is "embedding" for a model that only embeds.
+	Kind         string         `json:"kind,omitempty"`
 	Input        money.MicroUSD `json:"input_usd_per_mtok"`
 	Output       money.MicroUSD `json:"output_usd_per_mtok"`
 	CacheRead    money.MicroUSD `json:"cache_read_usd_per_mtok"`
 	CacheWrite   money.MicroUSD `json:"cache_write_usd_per_mtok"`
 	CacheWrite1h money.MicroUSD `json:"cache_write_1h_usd_per_mtok"`
+	// LongPrompt is the price of a call whose prompt passes
+	// LongPromptTokens, if the model has one.
+	LongPromptTokens int64  `json:"long_prompt_tokens,omitempty"`
+	LongPrompt       *Rates `json:"long_prompt,omitempty"`
 	// NextPrice is a price change already announced, if any.
 	NextPrice *Price `json:"next_price,omitempty"`
+	// Retires is the day the provider stops serving the model, Retired
+	// whether that day has come; Replacement is what replaces it.
+	Retires     string `json:"retires,omitempty"`
+	Retired     bool   `json:"retired,omitempty"`
+	Replacement string `json:"replacement,omitempty"`
 }
 
 // RouteStep is one model on a route, with whether auto routing would try it now.
@@ -76,7 +105,10 @@ func (r *Router) Status() Status {
 	for _, name := range r.names {
 		p := r.providers[name]
 		ps := ProviderStatus{Name: name, Protocol: p.Protocol, Configured: p.configured(), Available: p.available(),
-			Breaker: p.breaker.State().String(), Models: []ModelStatus{}}
+			Breaker: p.breaker.State().String(), Models: []ModelStatus{}, Unpriced: p.Unpriced.String()}
+		if live, ok := r.live.Load(name); ok {
+			ps.LiveModels = live.(*LiveModels)
+		}
 		for _, m := range r.table.Models() {
 			if m.Provider == name {
 				ps.Models = append(ps.Models, modelStatus(m, now))
@@ -112,6 +144,22 @@ func modelStatus(m *Model, now time.Time) ModelStatus {
 			break
 		}
 	}
-	return ModelStatus{Alias: m.Alias, ID: m.ID, Input: cur.Input, Output: cur.Output, CacheRead: cur.CacheRead,
-		CacheWrite: cur.CacheWrite, CacheWrite1h: cur.CacheWrite1h, NextPrice: next}
+	return ModelStatus{ID: m.ID, Aliases: m.Aliases, Kind: m.Kind, Input: cur.Input, Output: cur.Output, CacheRead: cur.CacheRead,
+		CacheWrite: cur.CacheWrite, CacheWrite1h: cur.CacheWrite1h, LongPromptTokens: cur.LongPromptTokens, LongPrompt: cur.LongPrompt,
+		NextPrice: next, Retires: m.Retires, Retired: m.Retired(now) != nil, Replacement: m.Replacement}
+}
+
+// SetLiveModels records what a provider's own model list said, for Status.
+func (r *Router) SetLiveModels(provider string, live *LiveModels) { r.live.Store(provider, live) }
+
+// PricedIDs are the ids the table prices for a provider that it should
+// still serve at t: retired models are expected to be gone.
+func (r *Router) PricedIDs(provider string, t time.Time) []string {
+	var ids []string
+	for _, m := range r.table.Models() {
+		if m.Provider == provider && m.Retired(t) == nil {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids
 }

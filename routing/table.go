@@ -7,121 +7,174 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 )
 
 //go:embed models.json
 var defaultModelsJSON []byte
 
-// DefaultModels returns the embedded model table, a fresh copy each call.
-func DefaultModels() []Model {
-	var file struct {
-		Models []Model `json:"models"`
-	}
-	if err := json.Unmarshal(defaultModelsJSON, &file); err != nil {
+// catalog is models.json: the models, with where each price comes from.
+type catalog struct {
+	Checked string            `json:"checked"`
+	Sources map[string]string `json:"sources"`
+	Models  []catalogEntry    `json:"models"`
+}
+
+type catalogEntry struct {
+	Model
+	// Source names the page (a key of the file's sources) the prices
+	// and dates come from; Note says what of it is uncertain.
+	Source string `json:"source"`
+	Note   string `json:"note,omitempty"`
+}
+
+func loadCatalog() catalog {
+	var c catalog
+	if err := json.Unmarshal(defaultModelsJSON, &c); err != nil {
 		panic(fmt.Sprintf("routing: embedded models.json: %v", err)) // caught by the package tests
 	}
-	return file.Models
+	return c
 }
 
-// Table finds models by alias, in the order they were given.
+// DefaultModels returns the embedded catalog, a fresh copy each call.
+func DefaultModels() []Model {
+	c := loadCatalog()
+	models := make([]Model, len(c.Models))
+	for i, e := range c.Models {
+		models[i] = e.Model
+	}
+	return models
+}
+
+// Table finds models by name (id or alias), in the order they were given.
 type Table struct {
-	byAlias map[string]*Model
-	list    []*Model
+	byName map[string]*Model
+	list   []*Model
 }
 
-// NewTable checks the models and indexes them.
+// NewTable checks the models and indexes them under their ids and aliases.
+// Names are unique across the table.
 func NewTable(models []Model) (*Table, error) {
-	t := &Table{byAlias: make(map[string]*Model, len(models))}
+	t := &Table{byName: make(map[string]*Model, 2*len(models))}
 	for i := range models {
 		m := models[i]
+		m.Alias = m.ID
 		m.Prices = slices.Clone(m.Prices) // validate fills in derived fields
 		if err := m.validate(); err != nil {
 			return nil, err
 		}
-		if _, dup := t.byAlias[m.Alias]; dup {
-			return nil, fmt.Errorf("model %s is listed twice", m.Alias)
+		if err := t.add(&m, m.ID); err != nil {
+			return nil, err
 		}
-		t.byAlias[m.Alias] = &m
 		t.list = append(t.list, &m)
+		for _, alias := range m.Aliases {
+			view := m
+			view.Alias = alias
+			if err := t.add(&view, alias); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, m := range t.list {
+		if r := m.Replacement; r != "" && t.byName[r] == nil {
+			return nil, fmt.Errorf("model %s: its replacement %s is not in the table", m.ID, r)
+		}
 	}
 	return t, nil
 }
 
-// Model returns the model with this alias, or nil.
-func (t *Table) Model(alias string) *Model { return t.byAlias[alias] }
+func (t *Table) add(m *Model, name string) error {
+	if other, dup := t.byName[name]; dup {
+		return fmt.Errorf("model name %s is taken twice (%s of %s, and %s of %s)", name, other.ID, other.Provider, m.ID, m.Provider)
+	}
+	t.byName[name] = m
+	return nil
+}
 
-// Models lists every model in table order.
+// Model returns the model with this id or alias, or nil.
+func (t *Table) Model(name string) *Model { return t.byName[name] }
+
+// Models lists every model once, under its id, in table order.
 func (t *Table) Models() []*Model { return t.list }
 
 func (m *Model) validate() error {
-	if m.Alias == "" || m.Provider == "" || m.ID == "" {
-		return fmt.Errorf("model %q: alias, provider and id are all required", m.Alias)
+	if m.Provider == "" || m.ID == "" {
+		return fmt.Errorf("model %q: provider and id are both required", m.ID)
 	}
-	if len(m.Prices) == 0 {
-		return fmt.Errorf("model %s: no price", m.Alias)
+	if m.Kind != "" && m.Kind != KindEmbedding {
+		return fmt.Errorf("model %s: kind %q is not %q or empty", m.ID, m.Kind, KindEmbedding)
+	}
+	if m.Retires != "" {
+		day, err := parseDay(m.Retires)
+		if err != nil {
+			return fmt.Errorf("model %s: retires %w", m.ID, err)
+		}
+		m.retiresDay = day
+	}
+	if len(m.Prices) == 0 && m.Retires == "" {
+		return fmt.Errorf("model %s: no price", m.ID)
 	}
 	prev := ""
 	for i := range m.Prices {
 		p := &m.Prices[i]
 		if i == 0 && p.From != "" {
-			return fmt.Errorf("model %s: the first price applies from the start and takes no from date", m.Alias)
+			return fmt.Errorf("model %s: the first price applies from the start and takes no from date", m.ID)
 		}
 		if i > 0 {
-			from, err := time.Parse(time.DateOnly, p.From)
+			day, err := parseDay(p.From)
 			if err != nil {
-				return fmt.Errorf("model %s: price %d: from %q is not a date like 2027-01-01", m.Alias, i+1, p.From)
+				return fmt.Errorf("model %s: price %d: from %w", m.ID, i+1, err)
 			}
 			if p.From <= prev {
-				return fmt.Errorf("model %s: prices must be in date order", m.Alias)
+				return fmt.Errorf("model %s: prices must be in date order", m.ID)
 			}
-			p.fromDay = from.Unix() / 86400
+			p.fromDay = day
 		}
 		prev = p.From
-		if p.Input < 0 || p.Output < 0 || p.CacheRead < 0 || p.CacheWrite < 0 || p.CacheWrite1h < 0 {
-			return fmt.Errorf("model %s: prices must not be negative", m.Alias)
+		if p.negative() || p.LongPrompt != nil && p.LongPrompt.negative() {
+			return fmt.Errorf("model %s: prices must not be negative", m.ID)
 		}
-		// A cache price nobody wrote down is billed as plain input: never
-		// free, and Gemini caches repeated prompts without being asked.
-		if p.CacheRead == 0 {
-			p.CacheRead = p.Input
+		if (p.LongPrompt == nil) != (p.LongPromptTokens == 0) || p.LongPromptTokens < 0 {
+			return fmt.Errorf("model %s: a long-prompt price needs both long_prompt_tokens (above 0) and long_prompt", m.ID)
 		}
-		if p.CacheWrite == 0 {
-			p.CacheWrite = p.Input
-		}
-		if p.CacheWrite1h == 0 {
-			p.CacheWrite1h = p.CacheWrite
+		p.fillCacheRates()
+		if p.LongPrompt != nil {
+			long := *p.LongPrompt
+			long.fillCacheRates()
+			p.LongPrompt = &long
 		}
 	}
 	if m.MaxTemperature < 0 {
-		return fmt.Errorf("model %s: max_temperature must not be negative", m.Alias)
+		return fmt.Errorf("model %s: max_temperature must not be negative", m.ID)
 	}
 	return nil
 }
 
 // ForUpstream returns the model a drop-in call names by the provider's own
-// id: the table entry with that id, or the longest one the name extends by
+// id: the table entry with that id or snapshot, or the longest one the name extends by
 // a snapshot suffix (claude-haiku-4-5-20251001 and gpt-5.4-2026-03-05 are
 // claude-haiku-4-5 and gpt-5.4). Any other suffix names another model
 // (gpt-5.4-pro is not gpt-5.4), so ok is false and the call has no price.
 func (t *Table) ForUpstream(provider, id string) (m *Model, ok bool) {
 	for _, c := range t.list {
-		if c.Provider != provider || m != nil && len(c.ID) <= len(m.ID) {
+		if c.Provider != provider {
 			continue
 		}
-		if c.ID == id || strings.HasPrefix(id, c.ID+"-") && isSnapshotSuffix(id[len(c.ID)+1:]) {
+		if c.ID == id || slices.Contains(c.Snapshots, id) {
+			return c, true
+		}
+		if (m == nil || len(c.ID) > len(m.ID)) && strings.HasPrefix(id, c.ID+"-") && IsSnapshotSuffix(id[len(c.ID)+1:]) {
 			m = c
 		}
 	}
 	return m, m != nil
 }
 
-// isSnapshotSuffix reports whether s dates or versions a model rather than
+// IsSnapshotSuffix reports whether s dates or versions a model rather than
 // naming another: a date (20251001, 2026-03-05), a version number (001),
 // latest, or a dated preview or experimental release (preview,
 // preview-05-20, exp-1206). Anything else is another model: -4-5 after
 // claude-opus-4, -preview-tts, -exp-image-generation.
-func isSnapshotSuffix(s string) bool {
+func IsSnapshotSuffix(s string) bool {
 	return snapshotSuffix.MatchString(s)
 }
 

@@ -17,11 +17,19 @@ func TestForUpstreamMatchesSnapshotsOnly(t *testing.T) {
 		{"openai", "gpt-5.4-mini-2026-03-05", "gpt-5.4-mini"},
 		{"openai", "gpt-5.4-latest", "gpt-5.4"},
 		{"google", "gemini-3.8-flash-preview-05-20", "gemini-3.8-flash"},
-		{"openai", "gpt-5.4-pro", ""},      // another, dearer model
-		{"openai", "gpt-5.4-nano", ""},     // another, cheaper one
+		{"openai", "gpt-5.4-pro", ""}, // another, dearer model
+		{"openai", "gpt-5.4-nano", "gpt-5.4-nano"},
+		{"openai", "gpt-5.4-nano-2026-03-05", "gpt-5.4-nano"},
 		{"openai", "gpt-5.4-", ""},         // an empty suffix
 		{"openai", "claude-haiku-4-5", ""}, // another provider's model
-		{"google", "gemini-2.5-flash", ""}, // a prefix of a known id is not it
+		{"google", "gemini-3.8", ""},       // a prefix of a known id is not it
+		{"google", "gemini-2.5-flash-lite", "gemini-2.5-flash-lite"},
+		{"google", "gemini-2.5-flash-preview-05-20", "gemini-2.5-flash"},
+		{"anthropic", "claude-sonnet-4-0", "claude-sonnet-4"}, // a snapshot the rule does not catch
+		{"anthropic", "claude-sonnet-4-20250514", "claude-sonnet-4"},
+		{"anthropic", "claude-sonnet-4-5-20250929", "claude-sonnet-4-5"},
+		{"openai", "gpt-4o-2024-05-13", "gpt-4o-2024-05-13"}, // its own entry beats gpt-4o's rule
+		{"openai", "gpt-4o-2024-08-06", "gpt-4o"},
 		{"google", "gemini-3.8-flash-001", "gemini-3.8-flash"},
 		{"google", "gemini-3.8-flash-exp-1206", "gemini-3.8-flash"},
 		{"google", "gemini-3.8-flash-preview", "gemini-3.8-flash"},

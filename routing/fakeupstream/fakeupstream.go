@@ -27,7 +27,9 @@ import (
 // Server is the fake. Anthropic is served at POST /v1/messages, Gemini at
 // POST /v1beta/models/{model}:generateContent and
 // :streamGenerateContent?alt=sse, OpenAI at POST /v1/chat/completions and
-// POST /v1/responses.
+// POST /v1/responses; embeddings at OpenAI's POST /v1/embeddings and
+// Gemini's :embedContent and :batchEmbedContents; model lists at GET
+// /v1/models and /v1beta/models.
 //
 // Set the exported options before the first call.
 type Server struct {
@@ -46,6 +48,9 @@ type Server struct {
 	// RequireThoughtSignatures refuses a Gemini model turn whose first
 	// function call has no thought signature, as Gemini 3 models do.
 	RequireThoughtSignatures bool
+	// ListedModels are the ids the model lists (GET /v1/models,
+	// /v1beta/models) hold. Default: DefaultListedModels.
+	ListedModels []string
 
 	srv       *httptest.Server
 	closing   chan struct{}
@@ -58,6 +63,7 @@ type Server struct {
 	received []Received
 	open     atomic.Int64
 	callIDs  atomic.Int64 // numbers the tool calls the fake makes up ids for
+	lists    atomic.Int64 // model list pages served
 }
 
 // Reply is what a call gets. The zero Reply is a 200 with no text.
@@ -257,6 +263,12 @@ func (s *Server) next(got Received) Reply {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.open.Add(1)
 	defer s.open.Add(-1)
+	if r.Method == http.MethodGet && (r.URL.Path == "/v1/models" || r.URL.Path == "/v1beta/models") {
+		// Not a call: the gateway lists models on its own, at start.
+		s.lists.Add(1)
+		s.serveModelList(w, r)
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return
@@ -282,6 +294,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 
+	if r.Method == http.MethodPost && s.serveEmbeddings(w, r, body) {
+		return
+	}
 	switch {
 	case name == "count_tokens" && r.Method == http.MethodPost:
 		// Anthropic's token counter: about four bytes a token is enough here.
