@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 )
 
 //go:embed models.json
@@ -48,13 +47,17 @@ func DefaultModels() []Model {
 // Table finds models by name (id or alias), in the order they were given.
 type Table struct {
 	byName map[string]*Model
-	list   []*Model
+	// byUpstream finds a model by its provider and id or snapshot id.
+	byUpstream map[upstreamID]*Model
+	list       []*Model
 }
+
+type upstreamID struct{ provider, id string }
 
 // NewTable checks the models and indexes them under their ids and aliases.
 // Names are unique across the table.
 func NewTable(models []Model) (*Table, error) {
-	t := &Table{byName: make(map[string]*Model, 2*len(models))}
+	t := &Table{byName: make(map[string]*Model, 2*len(models)), byUpstream: make(map[upstreamID]*Model, len(models))}
 	for i := range models {
 		m := models[i]
 		m.Alias = m.ID
@@ -66,6 +69,9 @@ func NewTable(models []Model) (*Table, error) {
 			return nil, err
 		}
 		t.list = append(t.list, &m)
+		for _, id := range append([]string{m.ID}, m.Snapshots...) {
+			t.byUpstream[upstreamID{m.Provider, id}] = &m
+		}
 		for _, alias := range m.Aliases {
 			view := m
 			view.Alias = alias
@@ -154,19 +160,20 @@ func (m *Model) validate() error {
 // a snapshot suffix (claude-haiku-4-5-20251001 and gpt-5.4-2026-03-05 are
 // claude-haiku-4-5 and gpt-5.4). Any other suffix names another model
 // (gpt-5.4-pro is not gpt-5.4), so ok is false and the call has no price.
-func (t *Table) ForUpstream(provider, id string) (m *Model, ok bool) {
-	for _, c := range t.list {
-		if c.Provider != provider {
+func (t *Table) ForUpstream(provider, id string) (*Model, bool) {
+	if m := t.byUpstream[upstreamID{provider, id}]; m != nil {
+		return m, true
+	}
+	// The longest id the name extends: try each '-' from the right.
+	for i := len(id) - 1; i > 0; i-- {
+		if id[i] != '-' {
 			continue
 		}
-		if c.ID == id || slices.Contains(c.Snapshots, id) {
-			return c, true
-		}
-		if (m == nil || len(c.ID) > len(m.ID)) && strings.HasPrefix(id, c.ID+"-") && IsSnapshotSuffix(id[len(c.ID)+1:]) {
-			m = c
+		if m := t.byUpstream[upstreamID{provider, id[:i]}]; m != nil && m.ID == id[:i] && IsSnapshotSuffix(id[i+1:]) {
+			return m, true
 		}
 	}
-	return m, m != nil
+	return nil, false
 }
 
 // IsSnapshotSuffix reports whether s dates or versions a model rather than
