@@ -146,6 +146,9 @@ func (c *Agents) validate() error {
 		if s.Addr == "" || s.From == "" {
 			return fmt.Errorf("agents: smtp needs addr and from")
 		}
+		if _, port, err := net.SplitHostPort(s.Addr); !hasPlaceholder(s.Addr) && (err != nil || port == "") {
+			return fmt.Errorf("agents: smtp addr %q must be host:port, like smtp.example.com:587", s.Addr)
+		}
 		if s.TLS != "" && s.TLS != smtpImplicitTLS && s.TLS != smtpSTARTTLS && !hasPlaceholder(s.TLS) {
 			return fmt.Errorf("agents: smtp tls %q must be %s or %s", s.TLS, smtpImplicitTLS, smtpSTARTTLS)
 		}

@@ -224,7 +224,13 @@ func (a *App) provisionProviders() error {
 	repl := caddy.NewReplacer()
 	a.providerKeys = make(map[string]string, len(providers))
 	for name, p := range providers {
-		p = p.resolved(repl).withDefaults(name)
+		resolved := p.resolved(repl)
+		if p.BaseURL != "" && resolved.BaseURL == "" {
+			// Unset, the default would send the traffic to the provider's
+			// public API past the proxy or server the operator meant.
+			return fmt.Errorf("provider %s: base_url %q resolved to nothing: is the variable set?", name, p.BaseURL)
+		}
+		p = resolved.withDefaults(name)
 		if err := p.validate(name); err != nil {
 			return err
 		}
@@ -282,6 +288,9 @@ func (a *App) Validate() error {
 	}
 	if a.AuditFlushInterval <= 0 || time.Duration(a.AuditFlushInterval) > maxAuditFlushInterval {
 		return fmt.Errorf("audit_flush_interval must be above 0 and at most %s", maxAuditFlushInterval)
+	}
+	if i := time.Duration(a.ModelListInterval); i > 0 && i < minModelListInterval {
+		return fmt.Errorf("model_list_interval must be at least %s (or negative: never)", minModelListInterval)
 	}
 	for name, t := range a.Tiers {
 		if err := validateTier(name, t); err != nil {

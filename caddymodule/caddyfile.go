@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"encoding/json"
 	"strconv"
-	"time"
 
 	"github.com/dustin/go-humanize"
 
@@ -133,7 +132,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 				continue
 			}
 			dur, err := caddy.ParseDuration(val)
-			if err != nil || dur < time.Minute {
+			if err != nil || dur < minModelListInterval {
 				return nil, d.Errf("model_list_interval %q is not off or a duration of a minute or more, like 6h", val)
 			}
 			app.ModelListInterval = caddy.Duration(dur)

@@ -54,6 +54,8 @@ var familyCases = []struct {
 	{"google", "gemini-3.5-flash", 6000 + 1800},
 	// 4000×2 + 200×12 (under 200K)
 	{"google", "gemini-3.1-pro-preview", 8000 + 2400},
+	// 4000×0.75 + 200×3.75 until 2026-12-31; 4000×1.50 + 200×7.50 from 2027-01-01 (below)
+	{"google", "gemini-3.8-flash", 3000 + 750},
 	// 1000×2.50 + 3000×1.25 + 200×10
 	{"openai", "gpt-4o", 2500 + 3750 + 2000},
 	// 1000×0.40 + 3000×0.10 + 200×1.60
@@ -147,6 +149,10 @@ func TestEveryModelFamilyIsPricedByTheCatalog(t *testing.T) {
 			fake := fakes[c.provider]
 			calls := fake.Calls()
 			retired := m.Retired(time.Now()) != nil
+			want := c.want
+			if c.model == "gemini-3.8-flash" && !time.Now().Before(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)) {
+				want = 6000 + 1500
+			}
 			if !retired {
 				fake.Enqueue(fakeupstream.Reply{Text: "Hi there.", Usage: familyUsage})
 			}
@@ -158,8 +164,8 @@ func TestEveryModelFamilyIsPricedByTheCatalog(t *testing.T) {
 				if status != 400 || rec.Error != "invalid_field" || fake.Calls() != calls {
 					t.Errorf("%s: retired, yet %d %+v (provider called: %v)", name, status, rec, fake.Calls() != calls)
 				}
-			case status != 200 || rec.Status != 200 || rec.Cost != c.want:
-				t.Errorf("%s: %d, audit record cost %d µUSD, want %d (%+v)", name, status, rec.Cost, c.want, rec)
+			case status != 200 || rec.Status != 200 || rec.Cost != want:
+				t.Errorf("%s: %d, audit record cost %d µUSD, want %d (%+v)", name, status, rec.Cost, want, rec)
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -113,6 +112,9 @@ func (p Provider) unpriced(table *routing.Table) (routing.Unpriced, error) {
 	if u.As = table.Model(p.UnpricedAs); u.As == nil {
 		return u, fmt.Errorf("unpriced price_as %s: no such model in the table", p.UnpricedAs)
 	}
+	if err := routing.CheckPriceAs(u.As, time.Now()); err != nil {
+		return u, fmt.Errorf("unpriced price_as %s: %w; name a priced model that generates", p.UnpricedAs, err)
+	}
 	return u, nil
 }
 
@@ -160,10 +162,8 @@ func (p Provider) validate(name string) error {
 	if p.BaseURL == "" {
 		return fmt.Errorf("provider %s: base_url is required for a provider Kaine does not know", name)
 	}
-	if !hasPlaceholder(p.BaseURL) {
-		if u, err := url.Parse(p.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("provider %s: base_url %q must be an http:// or https:// URL", name, p.BaseURL)
-		}
+	if err := checkURL("provider "+name+": base_url", p.BaseURL); err != nil {
+		return err
 	}
 	if p.Timeout < 0 {
 		return fmt.Errorf("provider %s: timeout must be positive", name)
@@ -175,7 +175,7 @@ func (p Provider) validate(name string) error {
 	case p.Unpriced != routing.UnpricedPriceAs && p.UnpricedAs != "":
 		return fmt.Errorf("provider %s: unpriced_as %q goes with unpriced price_as", name, p.UnpricedAs)
 	case p.Unpriced != "" && p.Unpriced != routing.UnpricedRefuse && p.Unpriced != routing.UnpricedFree && p.Unpriced != routing.UnpricedPriceAs:
-		return fmt.Errorf("provider %s: unpriced %q must be refuse, free or price_as <model>", name, p.Unpriced)
+		return fmt.Errorf("provider %s: unpriced %q must be refuse, free or price_as (with unpriced_as naming the model; in a Caddyfile, price_as <model>)", name, p.Unpriced)
 	}
 	return nil
 }

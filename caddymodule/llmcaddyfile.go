@@ -90,9 +90,7 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 		case "retires":
 			var v string
 			if v, err = one(); err == nil {
-				if v == "never" {
-					v = ""
-				} else if _, perr := time.Parse(time.DateOnly, v); perr != nil {
+				if _, perr := time.Parse(time.DateOnly, v); perr != nil && v != retiresNever {
 					err = errors.New("takes a day like 2027-03-01, or never")
 				}
 				mc.Retires = &v

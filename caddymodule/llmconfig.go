@@ -40,8 +40,8 @@ type ModelConfig struct {
 	AdaptiveThinking    *bool    `json:"adaptive_thinking,omitempty"`
 	ReasoningEffort     *string  `json:"reasoning_effort,omitempty"`
 	// Retires moves the day (YYYY-MM-DD) the model is refused from, for a
-	// provider that serves it longer than announced; "" re-enables a
-	// retired model (it needs prices, then).
+	// provider that serves it longer than announced; "never" (or "")
+	// re-enables a retired model (it needs prices, then).
 	Retires *string `json:"retires,omitempty"`
 	// Replacement is the model a retired one's callers are pointed to.
 	Replacement *string `json:"replacement,omitempty"`
@@ -65,6 +65,9 @@ type Routing struct {
 }
 
 const defaultBYOKFee = money.MicroUSD(500)
+
+// retiresNever lifts a model's shutdown day.
+const retiresNever = "never"
 
 // modelTable builds the table: the embedded catalog, one entry per
 // OpenAI-compatible provider's own model (free unless priced), then the
@@ -169,6 +172,9 @@ func (mc ModelConfig) apply(m *routing.Model) {
 	setIf(&m.AdaptiveThinking, mc.AdaptiveThinking)
 	setIf(&m.ReasoningEffort, mc.ReasoningEffort)
 	setIf(&m.Retires, mc.Retires)
+	if m.Retires == retiresNever {
+		m.Retires = ""
+	}
 	setIf(&m.Replacement, mc.Replacement)
 }
 

@@ -3,6 +3,10 @@ package caddymodule
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +27,9 @@ const (
 	modelListCheck = time.Minute
 	// modelListTimeout bounds one provider's listing, all pages.
 	modelListTimeout = 30 * time.Second
+	// minModelListInterval keeps a mistyped interval from listing a
+	// provider every few milliseconds.
+	minModelListInterval = time.Minute
 )
 
 // servedModels is one read of a provider's model list.
@@ -80,6 +87,8 @@ func (a *App) watchModelLists(router *routing.Router) {
 	if interval < 0 {
 		return
 	}
+	// A provider this config dropped keeps no series.
+	providerModels.Reset()
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopListing, a.listed = cancel, make(chan struct{})
 	go func() {
@@ -126,16 +135,21 @@ func (a *App) readModelLists(ctx context.Context, router *routing.Router, interv
 }
 
 // liveModels compares a provider's list with the table's prices for it.
+// A retired model still listed is covered (it is refused, not unpriced),
+// and one no longer listed is no news. Fine-tuned models (ft:…) are the
+// operator's own: callers of /v1/providers do not see them.
 func liveModels(router *routing.Router, provider string, served servedModels) *routing.LiveModels {
 	now := time.Now()
 	table := router.Table()
-	drift := modellist.Compare(served.ids, router.PricedIDs(provider, now), func(pricedID, servedID string) bool {
+	ids := slices.DeleteFunc(slices.Clone(served.ids), func(id string) bool { return strings.HasPrefix(id, "ft:") })
+	drift := modellist.Compare(ids, router.PricedIDs(provider), func(pricedID, servedID string) bool {
 		m, ok := table.ForUpstream(provider, servedID)
 		return ok && m.ID == pricedID
 	})
-	live := &routing.LiveModels{CheckedAt: served.at, Unpriced: orEmpty(drift.Unpriced), Unserved: orEmpty(drift.Unserved)}
+	unserved := slices.DeleteFunc(drift.Unserved, func(id string) bool { return table.Model(id).Retired(now) != nil })
+	live := &routing.LiveModels{CheckedAt: served.at, Unpriced: orEmpty(drift.Unpriced), Unserved: orEmpty(unserved)}
 	if served.err != nil {
-		live.Error = served.err.Error()
+		live.Error = listFailure(served.err)
 	}
 	if served.ids == nil && served.err != nil {
 		live.Unserved = []string{} // nothing was read: nothing can be said to be gone
@@ -150,4 +164,18 @@ func orEmpty(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// listFailure says why a list could not be read without the upstream's
+// address or its words, which the log has: /v1/providers is read by every
+// account.
+func listFailure(err error) string {
+	var status *modellist.StatusError
+	switch {
+	case errors.As(err, &status):
+		return fmt.Sprintf("the provider answered HTTP %d", status.Status)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the provider did not answer in time"
+	}
+	return "the provider could not be reached, or its answer was not a model list"
 }

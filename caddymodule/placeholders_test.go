@@ -59,7 +59,7 @@ func TestSettingsTakePlaceholders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := caddy.Load(cfg, true); err == nil || !strings.Contains(err.Error(), `base_url "not a url/v1" must be an http:// or https:// URL`) {
+	if err := caddy.Load(cfg, true); err == nil || !strings.Contains(err.Error(), `base_url "not a url/v1" must be an http or https URL`) {
 		t.Fatalf("a base_url resolving to no URL: %v", err)
 	}
 	if status, _, data := g.doRaw("GET", "/v1/me", k.Key, ""); status != 200 {
@@ -68,5 +68,16 @@ func TestSettingsTakePlaceholders(t *testing.T) {
 	// The config as stored keeps the placeholders, never what they name.
 	if !strings.Contains(string(cfg), "{env.TEST_UPSTREAM_URL}") {
 		t.Fatalf("the adapted config lost its placeholders: %s", cfg)
+	}
+}
+
+// A base_url whose variable is unset would otherwise fall back to the
+// provider's public API, past the proxy the operator meant.
+func TestABaseURLResolvingToNothingIsRefused(t *testing.T) {
+	err := loadError(t, `provider openai {
+			base_url {env.KAINE_TEST_UNSET_URL}
+		}`)
+	if err == nil || !strings.Contains(err.Error(), `base_url "{env.KAINE_TEST_UNSET_URL}" resolved to nothing`) {
+		t.Fatalf("%v", err)
 	}
 }

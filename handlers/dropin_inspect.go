@@ -227,3 +227,34 @@ func embeddingInputTokens(protocol string, body []byte) int64 {
 	}
 	return (textBytes+3)/4 + ids
 }
+
+// embeddingHasMedia reports whether a Gemini embedding request holds parts
+// other than text: a multimodal embedding, which its answer's missing
+// usage leaves no way to price.
+func embeddingHasMedia(protocol string, body []byte) bool {
+	if protocol != "gemini" {
+		return false
+	}
+	for _, path := range []string{"content.parts.#.inlineData", "content.parts.#.fileData", "content.parts.#.inline_data", "content.parts.#.file_data",
+		"requests.#.content.parts.#.inlineData", "requests.#.content.parts.#.fileData",
+		"requests.#.content.parts.#.inline_data", "requests.#.content.parts.#.file_data"} {
+		if found := gjson.GetBytes(body, path); found.Exists() && found.Raw != "[]" && !allEmpty(found) {
+			return true
+		}
+	}
+	return false
+}
+
+// allEmpty reports whether a gjson query's result lists no value, at any
+// depth of the arrays # makes.
+func allEmpty(v gjson.Result) bool {
+	if !v.IsArray() {
+		return !v.Exists()
+	}
+	empty := true
+	v.ForEach(func(_, item gjson.Result) bool {
+		empty = allEmpty(item)
+		return empty
+	})
+	return empty
+}

@@ -40,6 +40,9 @@ type dropInExchange struct {
 	// unpricedNote is set when the call is served under its provider's
 	// unpriced policy, saying how it is billed.
 	unpricedNote string
+	// at is when the call was priced: it is billed at the prices of then,
+	// the ones its reservation used.
+	at time.Time
 }
 
 // generatedBytes is how much the model generated that crossed: what the

@@ -115,8 +115,12 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		a.Errors.Write(w, CodeInvalidJSON, "The body names \""+info.duplicate+"\" twice; send each field once.")
 		return nil, nil, false
 	}
-	if info.unmeterable == "" && longContextBeta(r) {
+	switch {
+	case info.unmeterable != "":
+	case longContextBeta(r):
 		info.unmeterable = "the 1M-token context (anthropic-beta)"
+	case billing == Embedding && embeddingHasMedia(d.Protocol, body):
+		info.unmeterable = "an image or file to embed (inlineData, fileData), priced beyond its text"
 	}
 	switch {
 	case info.model == "":
@@ -127,6 +131,7 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 			"token prices this gateway meters; leave it out, or send your own provider key in "+BYOKHeader+".")
 		return nil, nil, false
 	}
+	ex.at = time.Now() // one time for the retirement, the reservation and the bill
 	model, ok := a.priceDropIn(d, w, ex, info.model)
 	if !ok {
 		return nil, nil, false
@@ -140,11 +145,8 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 	if billing == Embedding {
 		ex.inputTokens, maxOutput = embeddingInputTokens(d.Protocol, body), 0
 	}
-	if !a.Reserve(w, call, d.estimate(ex.byok, model, int64(len(body)), maxOutput)) {
+	if !a.Reserve(w, call, d.estimate(ex, model, int64(len(body)), maxOutput)) {
 		return nil, nil, false
-	}
-	if ex.unpricedNote != "" {
-		a.unpricedServed(d.Name, d.Unpriced.Mode)
 	}
 	return model, body, true
 }
@@ -157,11 +159,11 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 func (a *API) priceDropIn(d *DropIn, w http.ResponseWriter, ex *dropInExchange, id string) (*routing.Model, bool) {
 	model, priced := d.Table.ForUpstream(d.Name, id)
 	if priced {
-		if err := model.Retired(time.Now()); err != nil {
+		if err := model.Retired(ex.at); err != nil {
 			a.Errors.Write(w, CodeInvalidField, err.Error()+".")
 			return nil, false
 		}
-		setDeprecation(w.Header(), model)
+		setDeprecation(w.Header(), model, ex.at)
 		return model, true
 	}
 	if ex.byok {
@@ -209,14 +211,14 @@ func (a *API) readDropInBody(d *DropIn, w http.ResponseWriter, r *http.Request) 
 // estimate is the reservation for a drop-in call: the fee on the caller's
 // key, else the model's price for one token per body byte in and maxTokens
 // out.
-func (d *DropIn) estimate(byok bool, model *routing.Model, bodyBytes, maxTokens int64) money.MicroUSD {
-	if byok {
+func (d *DropIn) estimate(ex *dropInExchange, model *routing.Model, bodyBytes, maxTokens int64) money.MicroUSD {
+	if ex.byok {
 		return d.BYOKFee
 	}
 	if model == nil {
 		return 0
 	}
-	return model.PriceAt(time.Now()).Cost(routing.Usage{Input: bodyBytes + 16, Output: maxTokens})
+	return model.PriceAt(ex.at).Cost(routing.Usage{Input: bodyBytes + 16, Output: maxTokens})
 }
 
 // Reasons a call was not metered from its usage, in audit records and the
@@ -259,7 +261,10 @@ func (a *API) settleDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dro
 		call.Settle(0)
 		return
 	}
-	call.Audit.AddNote(ex.unpricedNote)
+	if answered && ex.unpricedNote != "" {
+		call.Audit.AddNote(ex.unpricedNote)
+		a.unpricedServed(d.Name, d.Unpriced.Mode)
+	}
 	// Given up on before any answer: the provider may be generating still.
 	abandoned := ex.status == 0 && (clientGone || errors.Is(ex.failed, routing.ErrTimeout))
 	if !answered && !abandoned {
@@ -298,7 +303,7 @@ func (a *API) settleDropIn(d *DropIn, w http.ResponseWriter, call *Call, ex *dro
 		call.Settle(d.BYOKFee)
 		return
 	}
-	call.Settle(d.cost(model, res.Model, u))
+	call.Settle(d.cost(model, res.Model, u, ex.at))
 }
 
 func (a *API) unmetered(provider, reason string) {
@@ -316,14 +321,13 @@ func (a *API) unpricedServed(provider, policy string) {
 // cost prices usage at the dearer of the model the request named and the
 // one the answer reports, so a request cannot be metered as one model and
 // served as another.
-func (d *DropIn) cost(requested *routing.Model, reportedID string, u routing.Usage) money.MicroUSD {
-	now := time.Now()
+func (d *DropIn) cost(requested *routing.Model, reportedID string, u routing.Usage, at time.Time) money.MicroUSD {
 	var cost money.MicroUSD
 	if requested != nil {
-		cost = requested.PriceAt(now).Cost(u)
+		cost = requested.PriceAt(at).Cost(u)
 	}
 	if reported, ok := d.Table.ForUpstream(d.Name, reportedID); reportedID != "" && ok {
-		cost = max(cost, reported.PriceAt(now).Cost(u))
+		cost = max(cost, reported.PriceAt(at).Cost(u))
 	}
 	return cost
 }

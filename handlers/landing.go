@@ -78,7 +78,7 @@ func (a *API) makeLandingPage(ctx context.Context, call *Call, brief landing.Bri
 		return landingAnswer{}, err
 	}
 	out, err := a.LLM.Do(ctx, plan, nil)
-	a.settleLLM(call, out) // the provider billed the tokens, usable or not
+	a.settleLLM(call, plan, out, err) // the provider billed the tokens, usable or not
 	if err != nil {
 		code, message := callError(err)
 		return landingAnswer{}, &apiError{code, message}
@@ -88,7 +88,7 @@ func (a *API) makeLandingPage(ctx context.Context, call *Call, brief landing.Bri
 		return landingAnswer{}, &apiError{CodeGenerationFailed, "The model's answer could not be used as page copy (" + err.Error() + "); nothing was published. Try again."}
 	}
 	if len(pageCopy.Dropped) > 0 {
-		call.Audit.Note = clip.Runes("optional copy left out: "+strings.Join(pageCopy.Dropped, "; "), maxNoteRunes)
+		call.Audit.AddNote(clip.Runes("optional copy left out: "+strings.Join(pageCopy.Dropped, "; "), maxNoteRunes))
 	}
 	page, err := landing.Render(brief, pageCopy)
 	if err != nil {

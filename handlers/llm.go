@@ -82,16 +82,12 @@ func (a *API) llm(w http.ResponseWriter, r *http.Request, call *Call) {
 	if !a.Reserve(w, call, plan.Estimate) {
 		return
 	}
-	if plan.UnpricedNote != "" {
-		call.Audit.AddNote(plan.UnpricedNote)
-		a.unpricedServed(params.Provider, plan.UnpricedPolicy())
-	}
 	if params.Stream {
 		a.llmStream(w, r, call, plan)
 		return
 	}
 	out, err := a.LLM.Do(r.Context(), plan, nil)
-	a.settleLLM(call, out)
+	a.settleLLM(call, plan, out, err)
 	setLLMHeaders(w.Header(), out, call)
 	if err != nil {
 		a.writeCallError(w, err)
@@ -100,9 +96,14 @@ func (a *API) llm(w http.ResponseWriter, r *http.Request, call *Call) {
 	WriteJSON(w, http.StatusOK, llmAnswerOf(out))
 }
 
-// settleLLM charges the call and fills its audit record.
-func (a *API) settleLLM(call *Call, out routing.Outcome) {
+// settleLLM charges the call and fills its audit record; a call served
+// under its provider's unpriced policy is noted and counted.
+func (a *API) settleLLM(call *Call, plan *routing.Plan, out routing.Outcome, err error) {
 	call.Settle(out.Cost)
+	if plan.UnpricedNote != "" && err == nil {
+		call.Audit.AddNote(plan.UnpricedNote)
+		a.unpricedServed(out.Provider, plan.UnpricedPolicy())
+	}
 	call.Audit.Provider = out.Provider
 	if out.Model != nil {
 		call.Audit.Model = out.Model.ID
@@ -138,7 +139,7 @@ func setLLMHeaders(h http.Header, out routing.Outcome, call *Call) {
 	if out.Model != nil {
 		h.Set("X-Kaine-Provider", out.Provider)
 		h.Set("X-Kaine-Model", out.Model.Alias)
-		setDeprecation(h, out.Model)
+		setDeprecation(h, out.Model, time.Now())
 	}
 	h.Set("X-Kaine-Cost-USD", out.Cost.String())
 	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out))
@@ -197,9 +198,9 @@ func (a *API) writeCallError(w http.ResponseWriter, err error) {
 const DeprecationHeader = "X-Kaine-Model-Deprecation"
 
 // setDeprecation sets DeprecationHeader when m retires within
-// routing.DeprecationWindow.
-func setDeprecation(h http.Header, m *routing.Model) {
-	if notice := m.Deprecation(time.Now()); notice != "" {
+// routing.DeprecationWindow of t.
+func setDeprecation(h http.Header, m *routing.Model, t time.Time) {
+	if notice := m.Deprecation(t); notice != "" {
 		h.Set(DeprecationHeader, notice)
 	}
 }

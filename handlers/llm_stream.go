@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/keinetech/kaine/routing"
 )
@@ -35,7 +36,7 @@ func (a *API) llmStream(w http.ResponseWriter, r *http.Request, call *Call, plan
 		}
 		return rc.Flush()
 	})
-	a.settleLLM(call, out)
+	a.settleLLM(call, plan, out, err)
 	if !started {
 		setLLMHeaders(w.Header(), out, call)
 		if err != nil {
@@ -66,7 +67,7 @@ func startStream(w http.ResponseWriter, d routing.Delta) {
 	h.Set("X-Accel-Buffering", "no") // tell proxies in front not to buffer
 	h.Set("X-Kaine-Provider", d.Provider)
 	h.Set("X-Kaine-Model", d.Model.Alias)
-	setDeprecation(h, d.Model)
+	setDeprecation(h, d.Model, time.Now())
 	h.Set("Trailer", "X-Kaine-Cost-USD, X-Kaine-Overhead-Ms")
 	w.WriteHeader(http.StatusOK)
 }

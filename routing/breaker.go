@@ -63,21 +63,30 @@ func (b *Breakers) get(provider, upstream string, s BreakerSettings) *gobreaker.
 	if e, ok := b.m[provider]; ok && e.upstream == upstream && e.settings == s {
 		return e.cb
 	}
-	cb := gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+	entry := &breakerEntry{upstream: upstream, settings: s}
+	entry.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        provider,
 		MaxRequests: 1,
 		Timeout:     s.OpenFor,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= s.Failures },
 		OnStateChange: func(name string, _, to gobreaker.State) {
-			if b.onChange != nil {
+			// A replaced breaker's calls still under way do not speak for
+			// the provider any more.
+			if b.onChange != nil && b.current(name) == entry {
 				b.onChange(name, to.String())
 			}
 		},
 		IsExcluded: func(err error) bool { return errors.Is(err, errClientGone) || errors.Is(err, errRefused) },
 	})
-	b.m[provider] = &breakerEntry{upstream: upstream, settings: s, cb: cb}
+	b.m[provider] = entry
 	if b.onChange != nil {
-		b.onChange(provider, cb.State().String())
+		b.onChange(provider, gobreaker.StateClosed.String()) // a new breaker starts closed
 	}
-	return cb
+	return entry.cb
+}
+
+func (b *Breakers) current(provider string) *breakerEntry {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.m[provider]
 }

@@ -54,6 +54,15 @@ type Model struct {
 	adHoc bool
 }
 
+// adHocModel is a model made for one call to an id the table does not
+// have, priced at prices (none: free).
+func adHocModel(provider, id string, prices []Price) *Model {
+	if len(prices) == 0 {
+		prices = []Price{{}}
+	}
+	return &Model{Alias: id, ID: id, Provider: provider, Prices: prices, adHoc: true}
+}
+
 // adHocModelLabel stands for every ad hoc model in metric labels.
 const adHocModelLabel = "other"
 

@@ -202,7 +202,7 @@ func (r *Router) pickModel(prov *provider, plan *Plan) (*Model, error) {
 	p := plan.params
 	if p.Model != "" && r.table.Model(p.Model) == nil {
 		if plan.byok {
-			return &Model{Alias: p.Model, ID: p.Model, Provider: prov.Name, Prices: []Price{{}}, adHoc: true}, nil
+			return adHocModel(prov.Name, p.Model, nil), nil
 		}
 		m, note := prov.Unpriced.Model(prov.Name, p.Model)
 		if m == nil {
@@ -263,6 +263,9 @@ func (r *Router) callable(name string, t time.Time) (*Model, error) {
 	}
 	if err := m.Retired(t); err != nil {
 		return nil, err
+	}
+	if len(m.Prices) == 0 {
+		return nil, fmt.Errorf("%w: %s has no price on this gateway, so its calls cannot be metered", ErrUnknownModel, name)
 	}
 	return m, nil
 }

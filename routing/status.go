@@ -152,12 +152,11 @@ func modelStatus(m *Model, now time.Time) ModelStatus {
 // SetLiveModels records what a provider's own model list said, for Status.
 func (r *Router) SetLiveModels(provider string, live *LiveModels) { r.live.Store(provider, live) }
 
-// PricedIDs are the ids the table prices for a provider that it should
-// still serve at t: retired models are expected to be gone.
-func (r *Router) PricedIDs(provider string, t time.Time) []string {
+// PricedIDs are the ids the table has for a provider, retired ones too.
+func (r *Router) PricedIDs(provider string) []string {
 	var ids []string
 	for _, m := range r.table.Models() {
-		if m.Provider == provider && m.Retired(t) == nil {
+		if m.Provider == provider {
 			ids = append(ids, m.ID)
 		}
 	}

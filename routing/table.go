@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"time"
 )
 
 //go:embed models.json
@@ -116,8 +117,8 @@ func (m *Model) validate() error {
 		}
 		m.retiresDay = day
 	}
-	if len(m.Prices) == 0 && m.Retires == "" {
-		return fmt.Errorf("model %s: no price", m.ID)
+	if len(m.Prices) == 0 && (m.Retires == "" || dayOf(time.Now()) < m.retiresDay) {
+		return fmt.Errorf("model %s: no price (only a model its provider has retired may have none)", m.ID)
 	}
 	prev := ""
 	for i := range m.Prices {
@@ -169,19 +170,19 @@ func (t *Table) ForUpstream(provider, id string) (*Model, bool) {
 		if id[i] != '-' {
 			continue
 		}
-		if m := t.byUpstream[upstreamID{provider, id[:i]}]; m != nil && m.ID == id[:i] && IsSnapshotSuffix(id[i+1:]) {
+		if m := t.byUpstream[upstreamID{provider, id[:i]}]; m != nil && m.ID == id[:i] && isSnapshotSuffix(id[i+1:]) {
 			return m, true
 		}
 	}
 	return nil, false
 }
 
-// IsSnapshotSuffix reports whether s dates or versions a model rather than
+// isSnapshotSuffix reports whether s dates or versions a model rather than
 // naming another: a date (20251001, 2026-03-05), a version number (001),
 // latest, or a dated preview or experimental release (preview,
 // preview-05-20, exp-1206). Anything else is another model: -4-5 after
 // claude-opus-4, -preview-tts, -exp-image-generation.
-func IsSnapshotSuffix(s string) bool {
+func isSnapshotSuffix(s string) bool {
 	return snapshotSuffix.MatchString(s)
 }
 

@@ -1,5 +1,10 @@
 package routing
 
+import (
+	"fmt"
+	"time"
+)
+
 // What a provider does with a call naming a model the table has no price
 // for, on the gateway's key (a call on the caller's own key may name any
 // model: it pays the BYOK fee).
@@ -28,11 +33,27 @@ type Unpriced struct {
 func (u Unpriced) Model(provider, id string) (m *Model, note string) {
 	switch {
 	case u.Mode == UnpricedFree:
-		return &Model{Alias: id, ID: id, Provider: provider, Prices: []Price{{}}, adHoc: true}, NoteUnpricedFree
+		return adHocModel(provider, id, nil), NoteUnpricedFree
 	case u.Mode == UnpricedPriceAs && u.As != nil:
-		return &Model{Alias: id, ID: id, Provider: provider, Kind: u.As.Kind, Prices: u.As.Prices, adHoc: true}, NoteUnpricedBilledAs + u.As.ID
+		return adHocModel(provider, id, u.As.Prices), NoteUnpricedBilledAs + u.As.ID
 	}
 	return nil, ""
+}
+
+// CheckPriceAs says why a model cannot be what unpriced calls are billed
+// as: it must be a priced model that generates and is still served, or
+// calls would be billed nothing (a retired entry without prices) or
+// nothing for their output (an embedding model).
+func CheckPriceAs(m *Model, t time.Time) error {
+	switch {
+	case m.Kind != "":
+		return fmt.Errorf("%s is an %s model, priced for its input only", m.ID, m.Kind)
+	case m.Retired(t) != nil:
+		return fmt.Errorf("%s is retired", m.ID)
+	case m.PriceAt(t).Output <= 0:
+		return fmt.Errorf("%s has no output price", m.ID)
+	}
+	return nil
 }
 
 // Audit notes of calls served under an Unpriced policy.
