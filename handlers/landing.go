@@ -98,5 +98,6 @@ func (a *API) makeLandingPage(ctx context.Context, call *Call, brief landing.Bri
 	if err != nil {
 		return landingAnswer{}, &apiError{CodeInternal, "The page could not be saved; nothing was published. Try again."}
 	}
-	return landingAnswer{OK: true, URL: a.PublicURL + filesPrefix + url.PathEscape(filename), Filename: filename}, nil
+	call.Audit.Resource = filesPrefix + url.PathEscape(filename)
+	return landingAnswer{OK: true, URL: a.PublicURL + call.Audit.Resource, Filename: filename}, nil
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/keinetech/kaine/money"
@@ -15,10 +16,12 @@ type Ledger interface {
 }
 
 type usageAnswer struct {
-	Status usageStatus `json:"status"`
+	Status UsageStatus `json:"status"`
 }
 
-type usageStatus struct {
+// UsageStatus is an account's 30-day window against its tier's cap, as
+// GET /v1/usage shows it.
+type UsageStatus struct {
 	Tier         string         `json:"tier"`
 	CapUSD       money.MicroUSD `json:"cap_usd"`
 	UsedUSD      money.MicroUSD `json:"used_usd"`
@@ -33,23 +36,36 @@ type usageStatus struct {
 
 // usage answers GET /v1/usage: the 30-day window against the tier's cap.
 func (a *API) usage(w http.ResponseWriter, _ *http.Request, call *Call) {
-	u := a.account(w, call.Identity)
-	if u == nil {
-		return
-	}
-	used, err := a.Ledger.Used(u.ID)
-	reserved, rerr := a.Ledger.Reserved(u.ID)
-	if err != nil || rerr != nil {
+	s, err := a.UsageOf(call.Identity.UserID)
+	if err != nil {
 		a.Errors.Write(w, CodeInternal, "Usage could not be read; try again.")
 		return
 	}
+	WriteJSON(w, http.StatusOK, usageAnswer{Status: s})
+}
+
+// UsageOf is an account's usage status, for GET /v1/usage and the
+// dashboard alike.
+func (a *API) UsageOf(user uint64) (UsageStatus, error) {
+	u, err := a.Users.User(user)
+	if err != nil {
+		return UsageStatus{}, fmt.Errorf("reading account %d: %w", user, err)
+	}
+	used, err := a.Ledger.Used(u.ID)
+	if err != nil {
+		return UsageStatus{}, fmt.Errorf("reading the usage of account %d: %w", user, err)
+	}
+	reserved, err := a.Ledger.Reserved(u.ID)
+	if err != nil {
+		return UsageStatus{}, fmt.Errorf("reading the reservations of account %d: %w", user, err)
+	}
 	limit := a.tierOf(u).Cap
-	s := usageStatus{Tier: u.Tier, CapUSD: limit, UsedUSD: used, RemainingUSD: max(limit-used, 0), ReservedUSD: reserved, Blocked: used >= limit}
+	s := UsageStatus{Tier: u.Tier, CapUSD: limit, UsedUSD: used, RemainingUSD: max(limit-used, 0), ReservedUSD: reserved, Blocked: used >= limit}
 	switch {
 	case limit > 0:
 		s.Percent = int(min(used, limit) * 100 / limit)
 	case s.Blocked:
 		s.Percent = 100
 	}
-	WriteJSON(w, http.StatusOK, usageAnswer{Status: s})
+	return s, nil
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,51 +27,58 @@ const (
 	n8nWait = 5 * time.Second
 )
 
-type workflowsAnswer struct {
+// WorkflowList is an account's runs, as GET /v1/workflows shows them.
+type WorkflowList struct {
 	Workflows []workflows.Run `json:"workflows"`
 	Count     int             `json:"count"`
 	// Warning says why n8n's runs are missing, when they are.
 	Warning string `json:"warning,omitempty"`
 }
 
-// listWorkflows answers GET /v1/workflows: the account's runs, newest
-// first: Kaine's own (video jobs, landing pages, agent runs) and, for the accounts the
-// operator gave the n8n instance to, n8n's executions. n8n being down
-// costs its runs and adds a warning, never the answer.
+// listWorkflows answers GET /v1/workflows.
 func (a *API) listWorkflows(w http.ResponseWriter, r *http.Request, call *Call) {
 	limit, ok := a.queryLimit(w, r, defaultWorkflowsLimit, maxWorkflowsLimit)
 	if !ok {
 		return
 	}
-	user := call.Identity.UserID
+	list, err := a.WorkflowsOf(r.Context(), call.Identity.UserID, limit)
+	if err != nil {
+		a.Errors.Write(w, CodeInternal, "The runs could not be read; try again.")
+		return
+	}
+	WriteJSON(w, http.StatusOK, list)
+}
+
+// WorkflowsOf lists an account's runs, newest first: Kaine's own (video
+// jobs, landing pages, agent runs) and, for the accounts the operator gave
+// the n8n instance to, n8n's executions. n8n being down costs its runs and
+// adds a warning, never the list.
+func (a *API) WorkflowsOf(ctx context.Context, user uint64, limit int) (WorkflowList, error) {
 	jobs, err := a.VideoJobs.List(user, limit)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The video jobs could not be read; try again.")
-		return
+		return WorkflowList{}, fmt.Errorf("reading video jobs: %w", err)
 	}
 	pages, err := a.Audit.Query(user, "/v1/landing-pages", limit)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The landing pages could not be read; try again.")
-		return
+		return WorkflowList{}, fmt.Errorf("reading landing pages: %w", err)
 	}
 	runs, err := a.AgentRuns.List(user, limit)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The agent runs could not be read; try again.")
-		return
+		return WorkflowList{}, fmt.Errorf("reading agent runs: %w", err)
 	}
-	answer := workflowsAnswer{}
+	list := WorkflowList{}
 	var n8n []workflows.Run
 	if a.N8N != nil && a.N8NAccount(user) {
-		ctx, cancel := context.WithTimeout(r.Context(), n8nWait)
+		ctx, cancel := context.WithTimeout(ctx, n8nWait)
 		n8n, err = a.N8N.Executions(ctx, limit)
 		cancel()
 		if err != nil {
-			answer.Warning = "n8n's runs are missing: " + n8nFailure(err) + "."
+			list.Warning = "n8n's runs are missing: " + n8nFailure(err) + "."
 		}
 	}
-	answer.Workflows = workflows.Merge(limit, videoRuns(jobs), landingRuns(pages), agentRuns(runs), n8n)
-	answer.Count = len(answer.Workflows)
-	WriteJSON(w, http.StatusOK, answer)
+	list.Workflows = workflows.Merge(limit, videoRuns(jobs), a.landingRuns(pages), agentRuns(runs), n8n)
+	list.Count = len(list.Workflows)
+	return list, nil
 }
 
 // N8NAccount reports whether the operator gave the n8n instance to the
@@ -116,7 +124,7 @@ func videoRuns(jobs []videos.Job) []workflows.Run {
 // records (kept for audit_retention): a call that ran is one run, a
 // success if it published a page. A refused one (4xx: bad brief, scope,
 // limits) never ran.
-func landingRuns(records []metering.AuditRecord) []workflows.Run {
+func (a *API) landingRuns(records []metering.AuditRecord) []workflows.Run {
 	runs := make([]workflows.Run, 0, len(records))
 	for _, rec := range records {
 		if rec.Status >= 400 && rec.Status < 500 {
@@ -128,8 +136,12 @@ func landingRuns(records []metering.AuditRecord) []workflows.Run {
 		if rec.Status != http.StatusOK {
 			status = workflows.StatusError
 		}
-		runs = append(runs, workflows.Run{ID: rec.RequestID, Source: workflows.SourceKaine, Name: "landing page",
-			Status: status, StartedAt: &started, FinishedAt: &finished})
+		run := workflows.Run{ID: rec.RequestID, Source: workflows.SourceKaine, Name: "landing page",
+			Status: status, StartedAt: &started, FinishedAt: &finished}
+		if rec.Resource != "" {
+			run.URL = a.PublicURL + rec.Resource
+		}
+		runs = append(runs, run)
 	}
 	return runs
 }
@@ -148,7 +160,7 @@ func agentRuns(list []agents.Run) []workflows.Run {
 			status = workflows.StatusSuccess
 		}
 		runs[i] = workflows.Run{ID: "run_" + strconv.FormatUint(run.ID, 10), Source: workflows.SourceKaine, Name: "agent " + run.Agent,
-			Status: status, StartedAt: &started, FinishedAt: run.FinishedAt}
+			Status: status, StartedAt: &started, FinishedAt: run.FinishedAt, Steps: len(run.Steps)}
 	}
 	return runs
 }

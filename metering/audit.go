@@ -34,6 +34,9 @@ type AuditRecord struct {
 	Cost      money.MicroUSD `json:"cost_usd"`
 	LatencyMS int64          `json:"latency_ms"`
 	Error     string         `json:"error,omitempty"`
+	// Resource is what the call made, where it has an address: the path
+	// of a landing page it published.
+	Resource string `json:"resource,omitempty"`
 	// Note says how a call was billed when it was not plainly from its
 	// usage (a drop-in answer whose usage could not be read, a model
 	// served under its provider's unpriced policy), notes joined by "; ".
@@ -332,17 +335,23 @@ func timeValue(user uint64, endpoint string) []byte {
 // only those for endpoint when it is not empty. It reads an index, never
 // scanning other accounts' or other endpoints' records.
 func (l *AuditLog) Query(user uint64, endpoint string, limit int) ([]AuditRecord, error) {
+	return l.Page(user, endpoint, 0, limit)
+}
+
+// Page is Query continued below the record id before (0: from the newest):
+// the next page of a listing whose last record had that id.
+func (l *AuditLog) Page(user uint64, endpoint string, before uint64, limit int) ([]AuditRecord, error) {
 	var out []AuditRecord
 	err := l.db.View(func(tx *bolt.Tx) error {
 		records := tx.Bucket(bucketAudit)
 		if endpoint == "" {
 			prefix := binary.BigEndian.AppendUint64(nil, user)
-			return keyrange.Reverse(records.Cursor(), prefix, func(_, v []byte) (bool, error) {
+			return keyrange.ReverseBefore(records.Cursor(), prefix, before, func(_, v []byte) (bool, error) {
 				return appendRecord(&out, v, limit)
 			})
 		}
 		prefix := endpointPrefix(user, endpoint)
-		return keyrange.Reverse(tx.Bucket(bucketAuditByEndpoint).Cursor(), prefix, func(k, _ []byte) (bool, error) {
+		return keyrange.ReverseBefore(tx.Bucket(bucketAuditByEndpoint).Cursor(), prefix, before, func(k, _ []byte) (bool, error) {
 			seq := binary.BigEndian.Uint64(k[len(k)-8:])
 			return appendRecord(&out, records.Get(recordKey(user, seq)), limit)
 		})

@@ -265,3 +265,27 @@ func (l *Ledger) requeue(a *ledgerAccount) {
 		l.dirtyMu.Unlock()
 	}
 }
+
+// DaySpend is what an account spent on one UTC day.
+type DaySpend struct {
+	Day   time.Time
+	Spent money.MicroUSD
+}
+
+// Daily returns the account's spending on each day of the rolling window,
+// oldest first, today last, days without spending included.
+func (l *Ledger) Daily(account uint64) ([]DaySpend, error) {
+	a, err := l.account(account)
+	if err != nil {
+		return nil, err
+	}
+	today := dayOf(l.now())
+	out := make([]DaySpend, WindowDays)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range out {
+		day := today - WindowDays + 1 + int64(i)
+		out[i] = DaySpend{Day: time.Unix(day*86400, 0).UTC(), Spent: a.days[day]}
+	}
+	return out, nil
+}

@@ -18,6 +18,10 @@ type Run struct {
 	StartedAt *time.Time `json:"started_at"`
 	// FinishedAt is null while the run is queued, running or waiting.
 	FinishedAt *time.Time `json:"finished_at"`
+	// URL is what the run made, where it has a page: a landing page.
+	URL string `json:"url,omitempty"`
+	// Steps is how many model calls an agent run made.
+	Steps int `json:"steps,omitempty"`
 }
 
 // Sources of a Run.

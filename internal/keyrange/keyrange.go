@@ -6,6 +6,7 @@ package keyrange
 
 import (
 	"bytes"
+	"encoding/binary"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -20,6 +21,25 @@ func Reverse(c *bolt.Cursor, prefix []byte, fn func(k, v []byte) (more bool, err
 	} else if !bytes.Equal(k, upper) {
 		k, v = c.Prev()
 	}
+	return reverseFrom(c, prefix, k, v, fn)
+}
+
+// ReverseBefore is Reverse starting below sequence number before: the
+// page after one that ended at before. Zero starts at the top.
+func ReverseBefore(c *bolt.Cursor, prefix []byte, before uint64, fn func(k, v []byte) (more bool, err error)) error {
+	if before == 0 {
+		return Reverse(c, prefix, fn)
+	}
+	k, v := c.Seek(binary.BigEndian.AppendUint64(bytes.Clone(prefix), before))
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	return reverseFrom(c, prefix, k, v, fn)
+}
+
+func reverseFrom(c *bolt.Cursor, prefix, k, v []byte, fn func(k, v []byte) (more bool, err error)) error {
 	for ; k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 		more, err := fn(k, v)
 		if err != nil || !more {
