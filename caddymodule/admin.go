@@ -24,6 +24,8 @@ func init() {
 //	POST   /kaine/users        {"username","email","tier"}
 //	GET    /kaine/users
 //	PATCH  /kaine/users/{id}   {"tier"}
+//	POST   /kaine/users/{id}/login-link   → {"url","expires_at"}: a one-time dashboard sign-in
+//	DELETE /kaine/users/{id}/sessions     → {"ended"}: every dashboard session of the user
 //	POST   /kaine/keys         {"username" or "user_id","scopes","name"}
 //	GET    /kaine/keys[?user_id=N]
 //	DELETE /kaine/keys/{id}
@@ -50,7 +52,14 @@ func serveAdmin(w http.ResponseWriter, r *http.Request) error {
 	}
 	app := mod.(*App)
 	resource, id, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/kaine/"), "/")
+	id, action, _ := strings.Cut(id, "/")
 	switch {
+	case resource == "users" && action == "login-link" && r.Method == http.MethodPost:
+		return app.adminLoginLink(w, id)
+	case resource == "users" && action == "sessions" && r.Method == http.MethodDelete:
+		return app.adminEndSessions(w, id)
+	case action != "":
+		return apiError(http.StatusNotFound, fmt.Sprintf("no admin route %s %s", r.Method, r.URL.Path))
 	case resource == "users" && id == "" && r.Method == http.MethodPost:
 		return app.adminCreateUser(w, r)
 	case resource == "users" && id == "" && r.Method == http.MethodGet:
@@ -244,6 +253,30 @@ func (a *App) adminRevokeKey(w http.ResponseWriter, idText string) error {
 		return accountsError(err)
 	}
 	return writeAdminJSON(w, http.StatusOK, map[string]any{"key_id": key.ID, "revoked": true})
+}
+
+func (a *App) adminLoginLink(w http.ResponseWriter, idText string) error {
+	id, err := parseID(idText, "user id")
+	if err != nil {
+		return err
+	}
+	link, expires, err := a.loginLink(id)
+	if err != nil {
+		return err
+	}
+	return writeAdminJSON(w, http.StatusCreated, map[string]any{"user_id": id, "url": link, "expires_at": expires})
+}
+
+func (a *App) adminEndSessions(w http.ResponseWriter, idText string) error {
+	id, err := parseID(idText, "user id")
+	if err != nil {
+		return err
+	}
+	ended, err := a.endSignIns(id)
+	if err != nil {
+		return err
+	}
+	return writeAdminJSON(w, http.StatusOK, map[string]any{"user_id": id, "ended": ended})
 }
 
 // Interface guards

@@ -7,6 +7,7 @@ package caddymodule
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/keinetech/kaine/agenttools"
+	"github.com/keinetech/kaine/dashboard"
 	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/landing"
 	"github.com/keinetech/kaine/routing"
@@ -71,6 +74,13 @@ type App struct {
 	// PassthroughMaxBody bounds a drop-in request's body, in bytes.
 	// Default: 10 MiB.
 	PassthroughMaxBody int64 `json:"passthrough_max_body,omitempty"`
+	// Dashboard is where the dashboard is served on every site with the
+	// kaine directive, a path like /dashboard/ (its default), or "off".
+	Dashboard string `json:"dashboard,omitempty"`
+	// Console is where the operator console listens, host:port, or "off".
+	// Default: localhost:2020. Keep it on loopback: it creates users and
+	// hands out sign-in links, with no sign-in of its own.
+	Console string `json:"console,omitempty"`
 	// ModelListInterval is how often each configured provider's model list
 	// is read, to show in /v1/providers the served models without a price
 	// and the priced ones no longer served. Negative: never. Default: 6h.
@@ -92,6 +102,12 @@ type App struct {
 	stopListing context.CancelFunc
 	listed      chan struct{}
 	llm         *routing.Router
+	// mailer is the SMTP connector (nil: none); dashboard is nil when off;
+	// console is the operator console on the admin endpoint.
+	mailer        agenttools.Mailer
+	dashboard     *dashboard.Dashboard
+	console       http.Handler
+	consoleServer *http.Server
 }
 
 // CaddyModule returns the Caddy module information.
@@ -206,6 +222,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if a.api.AgentTools, err = a.newAgentTools(repl, n8n); err != nil {
 		return err
 	}
+	if err := a.provisionDashboard(); err != nil {
+		return err
+	}
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil
 }
@@ -289,6 +308,12 @@ func (a *App) Validate() error {
 	if a.AuditFlushInterval <= 0 || time.Duration(a.AuditFlushInterval) > maxAuditFlushInterval {
 		return fmt.Errorf("audit_flush_interval must be above 0 and at most %s", maxAuditFlushInterval)
 	}
+	if err := validDashboardPath(a.Dashboard); err != nil {
+		return err
+	}
+	if err := validConsoleAddress(a.Console); err != nil {
+		return err
+	}
 	if i := time.Duration(a.ModelListInterval); i > 0 && i < minModelListInterval {
 		return fmt.Errorf("model_list_interval must be at least %s (or negative: never)", minModelListInterval)
 	}
@@ -335,6 +360,7 @@ func (a *App) Start() error {
 	a.warnAboutLoggedKeys()
 	a.followVideos()
 	a.watchModelLists(a.llm)
+	a.startConsole()
 	return nil
 }
 
@@ -367,6 +393,7 @@ func (a *App) followVideos() {
 // Stop writes what is pending, on every reload and at exit; the storage
 // itself stays open for requests still running and for the next config.
 func (a *App) Stop() error {
+	a.stopConsole()
 	if a.stopListing != nil {
 		a.stopListing()
 		<-a.listed

@@ -27,6 +27,8 @@ func init() {
 //		docs_url   https://keine.tech/api-docs
 //		audit_retention 90d
 //		audit_flush_interval 250ms
+//		dashboard  /dashboard/|off
+//		console    localhost:2020|off
 //		model_list_interval 6h|off
 //		passthrough_max_body 10MiB
 //		tier <name> {
@@ -121,6 +123,20 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 		case "routing":
 			if err := parseRouting(d, app); err != nil {
 				return nil, err
+			}
+		case "dashboard":
+			if err := oneArg(d, &app.Dashboard); err != nil {
+				return nil, err
+			}
+			if err := validDashboardPath(app.Dashboard); err != nil {
+				return nil, d.Err(err.Error())
+			}
+		case "console":
+			if err := oneArg(d, &app.Console); err != nil {
+				return nil, err
+			}
+			if err := validConsoleAddress(app.Console); err != nil {
+				return nil, d.Err(err.Error())
 			}
 		case "model_list_interval":
 			var val string

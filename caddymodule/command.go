@@ -23,11 +23,18 @@ func init() {
 
   kaine users add --username U --email E --tier T
   kaine users list
-  kaine users tier --user U --tier T`,
+  kaine users tier --user U --tier T
+  kaine users login-link --user U
+  kaine users signout --user U
+
+A login link signs the user in to the dashboard once, within 15 minutes;
+signout ends every dashboard session of the user and voids unused links.`,
 		CobraFunc: func(c *cobra.Command) {
 			c.AddCommand(adminCommand("add", "Creates a user", cmdUsersAdd, "username", "email", "tier"))
 			c.AddCommand(adminCommand("list", "Lists users", cmdUsersList))
 			c.AddCommand(adminCommand("tier", "Moves a user to another tier", cmdUsersTier, "user", "tier"))
+			c.AddCommand(adminCommand("login-link", "Prints a one-time dashboard sign-in link for a user", cmdUsersLoginLink, "user"))
+			c.AddCommand(adminCommand("signout", "Ends a user's dashboard sessions and voids their sign-in links", cmdUsersSignout, "user"))
 		},
 	})
 	caddycmd.RegisterCommand(caddycmd.Command{
@@ -230,6 +237,31 @@ func cmdKeysList(c adminClient, fl caddycmd.Flags, _ []string) error {
 func cmdKeysRevoke(c adminClient, _ caddycmd.Flags, args []string) error {
 	var out map[string]any
 	if err := c.do(http.MethodDelete, "/kaine/keys/"+url.PathEscape(args[0]), nil, &out); err != nil {
+		return err
+	}
+	return printJSON(out)
+}
+
+func cmdUsersLoginLink(c adminClient, fl caddycmd.Flags, _ []string) error {
+	return c.userAction(fl, http.MethodPost, "login-link")
+}
+
+func cmdUsersSignout(c adminClient, fl caddycmd.Flags, _ []string) error {
+	return c.userAction(fl, http.MethodDelete, "sessions")
+}
+
+// userAction calls /kaine/users/{id}/{action} for --user and prints the
+// answer.
+func (c adminClient) userAction(fl caddycmd.Flags, method, action string) error {
+	if err := required(fl, "user"); err != nil {
+		return err
+	}
+	id, err := c.userID(fl.String("user"))
+	if err != nil {
+		return err
+	}
+	var out map[string]any
+	if err := c.do(method, "/kaine/users/"+strconv.FormatUint(id, 10)+"/"+action, nil, &out); err != nil {
 		return err
 	}
 	return printJSON(out)

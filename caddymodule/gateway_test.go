@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("XDG_DATA_HOME", dir)
 	os.Setenv("XDG_CONFIG_HOME", dir)
 	code := m.Run()
+	stopBrowser()
 	caddy.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -85,6 +86,7 @@ func startGatewayWithSites(t testing.TB, globalOptions, kaineOptions, sites stri
 	kaine {
 		storage %s
 		docs_url %s
+		console off
 		%s
 	}
 }

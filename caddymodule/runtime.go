@@ -24,6 +24,7 @@ import (
 	"github.com/keinetech/kaine/metering"
 	"github.com/keinetech/kaine/outbox"
 	"github.com/keinetech/kaine/routing"
+	"github.com/keinetech/kaine/signin"
 	"github.com/keinetech/kaine/videos"
 )
 
@@ -75,6 +76,10 @@ type runtime struct {
 	transports  map[string]*http.Transport // provider name + base URL → pool
 	// modelLists are the providers' model lists last read, by upstream.
 	modelLists modelListCache
+	// signin keeps the dashboard's sign-in links and sessions;
+	// signinLimiter counts sign-in attempts per client.
+	signin        *signin.Store
+	signinLimiter metering.RateLimiter
 
 	stop    chan struct{}
 	stopped sync.WaitGroup
@@ -133,6 +138,10 @@ func openRuntime(path string, logger *zap.Logger) (rt *runtime, err error) {
 	if rt.accounts, err = accounts.Open(db, accounts.Options{}); err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", path, err)
 	}
+	if rt.signin, err = signin.Open(db, signin.Options{}); err != nil {
+		rt.accounts.Close()
+		return nil, fmt.Errorf("opening storage %s: %w", path, err)
+	}
 	rt.audit, err = metering.OpenAuditLog(db, metering.AuditOptions{OnError: func(err error) {
 		logger.Error("audit log", zap.Error(err))
 	}})
@@ -166,8 +175,12 @@ func (rt *runtime) flushLoop() {
 			rt.flush()
 		case now := <-sweep.C:
 			rt.limiter.Sweep(now)
+			rt.signinLimiter.Sweep(now)
 		case now := <-retention.C:
 			rt.sweepAudit(now)
+			if err := rt.signin.Sweep(); err != nil {
+				rt.logger.Error("sweeping sign-in links and sessions", zap.Error(err))
+			}
 		case <-unmap.C:
 			if err := boltmem.Unmap(rt.db); err != nil {
 				rt.logger.Warn("storage", zap.Error(err))

@@ -153,6 +153,10 @@ func (l *AuditLog) SetFlushInterval(d time.Duration) {
 // ErrAuditClosed is reported for a record that arrived after Close.
 var ErrAuditClosed = errors.New("audit log closed")
 
+// Pending says how many records wait for the writer, of how many the
+// queue holds before Record blocks.
+func (l *AuditLog) Pending() (queued, capacity int) { return len(l.queue), cap(l.queue) }
+
 // Record enqueues one record. It never blocks on the database, only on a
 // full queue.
 func (l *AuditLog) Record(r AuditRecord) {

@@ -47,10 +47,12 @@ type instance struct {
 	dir       string
 	config    string
 	adminAddr string
-	base      string
-	httpPort  int
-	cmd       *exec.Cmd
-	log       *syncBuffer
+	// consoleAddr is the operator console's, a free port of its own.
+	consoleAddr string
+	base        string
+	httpPort    int
+	cmd         *exec.Cmd
+	log         *syncBuffer
 	// providers is extra kaine-block config (providers pointing at fakes);
 	// set it before writeConfig.
 	providers string
@@ -94,6 +96,7 @@ func newInstance(t *testing.T) *instance {
 	t.Helper()
 	in := &instance{t: t, dir: t.TempDir(), httpPort: freePort(t), log: &syncBuffer{}}
 	in.adminAddr = fmt.Sprintf("localhost:%d", freePort(t))
+	in.consoleAddr = fmt.Sprintf("localhost:%d", freePort(t))
 	in.base = fmt.Sprintf("http://127.0.0.1:%d", in.httpPort)
 	in.config = filepath.Join(in.dir, "Caddyfile")
 	in.writeConfig("https://docs.test/v0")
@@ -111,6 +114,8 @@ func (in *instance) writeConfig(docs string) {
 	kaine {
 		storage %s
 		docs_url %s
+		public_url %s
+		console %s
 		tier load {
 			cap_usd 1
 			rpm 100000000
@@ -122,7 +127,7 @@ http://127.0.0.1:%d {
 	%s
 	kaine
 }
-`, in.adminAddr, in.globals, filepath.Join(in.dir, "data", "kaine.db"), docs, in.providers, in.httpPort, in.site)
+`, in.adminAddr, in.globals, filepath.Join(in.dir, "data", "kaine.db"), docs, in.base, in.consoleAddr, in.providers, in.httpPort, in.site)
 	if err := os.WriteFile(in.config, []byte(cfg), 0o600); err != nil {
 		in.t.Fatal(err)
 	}
