@@ -77,9 +77,9 @@ type App struct {
 	// Dashboard is where the dashboard is served on every site with the
 	// kaine directive, a path like /dashboard/ (its default), or "off".
 	Dashboard string `json:"dashboard,omitempty"`
-	// Console is where the operator console listens, host:port, or "off".
-	// Default: localhost:2020. Keep it on loopback: it creates users and
-	// hands out sign-in links, with no sign-in of its own.
+	// Console is where the operator console listens, a loopback host:port
+	// like localhost:2020. Default: off. It creates users and hands out
+	// sign-in links with no sign-in of its own: its address is its guard.
 	Console string `json:"console,omitempty"`
 	// ModelListInterval is how often each configured provider's model list
 	// is read, to show in /v1/providers the served models without a price
@@ -104,10 +104,13 @@ type App struct {
 	llm         *routing.Router
 	// mailer is the SMTP connector (nil: none); dashboard is nil when off;
 	// console is the operator console on the admin endpoint.
-	mailer        agenttools.Mailer
-	dashboard     *dashboard.Dashboard
-	console       http.Handler
-	consoleServer *http.Server
+	mailer    agenttools.Mailer
+	dashboard *dashboard.Dashboard
+	console   http.Handler
+	// consoleServer is the console listener this config took in Start,
+	// serving consoleHandler, which replaced consolePrevious.
+	consoleServer                   *consoleServer
+	consoleHandler, consolePrevious *http.Handler
 }
 
 // CaddyModule returns the Caddy module information.
@@ -308,7 +311,11 @@ func (a *App) Validate() error {
 	if a.AuditFlushInterval <= 0 || time.Duration(a.AuditFlushInterval) > maxAuditFlushInterval {
 		return fmt.Errorf("audit_flush_interval must be above 0 and at most %s", maxAuditFlushInterval)
 	}
-	if err := validDashboardPath(a.Dashboard); err != nil {
+	routes := make([]string, 0, len(a.Providers))
+	for name := range a.Providers {
+		routes = append(routes, "/"+name+"/") // the drop-in route
+	}
+	if err := validDashboardPath(a.Dashboard, routes); err != nil {
 		return err
 	}
 	if err := validConsoleAddress(a.Console); err != nil {

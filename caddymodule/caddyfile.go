@@ -28,7 +28,7 @@ func init() {
 //		audit_retention 90d
 //		audit_flush_interval 250ms
 //		dashboard  /dashboard/|off
-//		console    localhost:2020|off
+//		console    localhost:2020|off   (default: off)
 //		model_list_interval 6h|off
 //		passthrough_max_body 10MiB
 //		tier <name> {
@@ -128,7 +128,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			if err := oneArg(d, &app.Dashboard); err != nil {
 				return nil, err
 			}
-			if err := validDashboardPath(app.Dashboard); err != nil {
+			if err := validDashboardPath(app.Dashboard, nil); err != nil {
 				return nil, d.Err(err.Error())
 			}
 		case "console":

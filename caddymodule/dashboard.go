@@ -40,18 +40,23 @@ func (a *App) dashboardPath() string {
 	return a.Dashboard
 }
 
-func validDashboardPath(p string) error {
+// validDashboardPath accepts off or a path the gateway's other routes do
+// not take: /v1/, /files/ and the drop-in routes of the providers.
+func validDashboardPath(p string, providers []string) error {
 	if p == "" || p == dashboardOff {
 		return nil
 	}
-	if !strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") || p == "/" || strings.ContainsAny(p, "?#{} ") ||
-		p == "/v1/" || strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, filesPrefix) {
-		return fmt.Errorf("dashboard %q must be off or a path like /dashboard/ (a leading and a trailing slash, not under /v1/ or /files/)", p)
+	if err := dashboard.ValidPrefix(p); err != nil || p == "/" {
+		return fmt.Errorf("dashboard %q must be off or a path like /dashboard/", p)
+	}
+	taken := append([]string{"/v1/", "/files/"}, providers...)
+	for _, route := range taken {
+		if strings.HasPrefix(p, route) || strings.HasPrefix(route, p) {
+			return fmt.Errorf("dashboard %q would share %s with another of the gateway's routes; choose another path", p, route)
+		}
 	}
 	return nil
 }
-
-const filesPrefix = "/files/"
 
 // provisionDashboard builds the dashboard and the operator console over
 // the same code the v1 endpoints and the admin API use.
@@ -85,7 +90,8 @@ func (a *App) provisionDashboard() error {
 
 // pageError logs an internal error of a dashboard or console page.
 func (a *App) pageError(r *http.Request, err error) {
-	a.logger.Error("dashboard", zap.String("path", r.URL.Path), zap.Error(err))
+	// The route's pattern, not the path: a sign-in link's path is its secret.
+	a.logger.Error("dashboard", zap.String("route", r.Pattern), zap.Error(err))
 }
 
 // clientIP is the client Caddy determined (trusted proxies considered),

@@ -99,6 +99,18 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	if len(bars) != 30 || sum.String() != used {
 		t.Fatalf("%d bars summing to %s; /v1/usage used %s", len(bars), sum, used)
 	}
+	byEndpoint := run(t, tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('section[aria-labelledby="by-endpoint"] td.num')).map(td => td.textContent)`))
+	var spent money.MicroUSD
+	for _, amount := range byEndpoint {
+		v, err := money.ParseUSD(strings.TrimPrefix(amount, "$"))
+		if err != nil {
+			t.Fatalf("by endpoint %q: %v", amount, err)
+		}
+		spent += v
+	}
+	if spent.String() != used {
+		t.Fatalf("spending by endpoint sums to %s; /v1/usage used %s", spent, used)
+	}
 
 	// Audit: filtered to one endpoint, every row is of it.
 	do(t, tab,
@@ -139,7 +151,7 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	bruno := g.userWithKey("bruno", "read")
 	brunoTab := newTab(t)
 	signInWith(t, brunoTab, g.loginLink(bruno.UserID))
-	for _, p := range []string{"keys", "usage", "audit"} {
+	for _, p := range []string{"keys", "usage", "audit", "runs"} {
 		do(t, brunoTab, chromedp.Navigate(g.base+"/dashboard/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		shown := run(t, brunoTab, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("main table, main dl")).map(e => e.textContent).join(" ")`))
 		if strings.Contains(shown, angel.Key[:14]) || strings.Contains(shown, "/v1/llm") || strings.Contains(shown, "$"+used) {
@@ -171,10 +183,14 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		} `json:"users"`
 	}
 	g.adminJSON("GET", "/kaine/users", nil, 200, &users)
+	tier := ""
 	for _, u := range users.Users {
-		if u.ID == bruno.UserID && u.Tier != "pro" {
-			t.Fatalf("bruno's tier after the console changed it: %s", u.Tier)
+		if u.ID == bruno.UserID {
+			tier = u.Tier
 		}
+	}
+	if tier != "pro" {
+		t.Fatalf("bruno's tier after the console changed it: %q", tier)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"mime/quotedprintable"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	mailpkg "net/mail"
@@ -134,4 +135,55 @@ func browse(t *testing.T, c *http.Client, method, target string, form url.Values
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	return string(data)
+}
+
+// A reload hands the console's listener to the new config; a new address
+// frees the old one; a port another server holds is never shared: the
+// gateway serves on without a console.
+func TestConsoleAcrossReloads(t *testing.T) {
+	first := fmt.Sprintf("localhost:%d", freePort(t))
+	g := startGateway(t, "console "+first)
+	g.userWithKey("angel", "read")
+	get := func(addr string) (int, string) {
+		resp, err := http.Get("http://" + addr + "/")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, body := get(first); status != 200 || !strings.Contains(body, "angel") {
+		t.Fatalf("console: %d %s", status, body)
+	}
+	g.load(g.config + "\n")
+	g.userWithKey("bruno", "read")
+	if status, body := get(first); status != 200 || !strings.Contains(body, "bruno") {
+		t.Fatalf("console after a reload: %d %s", status, body)
+	}
+
+	second := fmt.Sprintf("localhost:%d", freePort(t))
+	g.load(strings.Replace(g.config, "console "+first, "console "+second, 1))
+	if status, body := get(second); status != 200 || !strings.Contains(body, "bruno") {
+		t.Fatalf("console on its new address: %d %s", status, body)
+	}
+	if status, _ := get(first); status != 0 {
+		t.Fatalf("the old address still answers %d", status)
+	}
+
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	g.load(strings.Replace(g.config, "console "+second, "console "+taken.Addr().String(), 1))
+	if status, _, body := g.do("GET", g.base+"/v1/ping", "", nil); status != 200 {
+		t.Fatalf("the gateway with its console's port taken: %d %s", status, body)
+	}
+	go http.Serve(taken, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { // the port's owner
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	if status, _ := get(taken.Addr().String()); status != 418 {
+		t.Fatalf("the console took a port another server holds: %d", status)
+	}
 }

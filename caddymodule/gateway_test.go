@@ -86,7 +86,6 @@ func startGatewayWithSites(t testing.TB, globalOptions, kaineOptions, sites stri
 	kaine {
 		storage %s
 		docs_url %s
-		console off
 		%s
 	}
 }

@@ -13,7 +13,7 @@ import (
 // ConsoleOptions configure the operator console.
 type ConsoleOptions struct {
 	// Prefix is where the console is served, with a leading and a
-	// trailing slash. Default: "/kaine/console/".
+	// trailing slash. Default: "/".
 	Prefix string
 	// Operator is what the console shows and changes. Required.
 	Operator Operator
@@ -24,8 +24,8 @@ type ConsoleOptions struct {
 	Now func() time.Time
 }
 
-// console is the operator's pages. It has no sign-in: it is mounted on
-// Caddy's admin endpoint, whose reach (loopback by default) is its only
+// console is the operator's pages. It has no sign-in: the gateway serves
+// it on a loopback listener of its own, whose reach is its only
 // protection.
 type console struct {
 	site
@@ -36,9 +36,9 @@ type console struct {
 // NewConsole checks the options and builds the operator console.
 func NewConsole(o ConsoleOptions) (http.Handler, error) {
 	if o.Prefix == "" {
-		o.Prefix = "/kaine/console/"
+		o.Prefix = "/"
 	}
-	if err := validPrefix(o.Prefix); err != nil {
+	if err := ValidPrefix(o.Prefix); err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
 	switch {
@@ -54,7 +54,7 @@ func NewConsole(o ConsoleOptions) (http.Handler, error) {
 		site: site{
 			name:    "Kaine console",
 			prefix:  o.Prefix,
-			csrf:    doubleSubmit{cookie: "kaine_console_csrf", path: o.Prefix},
+			csrf:    newDoubleSubmit("kaine_console_csrf", o.Prefix, false),
 			onError: o.OnError,
 		},
 		op:  o.Operator,

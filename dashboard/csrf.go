@@ -1,8 +1,10 @@
 package dashboard
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
-	"crypto/subtle"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 
 	"github.com/keinetech/kaine/signin"
@@ -12,8 +14,9 @@ import (
 // is done. A signed-in form's token derives from the session
 // (signin.CSRFToken). A form shown before sign-in, or in the console,
 // which has no sessions, is checked against a cookie set when the form
-// was shown (double submit): another site can make a browser post here,
-// but can neither read that cookie nor set it.
+// was shown (double submit). Before either, every page refuses a POST a
+// browser says came from another origin (crossOrigin), another port of
+// the same host included.
 
 // csrfField is the forms' hidden field.
 const csrfField = "csrf"
@@ -28,35 +31,50 @@ func validSessionCSRF(r *http.Request, sessionID string) bool {
 }
 
 // doubleSubmit is the cookie a form shown without a session is checked
-// against.
+// against. The field is not the cookie's value but its HMAC under a key
+// of this process: a page on another port of the same host can set a
+// cookie here (cookies know no ports), but cannot compute its field.
 type doubleSubmit struct {
 	cookie string
 	path   string
+	key    []byte
+	// secure marks the cookie Secure even without TLS on the connection:
+	// the site is HTTPS behind a proxy that ends TLS.
+	secure bool
+}
+
+func newDoubleSubmit(cookie, path string, secure bool) doubleSubmit {
+	return doubleSubmit{cookie: cookie, path: path, key: []byte(rand.Text()), secure: secure}
 }
 
 // tokenLen is the length of rand.Text's 128 random bits.
 const tokenLen = 26
 
-// token returns the token for the page's forms: the visitor's cookie's
-// when they have one, so two open tabs both work, else a new one, set.
+// token returns the token for the page's forms, from the visitor's cookie
+// when they have one, so two open tabs both work, else from a new one.
 func (c doubleSubmit) token(w http.ResponseWriter, r *http.Request) string {
 	if old, err := r.Cookie(c.cookie); err == nil && len(old.Value) == tokenLen {
-		return old.Value
+		return c.sign(old.Value)
 	}
-	token := rand.Text()
+	nonce := rand.Text()
 	http.SetCookie(w, &http.Cookie{
-		Name: c.cookie, Value: token, Path: c.path,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		Name: c.cookie, Value: nonce, Path: c.path,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.secure || r.TLS != nil,
 	})
-	return token
+	return c.sign(nonce)
 }
 
-// valid reports whether a POST's field matches its cookie, in constant
-// time.
+func (c doubleSubmit) sign(nonce string) string {
+	mac := hmac.New(sha256.New, c.key)
+	mac.Write([]byte(nonce))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// valid reports whether a POST's field is its cookie's, in constant time.
 func (c doubleSubmit) valid(r *http.Request) bool {
 	cookie, err := r.Cookie(c.cookie)
 	if err != nil || len(cookie.Value) != tokenLen {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.PostFormValue(csrfField))) == 1
+	return hmac.Equal([]byte(c.sign(cookie.Value)), []byte(r.PostFormValue(csrfField)))
 }

@@ -1,7 +1,7 @@
 // Package dashboard serves Kaine's web pages: the dashboard, where an
 // account signs in with a one-time link, manages its API keys and reads
-// its usage, audit log, runs and the providers; and the operator console
-// on the admin endpoint.
+// its usage, audit log, runs and the providers; and the operator console,
+// which the gateway serves on a listener of its own.
 //
 // Pages are rendered on the server from embedded templates, one layout
 // and one template per page, with one stylesheet and one small script;
@@ -68,13 +68,20 @@ type Dashboard struct {
 
 	limiter          *metering.RateLimiter
 	signInsPerMinute int
-	clientIP         func(*http.Request) string
-	now              func() time.Time
+	// mailsToUser limits emailed links per account, whoever asks.
+	mailsToUser metering.RateLimiter
+	clientIP    func(*http.Request) string
+	now         func() time.Time
 
 	// background runs the making and mailing of a sign-in link after the
 	// answer, so the answer's timing tells nothing of whether the address
 	// has an account. Tests run it in place.
 	background func(func())
+
+	// secureCookies marks cookies Secure whatever the connection: the
+	// public URL is HTTPS.
+	secureCookies bool
+	spend         spendCache
 
 	handler http.Handler
 }
@@ -84,7 +91,7 @@ func New(o Options) (*Dashboard, error) {
 	if o.Prefix == "" {
 		o.Prefix = "/dashboard/"
 	}
-	if err := validPrefix(o.Prefix); err != nil {
+	if err := ValidPrefix(o.Prefix); err != nil {
 		return nil, err
 	}
 	switch {
@@ -110,7 +117,7 @@ func New(o Options) (*Dashboard, error) {
 		site: site{
 			name:    "Kaine",
 			prefix:  o.Prefix,
-			csrf:    doubleSubmit{cookie: "kaine_csrf", path: o.Prefix},
+			csrf:    newDoubleSubmit("kaine_csrf", o.Prefix, strings.HasPrefix(o.PublicURL, "https://")),
 			onError: o.OnError,
 		},
 		publicURL:        strings.TrimRight(o.PublicURL, "/"),
@@ -123,14 +130,22 @@ func New(o Options) (*Dashboard, error) {
 		signInsPerMinute: o.SignInsPerMinute,
 		clientIP:         o.ClientIP,
 		now:              o.Now,
-		background:       func(f func()) { go f() },
+		background:       boundedBackground(maxMailsUnderWay),
+		secureCookies:    strings.HasPrefix(o.PublicURL, "https://"),
 	}
 	d.handler = secure(d.routes())
 	return d, nil
 }
 
-// ServeHTTP answers every request under the prefix.
-func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.handler.ServeHTTP(w, r) }
+// ServeHTTP answers every request under the prefix, and sends the prefix
+// without its slash to the prefix.
+func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == strings.TrimSuffix(d.prefix, "/") {
+		http.Redirect(w, r, d.prefix, http.StatusPermanentRedirect)
+		return
+	}
+	d.handler.ServeHTTP(w, r)
+}
 
 // LinkURL is the address of a sign-in link's page: what the CLI, the
 // admin API, the console and the sign-in mail hand out.
@@ -166,9 +181,9 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, _ *visit) {
 	http.Redirect(w, r, d.prefix+"keys", http.StatusSeeOther)
 }
 
-// validPrefix refuses a prefix that is not a plain absolute path ending
+// ValidPrefix refuses a prefix that is not a plain absolute path ending
 // in a slash, or that would read as a routing pattern.
-func validPrefix(p string) error {
+func ValidPrefix(p string) error {
 	if !strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") || strings.Contains(p, "//") || strings.ContainsAny(p, "{}?# ") {
 		return fmt.Errorf("dashboard: prefix %q must be a path like /dashboard/, with a leading and a trailing slash", p)
 	}

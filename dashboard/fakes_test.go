@@ -49,6 +49,8 @@ type harnessOptions struct {
 	tls              bool
 	noMailer         bool
 	signInsPerMinute int
+	// publicURL is the dashboard's; default https://gw.example.
+	publicURL string
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -75,8 +77,11 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	if h.bob, err = store.CreateUser("bob", "bob@example.com", "starter"); err != nil {
 		t.Fatal(err)
 	}
+	if o.publicURL == "" {
+		o.publicURL = "https://gw.example"
+	}
 	opts := Options{
-		PublicURL: "https://gw.example", Keys: store, SignIn: sessions, Account: h.account, Users: store,
+		PublicURL: o.publicURL, Keys: store, SignIn: sessions, Account: h.account, Users: store,
 		Mailer: h.mailer, Limiter: &metering.RateLimiter{}, SignInsPerMinute: o.signInsPerMinute,
 		OnError: h.errs.record, Now: clock,
 	}
@@ -430,7 +435,7 @@ type consoleHarness struct {
 func newConsoleHarness(t *testing.T) *consoleHarness {
 	t.Helper()
 	c := &consoleHarness{op: &fakeOperator{}, errs: &errorLog{}}
-	handler, err := NewConsole(ConsoleOptions{Operator: c.op, OnError: c.errs.record, Now: func() time.Time { return testNow }})
+	handler, err := NewConsole(ConsoleOptions{Prefix: "/kaine/console/", Operator: c.op, OnError: c.errs.record, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

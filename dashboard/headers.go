@@ -12,6 +12,7 @@ const contentPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; 
 // redirects included. Pages hold keys, links and account data, so none
 // is stored by a cache; the static assets alone replace Cache-Control.
 func secure(next http.Handler) http.Handler {
+	guarded := crossOrigin.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentPolicy)
@@ -19,6 +20,12 @@ func secure(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
+		guarded.ServeHTTP(w, r)
 	})
 }
+
+// crossOrigin refuses a state-changing request a browser marks as sent
+// from another origin (Sec-Fetch-Site, else Origin against Host): unlike
+// SameSite cookies it tells ports apart, so a page served on another
+// localhost port cannot post to the console.
+var crossOrigin = http.NewCrossOriginProtection()

@@ -95,11 +95,12 @@ func (d *Dashboard) clearSession(w http.ResponseWriter, r *http.Request) {
 
 // newSessionCookie is the cookie's one shape: sent only to the dashboard,
 // never to scripts or from another site, and over TLS only when the
-// dashboard is reached by TLS.
+// dashboard is reached by TLS, or its public URL is HTTPS (TLS ended by a
+// proxy in front).
 func (d *Dashboard) newSessionCookie(r *http.Request, value string) *http.Cookie {
 	return &http.Cookie{
 		Name: sessionCookie, Value: value, Path: d.prefix,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: d.secureCookies || r.TLS != nil,
 	}
 }
 

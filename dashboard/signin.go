@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,26 @@ const loginLinkCommand = "kaine users login-link --user USERNAME"
 
 // mailWait bounds the making and sending of one sign-in mail.
 const mailWait = time.Minute
+
+// maxMailsUnderWay bounds the sign-in mails being sent at once; past it a
+// request's mail is dropped (its answer is the same either way).
+const maxMailsUnderWay = 8
+
+// boundedBackground runs each function on a goroutine of its own, at most
+// n at once, dropping one that would pass them.
+func boundedBackground(n int) func(func()) {
+	slots := make(chan struct{}, n)
+	return func(f func()) {
+		select {
+		case slots <- struct{}{}:
+			go func() {
+				defer func() { <-slots }()
+				f()
+			}()
+		default:
+		}
+	}
+}
 
 type signInData struct {
 	Command string
@@ -62,7 +83,9 @@ func (d *Dashboard) emailLink(w http.ResponseWriter, r *http.Request) {
 	}
 	if email := strings.TrimSpace(r.PostFormValue("email")); email != "" {
 		for _, u := range users {
-			if strings.EqualFold(u.Email, email) {
+			// One mail a user a minute, whoever asks: an inbox (and the
+			// operator's mail quota) cannot be flooded from many addresses.
+			if strings.EqualFold(u.Email, email) && d.mailsToUser.Allow(u.ID, 1, d.now()).Allowed {
 				d.background(func() { d.mailLink(r, u) })
 			}
 		}
@@ -117,6 +140,13 @@ func (d *Dashboard) redeemLink(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, fmt.Errorf("using a sign-in link: %w", err))
 		return
 	}
+	// A session this browser already held ends: one browser, one session.
+	if old, err := r.Cookie(sessionCookie); err == nil {
+		if err := d.signIn.End(old.Value); err != nil {
+			d.fail(w, r, fmt.Errorf("ending the session a new sign-in replaces: %w", err))
+			return
+		}
+	}
 	id, err := d.signIn.Start(user)
 	if err != nil {
 		d.fail(w, r, fmt.Errorf("signing in user %d: %w", user, err))
@@ -131,7 +161,7 @@ func (d *Dashboard) redeemLink(w http.ResponseWriter, r *http.Request) {
 // and addresses cannot be tried by the thousand.
 func (d *Dashboard) allowSignIn(w http.ResponseWriter, r *http.Request) bool {
 	client := fnv.New64a()
-	client.Write([]byte(d.clientIP(r)))
+	client.Write([]byte(clientBucket(d.clientIP(r))))
 	decision := d.limiter.Allow(client.Sum64(), d.signInsPerMinute, d.now())
 	if decision.Allowed {
 		return true
@@ -141,4 +171,18 @@ func (d *Dashboard) allowSignIn(w http.ResponseWriter, r *http.Request) bool {
 	d.errorPage(w, r, http.StatusTooManyRequests, "Too many sign-in attempts",
 		"Wait a minute, then try again.")
 	return false
+}
+
+// clientBucket is what the sign-in limit counts a client as: its IPv4
+// address, or its IPv6 /64, which one host commonly holds whole.
+func clientBucket(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || !addr.Is6() || addr.Is4In6() {
+		return ip
+	}
+	prefix, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return prefix.String()
 }

@@ -54,10 +54,17 @@ func TestUnknownAndMalformedLinksReadTheSame(t *testing.T) {
 	}
 }
 
+// Cookies are Secure over TLS, and without it when the public URL is
+// HTTPS (a proxy in front ends TLS).
 func TestSessionCookie(t *testing.T) {
-	for _, tls := range []bool{false, true} {
-		t.Run("tls="+strconv.FormatBool(tls), func(t *testing.T) {
-			h := newHarness(t, harnessOptions{tls: tls})
+	for _, c := range []struct {
+		tls       bool
+		publicURL string
+		secure    bool
+	}{{false, "http://gw.example", false}, {false, "https://gw.example", true}, {true, "https://gw.example", true}} {
+		tls := c.secure
+		t.Run("tls="+strconv.FormatBool(c.tls)+" "+c.publicURL, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{tls: c.tls, publicURL: c.publicURL})
 			token, _, _ := h.signIn.NewLink(h.alice.ID)
 			b := h.browser()
 			shown := b.get("signin/" + token)
@@ -168,5 +175,56 @@ func TestSignInAttemptsAreRateLimited(t *testing.T) {
 	b.post("signin/email", form).want(http.StatusTooManyRequests)
 	if _, err := h.signIn.Redeem(token); err != nil {
 		t.Fatalf("a refused attempt used the link: %v", err)
+	}
+}
+
+// Signing in again from the same browser ends the session it held.
+func TestASecondSignInEndsTheFirstSession(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	b := h.browser()
+	first, _, _ := h.signIn.NewLink(h.alice.ID)
+	p := b.post("signin/"+first, b.get("signin/"+first).form())
+	old := p.cookie("kaine_session")
+	second, _, _ := h.signIn.NewLink(h.alice.ID)
+	b.post("signin/"+second, b.get("signin/"+second).form()).redirects("/dashboard/keys")
+	if _, err := h.signIn.Session(old.Value); err == nil {
+		t.Fatal("the first session outlived the second sign-in")
+	}
+}
+
+func TestSignInsAreCountedByIPv4AddressOrIPv6Slash64(t *testing.T) {
+	for ip, want := range map[string]string{
+		"192.0.2.7":            "192.0.2.7",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::1": "2001:db8:1:2::/64",
+		"::ffff:192.0.2.7":     "::ffff:192.0.2.7",
+		"not an address":       "not an address",
+	} {
+		if got := clientBucket(ip); got != want {
+			t.Errorf("%s: %s, want %s", ip, got, want)
+		}
+	}
+}
+
+// A page elsewhere, another port of the same host included, cannot post
+// a form here, whatever cookie it managed to set.
+func TestCrossOriginPostsAreRefused(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	b := h.browser()
+	token, _, _ := h.signIn.NewLink(h.alice.ID)
+	form := b.get("signin/" + token).form()
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/dashboard/signin/"+token, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-site") // localhost:other-port → localhost:this-port
+	resp, err := b.client.Do(req)                 // with the browser's cookies
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a cross-origin POST: %d", resp.StatusCode)
+	}
+	if user, err := h.signIn.Redeem(token); err != nil || user != h.alice.ID {
+		t.Fatalf("the link was used by the refused POST: %v", err)
 	}
 }

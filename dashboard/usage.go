@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/metering"
@@ -14,9 +13,6 @@ import (
 
 // The usage page: the figures GET /v1/usage gives, the window's days as
 // a chart, and where the money went.
-
-// spendWindow is the usage window: the ledger's 30 days.
-const spendWindow = metering.WindowDays * 24 * time.Hour
 
 type usageData struct {
 	Status handlers.UsageStatus
@@ -50,7 +46,12 @@ func (d *Dashboard) usagePage(w http.ResponseWriter, r *http.Request, v *visit) 
 		d.fail(w, r, fmt.Errorf("reading the daily spend of user %d: %w", v.user.ID, err))
 		return
 	}
-	spend, err := d.account.Spend(v.user.ID, d.now().Add(-spendWindow))
+	// The same window as the ledger's days: the breakdown sums to Used.
+	since := d.now()
+	if len(days) > 0 {
+		since = days[0].Day
+	}
+	spend, err := d.spend.of(v.user.ID, since, d.now(), d.account.Spend)
 	if err != nil {
 		d.fail(w, r, fmt.Errorf("reading the spend of user %d: %w", v.user.ID, err))
 		return

@@ -27,32 +27,45 @@ type Breakdown struct {
 // records take ids in the order calls end, give or take the queue.
 const idOrderSlack = time.Minute
 
+// spendChunk is how many records Spend reads in one read transaction: a
+// long one would hold back a database file that must grow meanwhile.
+const spendChunk = 1024
+
 // Spend sums an account's records since a time by endpoint and by model,
 // reading its records newest first and only the fields it needs.
 func (l *AuditLog) Spend(user uint64, since time.Time) (Breakdown, error) {
 	b := Breakdown{ByEndpoint: map[string]money.MicroUSD{}, ByModel: map[string]money.MicroUSD{}}
-	err := l.db.View(func(tx *bolt.Tx) error {
-		prefix := binary.BigEndian.AppendUint64(nil, user)
-		return keyrange.Reverse(tx.Bucket(bucketAudit).Cursor(), prefix, func(_, v []byte) (bool, error) {
-			fields := gjson.GetManyBytes(v, "timestamp", "endpoint", "model", "cost_usd")
-			switch at := fields[0].Time(); {
-			case at.Before(since.Add(-idOrderSlack)):
-				return false, nil // ids follow time: the rest is older
-			case at.Before(since):
+	prefix := binary.BigEndian.AppendUint64(nil, user)
+	for before, done := uint64(0), false; !done; {
+		read := 0
+		err := l.db.View(func(tx *bolt.Tx) error {
+			done = true
+			return keyrange.ReverseBefore(tx.Bucket(bucketAudit).Cursor(), prefix, before, func(k, v []byte) (bool, error) {
+				before, read = binary.BigEndian.Uint64(k[len(k)-8:]), read+1
+				fields := gjson.GetManyBytes(v, "timestamp", "endpoint", "model", "cost_usd")
+				switch at := fields[0].Time(); {
+				case at.Before(since.Add(-idOrderSlack)):
+					return false, nil // ids follow time: the rest is older
+				case at.Before(since):
+					return true, nil
+				}
+				cost, err := money.ParseUSD(fields[3].Raw)
+				if err != nil {
+					return false, fmt.Errorf("reading an audit record's cost: %w", err)
+				}
+				b.ByEndpoint[fields[1].Str] += cost
+				b.ByModel[fields[2].Str] += cost
+				b.Calls++
+				if read == spendChunk {
+					done = false
+					return false, nil // the next chunk, in a transaction of its own
+				}
 				return true, nil
-			}
-			cost, err := money.ParseUSD(fields[3].Raw)
-			if err != nil {
-				return false, fmt.Errorf("reading an audit record's cost: %w", err)
-			}
-			b.ByEndpoint[fields[1].Str] += cost
-			b.ByModel[fields[2].Str] += cost
-			b.Calls++
-			return true, nil
+			})
 		})
-	})
-	if err != nil {
-		return Breakdown{}, fmt.Errorf("summing the audit log: %w", err)
+		if err != nil {
+			return Breakdown{}, fmt.Errorf("summing the audit log: %w", err)
+		}
 	}
 	return b, nil
 }

@@ -102,3 +102,19 @@ func TestDailyListsTheWindowOldestFirst(t *testing.T) {
 		t.Fatalf("days sum to %d, Used says %d", total, used)
 	}
 }
+
+// A long window is read in several transactions, every record once.
+func TestSpendReadsLongWindowsInChunks(t *testing.T) {
+	l := newTestAudit(t, AuditOptions{})
+	n := 2*spendChunk + 500
+	for i := range n {
+		r := rec(1, "/v1/llm", t0.Add(time.Duration(i)*time.Millisecond))
+		r.Cost = 1
+		l.Record(r)
+	}
+	l.Flush()
+	b, err := l.Spend(1, t0)
+	if err != nil || b.Calls != n || b.ByEndpoint["/v1/llm"] != money.MicroUSD(n) {
+		t.Fatalf("%+v %v, want %d calls", b, err, n)
+	}
+}
