@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/keinetech/kaine/internal/providertext"
 )
 
 // fakeAnthropic serves GET /v1/models as Anthropic does: x-api-key and
@@ -108,8 +110,8 @@ func TestAnthropicRefusedKey(t *testing.T) {
 
 	_, err := List(t.Context(), srv.Client(), "anthropic", srv.URL, wrongKey)
 	se := statusErr(t, err)
-	if se.Status != http.StatusUnauthorized || se.Message != keyRefusedMessage {
-		t.Errorf("error = %d %q, want 401 %q", se.Status, se.Message, keyRefusedMessage)
+	if se.Status != http.StatusUnauthorized || se.Message != providertext.KeyRefused {
+		t.Errorf("error = %d %q, want 401 %q", se.Status, se.Message, providertext.KeyRefused)
 	}
 	if got := fake.log.all()[0].Header.Get("x-api-key"); got != wrongKey {
 		t.Errorf("x-api-key = %q, want the key given", got)

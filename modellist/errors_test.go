@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/keinetech/kaine/internal/providertext"
 )
 
 func TestProviderErrorsCarryStatusAndMessage(t *testing.T) {
@@ -28,7 +30,7 @@ func TestProviderErrorsCarryStatusAndMessage(t *testing.T) {
 			"Bad key [redacted] in request"},
 		{"openai 401 echoing the key", "openai", 401,
 			`{"error":{"message":"Incorrect API key provided: ` + testKey + `.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`,
-			keyRefusedMessage},
+			providertext.KeyRefused},
 		{"compatible server's string error", "openai", 500, `{"error":"model runner has unexpectedly stopped"}`,
 			"model runner has unexpectedly stopped"},
 		{"vLLM's top-level message", "openai", 404,
@@ -43,7 +45,7 @@ func TestProviderErrorsCarryStatusAndMessage(t *testing.T) {
 		{"plain text", "openai", 404, "404 page not found\n", "404 page not found"},
 		{"proxy's HTML page", "anthropic", 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "Bad Gateway"},
 		{"JSON without a message", "gemini", 500, `{"error":{"code":500}}`, "Internal Server Error"},
-		{"long message", "openai", 400, `{"error":{"message":"` + long + `"}}`, strings.Repeat("x", maxMessage) + "…"},
+		{"long message", "openai", 400, `{"error":{"message":"` + long + `"}}`, strings.Repeat("x", providertext.MaxMessage) + "…"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := literalServer(t, c.status, c.body)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/keinetech/kaine/internal/providertext"
 )
 
 // fakeOpenAI serves GET /v1/models as OpenAI does: one page, Bearer key
@@ -125,8 +127,8 @@ func TestOpenAIRefusedKeyIsNotEchoed(t *testing.T) {
 
 	_, err := List(t.Context(), srv.Client(), "openai", srv.URL+"/v1", testKey)
 	se := statusErr(t, err)
-	if se.Status != http.StatusUnauthorized || se.Message != keyRefusedMessage {
-		t.Errorf("error = %d %q, want 401 %q", se.Status, se.Message, keyRefusedMessage)
+	if se.Status != http.StatusUnauthorized || se.Message != providertext.KeyRefused {
+		t.Errorf("error = %d %q, want 401 %q", se.Status, se.Message, providertext.KeyRefused)
 	}
 	if strings.Contains(err.Error(), testKey) {
 		t.Errorf("error %q holds the key", err)

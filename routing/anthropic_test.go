@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keinetech/kaine/internal/providertext"
 	"github.com/keinetech/kaine/routing/fakeupstream"
 )
 
@@ -210,9 +211,9 @@ func TestAnthropicErrors(t *testing.T) {
 		{"prompt too long", fakeupstream.Reply{Status: 400, ErrorType: "invalid_request_error", ErrorMessage: "prompt is too long: 210000 tokens > 200000 maximum"},
 			UpstreamError{Status: 400, Type: "invalid_request_error", Message: "prompt is too long: 210000 tokens > 200000 maximum"}},
 		{"key refused, key echoed", fakeupstream.Reply{Status: 401, ErrorType: "authentication_error", ErrorMessage: "invalid x-api-key sk-tes***cdef"},
-			UpstreamError{Status: 401, Type: "authentication_error", Message: keyRefusedMessage, Auth: true}},
+			UpstreamError{Status: 401, Type: "authentication_error", Message: providertext.KeyRefused, Auth: true}},
 		{"no permission", fakeupstream.Reply{Status: 403, ErrorType: "permission_error", ErrorMessage: "Your API key does not have permission"},
-			UpstreamError{Status: 403, Type: "permission_error", Message: keyRefusedMessage, Auth: true}},
+			UpstreamError{Status: 403, Type: "permission_error", Message: providertext.KeyRefused, Auth: true}},
 	} {
 		f.Enqueue(tc.reply)
 		res, err := c.Generate(t.Context(), testKey, &Model{ID: "claude-test"}, testRequest)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keinetech/kaine/internal/providertext"
 	"github.com/keinetech/kaine/routing/fakeupstream"
 )
 
@@ -178,7 +179,7 @@ func TestGeminiErrors(t *testing.T) {
 	}{
 		{"invalid key is a 400 by its reason", fakeupstream.Reply{Status: 400, ErrorType: "INVALID_ARGUMENT", ErrorReason: "API_KEY_INVALID",
 			ErrorMessage: "API key not valid. Please pass a valid API key. (" + testKey + ")"},
-			UpstreamError{Status: 400, Type: "INVALID_ARGUMENT", Message: keyRefusedMessage, Auth: true}},
+			UpstreamError{Status: 400, Type: "INVALID_ARGUMENT", Message: providertext.KeyRefused, Auth: true}},
 		{"bad request", fakeupstream.Reply{Status: 400, ErrorType: "INVALID_ARGUMENT", ErrorMessage: "The input token count exceeds the maximum"},
 			UpstreamError{Status: 400, Type: "INVALID_ARGUMENT", Message: "The input token count exceeds the maximum"}},
 		{"quota", fakeupstream.Reply{Status: 429, ErrorType: "RESOURCE_EXHAUSTED", ErrorMessage: "Resource has been exhausted", RetryAfter: "3"},

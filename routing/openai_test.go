@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keinetech/kaine/internal/providertext"
 	"github.com/keinetech/kaine/routing/fakeupstream"
 )
 
@@ -189,7 +190,7 @@ func TestOpenAIErrors(t *testing.T) {
 		want  UpstreamError
 	}{
 		{"key refused, masked key echoed", fakeupstream.Reply{Status: 401, ErrorType: "invalid_api_key", ErrorMessage: "Incorrect API key provided: sk-tes***cdef."},
-			UpstreamError{Status: 401, Type: "invalid_api_key", Message: keyRefusedMessage, Auth: true}},
+			UpstreamError{Status: 401, Type: "invalid_api_key", Message: providertext.KeyRefused, Auth: true}},
 		{"rate limited", fakeupstream.Reply{Status: 429, ErrorType: "rate_limit_exceeded", ErrorMessage: "Rate limit reached", RetryAfter: "2"},
 			UpstreamError{Status: 429, Type: "rate_limit_exceeded", Message: "Rate limit reached", RetryAfter: 2 * time.Second}},
 		{"out of quota, same status", fakeupstream.Reply{Status: 429, ErrorType: "insufficient_quota", ErrorMessage: "You exceeded your current quota"},

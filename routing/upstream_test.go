@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keinetech/kaine/internal/providertext"
 	"github.com/keinetech/kaine/routing/fakeupstream"
 )
 
@@ -242,10 +243,10 @@ func TestCleanMessage(t *testing.T) {
 		{"key removed", "bad key sk-1 here", "sk-1", "bad key [redacted] here"},
 		{"no key, nothing removed", "plain", "", "plain"},
 		{"whitespace collapsed", " line one\n\tline two ", "", "line one line two"},
-		{"long text cut on a character", strings.Repeat("é", 400), "", strings.Repeat("é", maxMessage) + "…"},
+		{"long text cut on a character", strings.Repeat("é", 400), "", strings.Repeat("é", providertext.MaxMessage) + "…"},
 		{"invalid UTF-8 replaced", "a\xffb", "", "a\uFFFDb"},
 	} {
-		if got := cleanMessage(tc.in, tc.key); got != tc.want {
+		if got := providertext.Clean(tc.in, tc.key); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

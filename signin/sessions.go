@@ -3,6 +3,7 @@ package signin
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,14 +55,7 @@ func (s *Store) Session(id string) (Session, error) {
 		return Session{}, ErrNoSession
 	}
 	key := digest(id)
-	var sess Session
-	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucketSessions).Get(key)
-		if data == nil {
-			return ErrNoSession
-		}
-		return json.Unmarshal(data, &sess)
-	})
+	sess, err := s.load(key)
 	if err != nil {
 		return Session{}, err
 	}
@@ -102,21 +96,30 @@ func (s *Store) End(id string) error {
 		return nil
 	}
 	key := digest(id)
+	sess, err := s.load(key)
+	switch {
+	case errors.Is(err, ErrNoSession):
+		return nil
+	case err != nil:
+		return err
+	}
+	return s.end(key, sess.User)
+}
+
+// load reads the session stored under key; ErrNoSession if there is none.
+func (s *Store) load(key []byte) (Session, error) {
 	var sess Session
 	err := s.db.View(func(tx *bolt.Tx) error {
 		data := tx.Bucket(bucketSessions).Get(key)
 		if data == nil {
 			return ErrNoSession
 		}
-		return json.Unmarshal(data, &sess)
-	})
-	switch {
-	case err == ErrNoSession:
+		if err := json.Unmarshal(data, &sess); err != nil {
+			return fmt.Errorf("reading a session: %w", err)
+		}
 		return nil
-	case err != nil:
-		return fmt.Errorf("reading a session: %w", err)
-	}
-	return s.end(key, sess.User)
+	})
+	return sess, err
 }
 
 func (s *Store) end(key []byte, user uint64) error {
