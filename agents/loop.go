@@ -69,7 +69,7 @@ func (x *execution) carryOut() error {
 		Tools:       x.offeredTools(),
 		Thinking:    x.agent.UseExtendedThinking,
 		MaxTokens:   x.runner.MaxTokens,
-		Temperature: actTemperature,
+		Temperature: new(float64(actTemperature)),
 	}
 	end, err := x.act(limit)
 	if err == nil && end.status == Completed {

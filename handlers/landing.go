@@ -70,7 +70,7 @@ func (a *API) createLandingPage(w http.ResponseWriter, r *http.Request, call *Ca
 func (a *API) makeLandingPage(ctx context.Context, call *Call, brief landing.Brief) (landingAnswer, *apiError) {
 	system, user := landing.Prompt(brief)
 	plan, err := a.LLM.Plan(routing.Params{Request: routing.Request{System: system, Prompt: user,
-		MaxTokens: landingMaxTokens, Temperature: defaultTemperature}})
+		MaxTokens: landingMaxTokens, Temperature: new(float64(defaultTemperature))}})
 	if err != nil {
 		return landingAnswer{}, planError(err)
 	}

@@ -32,7 +32,7 @@ func llmParams(f *fields) routing.Params {
 			Prompt:      f.required("prompt"),
 			System:      f.str("system"),
 			MaxTokens:   f.integer("max_tokens", defaultMaxTokens, 1, maxMaxTokens),
-			Temperature: f.number("temperature", defaultTemperature, 0, 2),
+			Temperature: new(f.number("temperature", defaultTemperature, 0, 2)),
 		},
 		TaskType:     f.str("task_type"),
 		Provider:     f.str("provider"),

@@ -16,7 +16,7 @@ func parseLLM(body string) (fields, bool) {
 func TestLLMFieldsDefaultsAndTypes(t *testing.T) {
 	f := fields{obj: gjson.Parse(`{"prompt":"hi","stream":true,"max_tokens":80,"system":null}`)}
 	p := llmParams(&f)
-	if f.err != nil || p.Prompt != "hi" || p.MaxTokens != 80 || p.Temperature != 0.7 || !p.Stream || p.System != "" {
+	if f.err != nil || p.Prompt != "hi" || p.MaxTokens != 80 || *p.Temperature != 0.7 || !p.Stream || p.System != "" {
 		t.Fatalf("params %+v, err %v", p, f.err)
 	}
 	f = fields{obj: gjson.Parse(`{"prompt":"hi"}`)}

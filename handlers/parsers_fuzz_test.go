@@ -78,7 +78,7 @@ func FuzzLLMParams(f *testing.F) {
 		if r.MaxTokens < 1 || r.MaxTokens > maxMaxTokens {
 			t.Fatalf("accepted max_tokens %d from %q", r.MaxTokens, body)
 		}
-		if !(r.Temperature >= 0 && r.Temperature <= 2) { // NaN fails too
+		if r.Temperature == nil || !(*r.Temperature >= 0 && *r.Temperature <= 2) { // NaN fails too
 			t.Fatalf("accepted temperature %v from %q", r.Temperature, body)
 		}
 		for name, s := range map[string]string{"system": r.System, "task_type": p.TaskType, "provider": p.Provider, "model": p.Model, "byo_provider": p.BYOKProvider} {

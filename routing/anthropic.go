@@ -65,8 +65,8 @@ func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req 
 	return readGenerated(ctx, resp, err, model, keepingTurn(req, protocolAnthropic, "content", readAnthropicMessage))
 }
 
-func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
-	answer := newStreamedAnswer(model, onDelta)
+func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
+	answer := newStreamedAnswer(model, onChunk)
 	resp, err := a.send(ctx, key, model, req, true)
 	if err != nil {
 		return answer.result(), err

@@ -24,9 +24,9 @@ func TestAnthropicRequest(t *testing.T) {
 	}{
 		{"full", Model{ID: "claude-test"}, testRequest, false,
 			`{"model":"claude-test","max_tokens":256,"system":"Be terse.","messages":[{"role":"user","content":"Say hi"}],"temperature":0.7}`},
-		{"no temperature, no system", Model{ID: "claude-5", NoTemperature: true}, Request{Prompt: "Hi", MaxTokens: 10, Temperature: 0.7}, false,
+		{"no temperature, no system", Model{ID: "claude-5", NoTemperature: true}, Request{Prompt: "Hi", MaxTokens: 10, Temperature: new(0.7)}, false,
 			`{"model":"claude-5","max_tokens":10,"messages":[{"role":"user","content":"Hi"}]}`},
-		{"temperature capped", Model{ID: "claude-test", MaxTemperature: 1}, Request{Prompt: "Hi", MaxTokens: 10, Temperature: 1.5}, false,
+		{"temperature capped", Model{ID: "claude-test", MaxTemperature: 1}, Request{Prompt: "Hi", MaxTokens: 10, Temperature: new(1.5)}, false,
 			`{"model":"claude-test","max_tokens":10,"messages":[{"role":"user","content":"Hi"}],"temperature":1}`},
 		{"stream", Model{ID: "claude-test"}, testRequest, true,
 			`{"model":"claude-test","max_tokens":256,"system":"Be terse.","messages":[{"role":"user","content":"Say hi"}],"temperature":0.7,"stream":true}`},
@@ -108,11 +108,11 @@ func TestAnthropicStream(t *testing.T) {
 	rec := &deltaRecorder{}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	res, err := NewAnthropic(f.URL, nil).Stream(ctx, testKey, &Model{ID: "claude-test"}, testRequest, func(text string) error {
+	res, err := NewAnthropic(f.URL, nil).Stream(ctx, testKey, &Model{ID: "claude-test"}, testRequest, func(c Chunk) error {
 		if len(rec.deltas) == 0 {
 			close(gate) // the answer is paused: this delta came before its end
 		}
-		return rec.onDelta(text)
+		return rec.onDelta(c)
 	})
 	if err != nil {
 		t.Fatal(err)

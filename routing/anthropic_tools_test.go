@@ -48,7 +48,7 @@ func TestAnthropicToolRequest(t *testing.T) {
 			string(bytes.Replace([]byte(rebuilt), []byte(gjson.Get(rebuilt, "messages.1.content").Raw), []byte(native), 1))},
 	} {
 		req := Request{System: "Be terse.", Messages: agentConversation(tc.native), Tools: []Tool{weatherTool, {Name: "now"}},
-			MaxTokens: 256, Temperature: 0.7}
+			MaxTokens: 256, Temperature: new(0.7)}
 		res, err := c.Generate(t.Context(), testKey, &Model{ID: "claude-test"}, req)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
@@ -97,13 +97,13 @@ func TestAnthropicThinking(t *testing.T) {
 		wantThinking string // the thinking field, "" for none
 		wantTemp     bool
 	}{
-		{"a budget of half max_tokens, no temperature", budget, Request{Prompt: "Hi", MaxTokens: 4096, Temperature: 0.7, Thinking: true},
+		{"a budget of half max_tokens, no temperature", budget, Request{Prompt: "Hi", MaxTokens: 4096, Temperature: new(0.7), Thinking: true},
 			`{"type":"enabled","budget_tokens":2048}`, false},
-		{"not asked", budget, Request{Prompt: "Hi", MaxTokens: 4096, Temperature: 0.7}, "", true},
-		{"max_tokens too small for the least budget", budget, Request{Prompt: "Hi", MaxTokens: 2047, Temperature: 0.7, Thinking: true}, "", true},
+		{"not asked", budget, Request{Prompt: "Hi", MaxTokens: 4096, Temperature: new(0.7)}, "", true},
+		{"max_tokens too small for the least budget", budget, Request{Prompt: "Hi", MaxTokens: 2047, Temperature: new(0.7), Thinking: true}, "", true},
 		{"adaptive", adaptive, Request{Prompt: "Hi", MaxTokens: 100, Thinking: true}, `{"type":"adaptive"}`, false},
 		{"mid-turn, the turn rebuilt from another provider", budget,
-			Request{Messages: midTurn(""), Tools: []Tool{weatherTool}, MaxTokens: 4096, Thinking: true}, "", true},
+			Request{Messages: midTurn(""), Tools: []Tool{weatherTool}, MaxTokens: 4096, Temperature: new(0.7), Thinking: true}, "", true},
 		{"mid-turn, the turn started with thinking", budget,
 			Request{Messages: midTurn(`[{"type":"redacted_thinking","data":"EmwK"},{"type":"tool_use","id":"call_1","name":"get_weather","input":{}},{"type":"tool_use","id":"call_2","name":"get_weather","input":{}}]`),
 				Tools: []Tool{weatherTool}, MaxTokens: 4096, Thinking: true}, `{"type":"enabled","budget_tokens":2048}`, false},

@@ -15,9 +15,13 @@ type Request struct {
 	// Messages, when set, is the whole conversation instead of Prompt: an
 	// agent's turns with their tool calls and results.
 	Messages []Message
-	// Tools are the functions the model may call (Generate only: Plan
-	// refuses them on a stream).
+	// Tools are the functions the model may call.
 	Tools []Tool
+	// ToolChoice says whether and which tool the model must call.
+	ToolChoice ToolChoice
+	// SerialToolCalls asks for one tool call a turn at most (OpenAI's
+	// parallel_tool_calls false, Anthropic's disable_parallel_tool_use).
+	SerialToolCalls bool
 	// Thinking asks for extended thinking (reasoning) where the model
 	// supports it; its tokens are billed as output and fit in MaxTokens,
 	// which is never raised (it is what the call reserved). A model
@@ -26,9 +30,30 @@ type Request struct {
 	// 2048; Anthropic also does not think in a tool-use turn that started
 	// without thinking. An OpenAI model that takes reasoning_effort gets at
 	// least medium.
-	Thinking    bool
-	MaxTokens   int
-	Temperature float64
+	Thinking bool
+	// Effort, when set, is how hard to think (EffortNone to EffortHigh):
+	// OpenAI's reasoning_effort, Anthropic's effort or a thinking budget,
+	// Gemini's thinking level or budget. EffortNone turns thinking off.
+	Effort string
+	// ThinkingBudget, when above 0, is the thinking budget asked for in
+	// tokens (Anthropic's budget_tokens); it must leave room in MaxTokens.
+	ThinkingBudget int
+	MaxTokens      int
+	// Temperature and TopP are sent when set and the model takes them.
+	Temperature *float64
+	TopP        *float64
+	// Stop are sequences that end the answer where they appear.
+	Stop []string
+	Seed *int64
+	// Choices is how many answers to make (OpenAI's n); 0 and 1 are one.
+	Choices int
+	// Format asks for an answer in JSON.
+	Format *Format
+	// User is the caller's end user, passed to providers that take one for
+	// their abuse monitoring.
+	User string
+	// Extra are a front's fields for providers of its own protocol.
+	Extra *Extra
 }
 
 // Usage is what one call consumed, normalized across providers: Input is
@@ -39,6 +64,9 @@ type Usage struct {
 	CacheWrite   int64 // prompt tokens written to a 5-minute cache (Anthropic)
 	CacheWrite1h int64 // prompt tokens written to a 1-hour cache (Anthropic)
 	Output       int64 // billed output, thinking and reasoning included
+	// Reasoning is the part of Output spent thinking, when the provider
+	// says (OpenAI's reasoning_tokens, Gemini's thoughtsTokenCount).
+	Reasoning int64
 	// Estimated is set when the provider reported no usage (a cut stream, a
 	// local server without usage) and the figures were estimated.
 	Estimated bool
@@ -57,8 +85,20 @@ type Result struct {
 	// Model is the model id the provider reports, else the one requested.
 	Model string
 	// StopReason is the provider's own finish reason, or why there is no
-	// text (a blocked prompt).
+	// text (a blocked prompt); Finish is what it means.
 	StopReason string
+	Finish     Finish
+	// StopSequence is the stop sequence that ended the answer, when the
+	// provider says which (Anthropic).
+	StopSequence string
+	// Refusal is the model's refusal to answer, when the provider sets it
+	// apart from the text (OpenAI's refusal).
+	Refusal string
+	// Thinking is the model's visible thinking, block by block, with what
+	// its provider needs to have it replayed.
+	Thinking []ThinkingBlock
+	// More are the answers after the first of a call with Choices above 1.
+	More []Choice
 	// ToolCalls are the tools the model asked to run, in order.
 	ToolCalls []ToolCall
 	// Native is the assistant turn as the provider sent it, to replay in
@@ -74,10 +114,16 @@ type Result struct {
 type Client interface {
 	// Generate makes one non-streaming call.
 	Generate(ctx context.Context, key string, model *Model, req Request) (Result, error)
-	// Stream makes one streaming call, handing each text delta to onDelta
-	// in order as it arrives. An error from onDelta abandons the stream and
-	// is returned. On any error the Result holds what was seen until then.
-	Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(text string) error) (Result, error)
+	// Stream makes one streaming call, handing each piece of the answer to
+	// onChunk in order as it arrives. An error from onChunk abandons the
+	// stream and is returned. On any error the Result holds what was seen
+	// until then.
+	Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error)
+	// Refuses returns an *UnsupportedError when the provider's API cannot
+	// serve req as asked from model (a seed on Claude, an image URL on
+	// Gemini), before any call: the router then tries another provider
+	// or, if none can, the call is refused naming the field.
+	Refuses(model *Model, req Request, stream bool) error
 }
 
 // UpstreamError is a provider's refusal or failure, or a transport error

@@ -34,9 +34,6 @@ func checkRequest(req Request, stream bool) error {
 }
 
 func requestProblem(req Request, stream bool) error {
-	if stream && len(req.Tools) > 0 {
-		return errors.New("streaming with tools is not supported; make the call without stream to use tools")
-	}
 	if req.Prompt != "" && len(req.Messages) > 0 {
 		return errors.New("prompt and messages are exclusive; put the prompt in the conversation's first user message")
 	}
@@ -52,6 +49,9 @@ func requestProblem(req Request, stream bool) error {
 		}
 		seen[t.Name] = true
 	}
+	if err := checkOptions(req, seen); err != nil {
+		return err
+	}
 	return checkMessages(req.Messages, len(req.Tools) > 0)
 }
 
@@ -64,12 +64,17 @@ func checkMessages(msgs []Message, haveTools bool) error {
 		switch m.Role {
 		case RoleUser:
 			switch {
-			case m.Text == "" && len(m.ToolResults) == 0:
+			case m.Text == "" && len(m.ToolResults) == 0 && len(m.Parts) == 0:
 				return fmt.Errorf("%s: a user message needs text or tool results", at)
+			case m.Text != "" && len(m.Parts) > 0:
+				return fmt.Errorf("%s: a user message has text or parts, not both", at)
 			case len(m.ToolCalls) > 0 || m.Native != nil:
 				return fmt.Errorf("%s: only an assistant message carries tool calls or a native turn", at)
 			}
 			if err := checkResults(msgs, i); err != nil {
+				return fmt.Errorf("%s: %w", at, err)
+			}
+			if err := checkParts(m.Parts); err != nil {
 				return fmt.Errorf("%s: %w", at, err)
 			}
 		case RoleAssistant:
@@ -78,8 +83,8 @@ func checkMessages(msgs []Message, haveTools bool) error {
 				return errors.New("message 1: the conversation must start with a user message")
 			case m.Text == "" && len(m.ToolCalls) == 0 && m.Native == nil:
 				return fmt.Errorf("%s: an assistant message needs text, tool calls or a native turn", at)
-			case len(m.ToolResults) > 0:
-				return fmt.Errorf("%s: only a user message carries tool results", at)
+			case len(m.ToolResults) > 0 || len(m.Parts) > 0:
+				return fmt.Errorf("%s: only a user message carries tool results or parts", at)
 			case len(m.ToolCalls) > 0 && !haveTools:
 				return fmt.Errorf("%s has tool calls: the request must list its tools", at)
 			case m.Native != nil && !json.Valid(m.Native.Content):

@@ -39,7 +39,6 @@ func TestCheckRequestRefusesWhatNoProviderTakes(t *testing.T) {
 		stream bool
 		want   string
 	}{
-		{"tools on a stream", Request{Prompt: "hi", Tools: tools}, true, "streaming with tools"},
 		{"prompt and messages", Request{Prompt: "hi", Messages: agentConversation(nil), Tools: tools}, false, "exclusive"},
 		{"bad tool name", Request{Prompt: "hi", Tools: []Tool{{Name: "get weather"}}}, false, `name "get weather"`},
 		{"tool twice", Request{Prompt: "hi", Tools: []Tool{weatherTool, weatherTool}}, false, "listed twice"},
@@ -79,9 +78,9 @@ func TestClientsRefuseAMalformedRequestBeforeCallingOut(t *testing.T) {
 		if !errors.Is(err, ErrInvalidRequest) {
 			t.Errorf("%s: %v, want ErrInvalidRequest", p.name, err)
 		}
-		_, err = p.client.Stream(t.Context(), testKey, p.model, Request{Prompt: "hi", Tools: []Tool{weatherTool}}, (&deltaRecorder{}).onDelta)
+		_, err = p.client.Stream(t.Context(), testKey, p.model, Request{Prompt: "hi", Tools: []Tool{{Name: "1st"}}}, (&deltaRecorder{}).onDelta)
 		if !errors.Is(err, ErrInvalidRequest) {
-			t.Errorf("%s stream with tools: %v, want ErrInvalidRequest", p.name, err)
+			t.Errorf("%s stream with a misnamed tool: %v, want ErrInvalidRequest", p.name, err)
 		}
 	}
 	if f.Calls() != 0 {
@@ -89,14 +88,20 @@ func TestClientsRefuseAMalformedRequestBeforeCallingOut(t *testing.T) {
 	}
 }
 
-func TestPlanRefusesToolsOnAStream(t *testing.T) {
+func TestPlanSkipsProvidersThatCannotServeTheRequest(t *testing.T) {
 	tr := newTestRouter(t)
-	_, err := tr.Plan(Params{Request: Request{Prompt: "hi", MaxTokens: 10, Tools: []Tool{weatherTool}}, Stream: true})
-	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "streaming with tools is not supported") {
-		t.Fatalf("%v, want ErrInvalidRequest about streaming with tools", err)
+	tr.clients["anthropic"].refuses = &UnsupportedError{Field: "seed", Reason: "no seed"}
+	plan, err := tr.Plan(Params{Request: Request{Prompt: "hi", MaxTokens: 10, Seed: new(int64(7))}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := tr.Plan(Params{Request: Request{Prompt: "hi", MaxTokens: 10, Tools: []Tool{weatherTool}}}); err != nil {
-		t.Fatalf("tools without stream: %v", err)
+	if got := plan.candidates[0].provider.Name; got != "openai" || len(plan.candidates) != 2 {
+		t.Fatalf("candidates start with %s (%d), want openai and google: anthropic cannot take a seed", got, len(plan.candidates))
+	}
+	_, err = tr.Plan(Params{Request: Request{Prompt: "hi", MaxTokens: 10, Seed: new(int64(7))}, Provider: "anthropic"})
+	u, ok := errors.AsType[*UnsupportedError](err)
+	if !ok || !errors.Is(err, ErrUnsupported) || u.Field != "seed" || u.Provider != "anthropic" {
+		t.Fatalf("pinned to anthropic: %v, want the UnsupportedError naming seed and anthropic", err)
 	}
 }
 

@@ -94,17 +94,18 @@ func (f *Failure) Error() string {
 
 var errBreakerOpen = errors.New("circuit breaker open, skipped")
 
-// Delta is one piece of streamed text, with who is producing it (known
+// Delta is one piece of a streamed answer, with who is producing it (known
 // only once the first piece arrives, since the router may fail over).
 type Delta struct {
 	Provider string
 	Model    *Model
-	Text     string
+	Chunk
 }
 
 // Do runs a plan: each candidate in turn until one answers, failing over on
-// a provider's failure as long as no text has reached the caller. With
-// onDelta (a stream), each text delta is handed to it as it arrives.
+// a provider's failure as long as nothing has reached the caller. With
+// onDelta (a stream), each piece of the answer is handed to it as it
+// arrives.
 func (r *Router) Do(ctx context.Context, plan *Plan, onDelta func(Delta) error) (Outcome, error) {
 	var out Outcome
 	delivered := false
@@ -126,7 +127,7 @@ func (r *Router) Do(ctx context.Context, plan *Plan, onDelta func(Delta) error) 
 			f := &Failure{Kind: kind, Attempts: out.Attempts, MidStream: delivered}
 			errors.As(err, &f.Upstream)
 			return out, f
-		case res.Text == "" && len(res.ToolCalls) == 0: // tool calls alone are an answer
+		case res.Text == "" && len(res.ToolCalls) == 0 && res.Refusal == "": // tool calls alone are an answer
 			return out, &Failure{Kind: EmptyAnswer, Attempts: out.Attempts}
 		}
 		return out, nil
@@ -160,11 +161,11 @@ func (r *Router) attempt(ctx context.Context, plan *Plan, c candidate, onDelta f
 		}()
 	}
 	var deltaErr error
-	var deliver func(string) error
+	var deliver func(Chunk) error
 	if onDelta != nil {
-		deliver = func(text string) error {
+		deliver = func(chunk Chunk) error {
 			*delivered = true
-			deltaErr = onDelta(Delta{Provider: c.provider.Name, Model: c.model, Text: text})
+			deltaErr = onDelta(Delta{Provider: c.provider.Name, Model: c.model, Chunk: chunk})
 			return deltaErr
 		}
 	}
@@ -189,7 +190,7 @@ var errRefused = errors.New("request refused")
 // call makes one upstream call. The provider's timeout bounds each wait:
 // for the answer to start, and between two pieces of a stream; a long
 // answer that keeps coming is never cut.
-func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func(string) error) (Result, time.Duration, error) {
+func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func(Chunk) error) (Result, time.Duration, error) {
 	key := c.provider.Key
 	if plan.byok {
 		key = plan.params.BYOKKey
@@ -203,9 +204,9 @@ func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func
 	var res Result
 	var err error
 	if deliver != nil {
-		res, err = c.provider.Client.Stream(ctx, key, c.model, plan.params.Request, func(text string) error {
+		res, err = c.provider.Client.Stream(ctx, key, c.model, plan.params.Request, func(chunk Chunk) error {
 			timer.Reset(timeout)
-			return deliver(text)
+			return deliver(chunk)
 		})
 	} else {
 		res, err = c.provider.Client.Generate(ctx, key, c.model, plan.params.Request)
@@ -233,10 +234,22 @@ func (r *Router) classify(ctx context.Context, plan *Plan, err, deltaErr error) 
 	return ProvidersFailed, "failed"
 }
 
-// generatedBytes is what the model wrote: its text and its tool calls.
+// generatedBytes is what the model wrote: its text, thinking and tool
+// calls, in every answer.
 func generatedBytes(res Result) int {
-	n := len(res.Text)
-	for _, c := range res.ToolCalls {
+	n := len(res.Text) + len(res.Refusal) + callBytes(res.ToolCalls)
+	for _, t := range res.Thinking {
+		n += len(t.Text) + len(t.Redacted)
+	}
+	for _, c := range res.More {
+		n += len(c.Text) + callBytes(c.ToolCalls)
+	}
+	return n
+}
+
+func callBytes(calls []ToolCall) int {
+	n := 0
+	for _, c := range calls {
 		n += len(c.Name) + len(c.Input)
 	}
 	return n
@@ -252,7 +265,7 @@ func (r *Router) bill(out *Outcome, plan *Plan, complete bool) {
 		u = Usage{Input: (promptBound(plan.params.Request) + 3) / 4, Estimated: true}
 	}
 	// An estimate never passes max_tokens, which the reservation covered.
-	textTokens := min(int64(generatedBytes(*res)+3)/4, int64(plan.params.MaxTokens))
+	textTokens := min(int64(generatedBytes(*res)+3)/4, plan.params.maxOutput())
 	if !complete && u.Output < textTokens {
 		u.Output, u.Estimated = textTokens, true
 	} else if !res.UsageSeen {

@@ -100,8 +100,8 @@ func geminiThinking(model *Model, req Request) *geminiThinkingConfig {
 	return nil
 }
 
-func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
-	answer := newStreamedAnswer(model, onDelta)
+func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
+	answer := newStreamedAnswer(model, onChunk)
 	resp, err := g.send(ctx, key, model, req, true)
 	if err != nil {
 		return answer.result(), err

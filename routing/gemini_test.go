@@ -25,7 +25,7 @@ func TestGeminiRequest(t *testing.T) {
 		{"full", Model{ID: "gemini-2.5-flash", DisableThinking: true}, testRequest, false,
 			"/v1beta/models/gemini-2.5-flash:generateContent", "",
 			`{"systemInstruction":{"parts":[{"text":"Be terse."}]},"contents":[{"role":"user","parts":[{"text":"Say hi"}]}],"generationConfig":{"maxOutputTokens":256,"temperature":0.7,"thinkingConfig":{"thinkingBudget":0}}}`},
-		{"no temperature, no system, thinking left on", Model{ID: "gemini-2.5-pro", NoTemperature: true}, Request{Prompt: "Hi", MaxTokens: 10, Temperature: 0.7}, false,
+		{"no temperature, no system, thinking left on", Model{ID: "gemini-2.5-pro", NoTemperature: true}, Request{Prompt: "Hi", MaxTokens: 10, Temperature: new(0.7)}, false,
 			"/v1beta/models/gemini-2.5-pro:generateContent", "",
 			`{"contents":[{"role":"user","parts":[{"text":"Hi"}]}],"generationConfig":{"maxOutputTokens":10}}`},
 		{"stream", Model{ID: "gemini-2.5-flash"}, testRequest, true,

@@ -42,7 +42,7 @@ func TestGeminiToolRequest(t *testing.T) {
 		{"its own turn: replayed verbatim, its call id echoed", &NativeTurn{Protocol: "gemini", Content: json.RawMessage(native)}, string(replayed)},
 	} {
 		req := Request{System: "Be terse.", Messages: agentConversation(tc.native), Tools: []Tool{weatherTool, {Name: "now"}},
-			MaxTokens: 256, Temperature: 0.7}
+			MaxTokens: 256, Temperature: new(0.7)}
 		res, err := c.Generate(t.Context(), testKey, &Model{ID: "gemini-test"}, req)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)

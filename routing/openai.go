@@ -87,8 +87,8 @@ func readOpenAIAnswer(answer gjson.Result, res *Result) {
 	res.StopReason = choice.Get("finish_reason").Str
 }
 
-func (o *openAI) Stream(ctx context.Context, key string, model *Model, req Request, onDelta func(string) error) (Result, error) {
-	answer := newStreamedAnswer(model, onDelta)
+func (o *openAI) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
+	answer := newStreamedAnswer(model, onChunk)
 	resp, err := o.send(ctx, key, model, req, true)
 	if err != nil {
 		return answer.result(), err

@@ -25,12 +25,12 @@ func TestOpenAIRequest(t *testing.T) {
 	}{
 		{"GPT-5 family", testKey, Model{ID: "gpt-5.1", MaxCompletionTokens: true, NoTemperature: true}, testRequest, false,
 			`{"model":"gpt-5.1","messages":[{"role":"system","content":"Be terse."},{"role":"user","content":"Say hi"}],"max_completion_tokens":256}`},
-		{"older model", testKey, Model{ID: "gpt-4.1-mini"}, Request{Prompt: "Hi", MaxTokens: 10, Temperature: 0.7}, false,
+		{"older model", testKey, Model{ID: "gpt-4.1-mini"}, Request{Prompt: "Hi", MaxTokens: 10, Temperature: new(0.7)}, false,
 			`{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"Hi"}],"max_tokens":10,"temperature":0.7}`},
 		{"stream asks for usage", testKey, Model{ID: "gpt-4.1-mini", MaxCompletionTokens: true}, testRequest, true,
 			`{"model":"gpt-4.1-mini","messages":[{"role":"system","content":"Be terse."},{"role":"user","content":"Say hi"}],"max_completion_tokens":256,"temperature":0.7,"stream":true,"stream_options":{"include_usage":true}}`},
 		{"local server, no key", "", Model{ID: "llama3.2"}, Request{Prompt: "Hi", MaxTokens: 10}, false,
-			`{"model":"llama3.2","messages":[{"role":"user","content":"Hi"}],"max_tokens":10,"temperature":0}`},
+			`{"model":"llama3.2","messages":[{"role":"user","content":"Hi"}],"max_tokens":10}`},
 	} {
 		var err error
 		if tc.stream {

@@ -37,7 +37,7 @@ func TestOpenAIToolRequest(t *testing.T) {
 		{"its own turn: replayed", &NativeTurn{Protocol: "openai", Content: json.RawMessage(native)}, replayed},
 	} {
 		req := Request{System: "Be terse.", Messages: agentConversation(tc.native), Tools: []Tool{weatherTool, {Name: "now"}},
-			MaxTokens: 256, Temperature: 0.7}
+			MaxTokens: 256, Temperature: new(0.7)}
 		res, err := c.Generate(t.Context(), testKey, &Model{ID: "gpt-test"}, req)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)

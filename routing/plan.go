@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -70,6 +71,11 @@ type candidate struct {
 // message, a call, a result, a tool), beyond its bytes.
 const promptFraming = 16
 
+// imageTokenBound bounds the tokens of one image: each provider scales an
+// image down to a bounded size (Anthropic's ~1,600 tokens, OpenAI's high
+// detail ~1,100, Gemini's 258 a tile), whatever its bytes.
+const imageTokenBound = 4096
+
 // toolUseBound bounds the instructions a provider adds to a prompt with
 // tools (Anthropic's tool-use system prompt is about 350 tokens).
 const toolUseBound = 1024
@@ -83,6 +89,12 @@ func promptBound(req Request) int64 {
 	n := len(req.System) + len(req.Prompt) + promptFraming
 	for _, m := range req.Messages {
 		n += promptFraming + len(m.Text)
+		for _, p := range m.Parts {
+			n += promptFraming + len(p.Text)
+			if p.Image != nil {
+				n += imageTokenBound
+			}
+		}
 		for _, c := range m.ToolCalls {
 			n += promptFraming + len(c.ID) + len(c.Name) + len(c.Input)
 		}
@@ -101,6 +113,10 @@ func promptBound(req Request) int64 {
 	}
 	return int64(n)
 }
+
+// maxOutput bounds the output tokens of a call: max tokens for each of the
+// answers it asks for.
+func (r Request) maxOutput() int64 { return int64(r.MaxTokens) * int64(max(r.Choices, 1)) }
 
 // Plan chooses the providers and models a call may use, in order.
 func (r *Router) Plan(p Params) (*Plan, error) {
@@ -126,15 +142,41 @@ func (r *Router) Plan(p Params) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := keepCapable(plan); err != nil {
+		return nil, err
+	}
 	if plan.byok {
 		plan.Estimate = r.byokFee
 		return plan, nil
 	}
-	worst := Usage{Input: promptBound(p.Request), Output: int64(p.MaxTokens)}
+	worst := Usage{Input: promptBound(p.Request), Output: p.maxOutput()}
 	for _, c := range plan.candidates {
 		plan.Estimate = max(plan.Estimate, c.model.PriceAt(plan.at).Cost(worst))
 	}
 	return plan, nil
+}
+
+// keepCapable drops the candidates whose provider cannot serve the request
+// as asked, so an auto route goes to the cheapest that can; when none can,
+// the first's refusal is the call's (an *UnsupportedError).
+func keepCapable(plan *Plan) error {
+	var first error
+	capable := plan.candidates[:0]
+	for _, c := range plan.candidates {
+		if err := c.provider.Client.Refuses(c.model, plan.params.Request, plan.params.Stream); err != nil {
+			if u, ok := errors.AsType[*UnsupportedError](err); ok {
+				u.Provider = c.provider.Name
+			}
+			first = cmp.Or(first, err)
+			continue
+		}
+		capable = append(capable, c)
+	}
+	plan.candidates = capable
+	if len(capable) == 0 {
+		return first
+	}
+	return nil
 }
 
 func (r *Router) planBYOK(plan *Plan) error {

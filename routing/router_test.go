@@ -18,6 +18,15 @@ type scriptedClient struct {
 	replies []scripted
 	calls   []string // model ids
 	keys    []string
+	// refuses is what Refuses answers for a request with a seed.
+	refuses error
+}
+
+func (c *scriptedClient) Refuses(_ *Model, req Request, _ bool) error {
+	if req.Seed != nil {
+		return c.refuses
+	}
+	return nil
 }
 
 type scripted struct {
@@ -49,7 +58,7 @@ func (c *scriptedClient) Generate(ctx context.Context, key string, m *Model, _ R
 	return s.res, s.err
 }
 
-func (c *scriptedClient) Stream(ctx context.Context, key string, m *Model, _ Request, onDelta func(string) error) (Result, error) {
+func (c *scriptedClient) Stream(ctx context.Context, key string, m *Model, _ Request, onDelta func(Chunk) error) (Result, error) {
 	s := c.next(key, m)
 	var text strings.Builder
 	for _, d := range s.deltas {
@@ -59,7 +68,7 @@ func (c *scriptedClient) Stream(ctx context.Context, key string, m *Model, _ Req
 			return Result{Text: text.String()}, &UpstreamError{Err: ctx.Err()}
 		}
 		text.WriteString(d)
-		if err := onDelta(d); err != nil {
+		if err := onDelta(Chunk{Text: d}); err != nil {
 			return Result{Text: text.String()}, err
 		}
 	}

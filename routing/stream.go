@@ -53,11 +53,11 @@ func jsonEvent(ev sseEvent) (gjson.Result, error) {
 type streamedAnswer struct {
 	text    strings.Builder
 	res     Result
-	onDelta func(text string) error
+	onChunk func(Chunk) error
 }
 
-func newStreamedAnswer(model *Model, onDelta func(string) error) *streamedAnswer {
-	return &streamedAnswer{res: Result{Model: model.ID}, onDelta: onDelta}
+func newStreamedAnswer(model *Model, onChunk func(Chunk) error) *streamedAnswer {
+	return &streamedAnswer{res: Result{Model: model.ID}, onChunk: onChunk}
 }
 
 // delta passes a piece of text on; the caller's error is returned as is so
@@ -67,7 +67,7 @@ func (a *streamedAnswer) delta(text string) error {
 		return nil
 	}
 	a.text.WriteString(text)
-	return a.onDelta(text)
+	return a.onChunk(Chunk{Text: text})
 }
 
 // result is the answer so far.

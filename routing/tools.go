@@ -15,8 +15,10 @@ type Tool struct {
 // Text, or the results of the tool calls of the assistant turn before it;
 // an assistant turn carries Text and the tool calls the model made.
 type Message struct {
-	Role        Role
-	Text        string
+	Role Role
+	Text string
+	// Parts, in place of Text, is a user turn of text and images.
+	Parts       []Part
 	ToolCalls   []ToolCall
 	ToolResults []ToolResult
 	// Native is the assistant turn exactly as its provider sent it. Some

@@ -33,10 +33,13 @@ func endpointURL(baseURL, path string) string {
 	return strings.TrimRight(baseURL, "/") + path
 }
 
-// sentTemperature is the temperature field to send: nil when the model
-// refuses one, so it is left out of the body.
+// sentTemperature is the temperature field to send: nil when the call
+// sets none or the model refuses one, so it is left out of the body.
 func sentTemperature(model *Model, req Request) *float64 {
-	t, ok := model.Temperature(req.Temperature)
+	if req.Temperature == nil {
+		return nil
+	}
+	t, ok := model.Temperature(*req.Temperature)
 	if !ok {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // testRequest is the call most tests make.
-var testRequest = Request{System: "Be terse.", Prompt: "Say hi", MaxTokens: 256, Temperature: 0.7}
+var testRequest = Request{System: "Be terse.", Prompt: "Say hi", MaxTokens: 256, Temperature: new(0.7)}
 
 const testKey = "sk-test-0123456789abcdef"
 
@@ -48,8 +48,8 @@ var (
 // deltaRecorder collects a stream's deltas.
 type deltaRecorder struct{ deltas []string }
 
-func (d *deltaRecorder) onDelta(text string) error {
-	d.deltas = append(d.deltas, text)
+func (d *deltaRecorder) onDelta(c Chunk) error {
+	d.deltas = append(d.deltas, c.Text)
 	return nil
 }
 
@@ -168,7 +168,7 @@ func TestStreamStopsWhenTheCallerFails(t *testing.T) {
 	gone := errors.New("client gone")
 	for _, p := range protocols(f) {
 		calls := 0
-		res, err := p.client.Stream(t.Context(), testKey, p.model, testRequest, func(string) error {
+		res, err := p.client.Stream(t.Context(), testKey, p.model, testRequest, func(Chunk) error {
 			calls++
 			return gone
 		})
