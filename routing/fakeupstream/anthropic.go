@@ -3,6 +3,8 @@ package fakeupstream
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/tidwall/gjson"
 )
 
 // anthropicAPI fakes the Anthropic Messages API.
@@ -12,46 +14,67 @@ type anthropicAPI struct{}
 // refuses any other ("Extra inputs are not permitted").
 var anthropicFields = setOf("model", "max_tokens", "messages", "system", "temperature", "top_p", "top_k",
 	"stream", "stop_sequences", "metadata", "tools", "tool_choice", "thinking", "output_config",
-	"service_tier", "container", "mcp_servers", "context_management")
+	"service_tier", "speed", "cache_control", "inference_geo", "diagnostics", "container", "mcp_servers",
+	"context_management")
 
-func (anthropicAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError) {
-	invalid := func(msg string) (call, *apiError) {
-		return call{}, &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Message: msg}
+func (a anthropicAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError) {
+	req, refusal := a.parse(r, body, anthropicFields)
+	if refusal != nil {
+		return call{}, refusal
 	}
+	model := req.Get("model").Str
+	msg := ""
+	switch {
+	case model == "":
+		msg = "model: Field required"
+	case !req.Get("max_tokens").Exists():
+		msg = "max_tokens: Field required"
+	case len(req.Get("messages").Array()) == 0:
+		msg = "messages: Field required"
+	case s.RejectTemperature[model] && req.Get("temperature").Exists():
+		msg = "temperature: this model does not support a non-default temperature"
+	default:
+		msg = first(pyInt(req.Get("max_tokens"), "max_tokens", 1), checkAnthropicRequest(req))
+	}
+	if msg != "" {
+		return call{}, anthropicInvalid(msg)
+	}
+	return call{model: model, stream: req.Get("stream").Bool()}, nil
+}
+
+// parse checks the headers and that the body is a JSON object of known
+// fields, as every Anthropic endpoint does first.
+func (anthropicAPI) parse(r *http.Request, body []byte, fields map[string]bool) (gjson.Result, *apiError) {
 	if r.Header.Get("x-api-key") == "" {
-		return call{}, &apiError{Status: http.StatusUnauthorized, Type: "authentication_error", Message: "x-api-key header is required"}
+		return gjson.Result{}, &apiError{Status: http.StatusUnauthorized, Type: "authentication_error", Message: "x-api-key header is required"}
 	}
 	if r.Header.Get("anthropic-version") == "" {
-		return invalid("anthropic-version: header is required")
+		return gjson.Result{}, anthropicInvalid("anthropic-version: header is required")
 	}
 	req, ok := parseBody(body)
 	if !ok {
-		return invalid("There was an error parsing the body of your request")
+		return gjson.Result{}, anthropicInvalid("There was an error parsing the body of your request")
 	}
-	if extra := unknownField(req, anthropicFields); extra != "" {
-		return invalid(extra + ": Extra inputs are not permitted")
+	if extra := unknownField(req, fields); extra != "" {
+		return gjson.Result{}, anthropicInvalid(extra + ": Extra inputs are not permitted")
 	}
-	model := req.Get("model").Str
-	switch {
-	case model == "":
-		return invalid("model: Field required")
-	case !req.Get("max_tokens").Exists():
-		return invalid("max_tokens: Field required")
-	case len(req.Get("messages").Array()) == 0:
-		return invalid("messages: Field required")
-	case s.RejectTemperature[model] && req.Get("temperature").Exists():
-		return invalid("temperature: this model does not support a non-default temperature")
-	}
-	if msg := checkAnthropicTools(req); msg != "" {
-		return invalid(msg)
-	}
-	if msg := checkAnthropicThinking(req); msg != "" {
-		return invalid(msg)
-	}
-	if msg := checkAnthropicMessages(req); msg != "" {
-		return invalid(msg)
-	}
-	return call{model: model, stream: req.Get("stream").Bool()}, nil
+	return req, nil
+}
+
+// checkAnthropicRequest checks what a Messages request shares with a token
+// count: tools, thinking, parameters, cache breakpoints, the conversation.
+func checkAnthropicRequest(req gjson.Result) string {
+	return first(
+		checkAnthropicTools(req),
+		checkAnthropicThinking(req),
+		checkAnthropicParams(req),
+		checkCacheBreakpoints(req),
+		checkAnthropicMessages(req),
+	)
+}
+
+func anthropicInvalid(msg string) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Message: msg}
 }
 
 func (anthropicAPI) errorBody(e apiError) any {
@@ -80,41 +103,9 @@ func (anthropicAPI) answer(c call, reply Reply) any {
 		"id": "msg_fake", "type": "message", "role": "assistant", "model": reply.Model,
 		"content":       anthropicContent(reply),
 		"stop_reason":   anthropicFinish(reply),
-		"stop_sequence": nil,
+		"stop_sequence": anthropicStopSequence(reply),
 		"usage":         anthropicUsage(reply.Usage, reply.Usage.OutputTokens+reply.Usage.Thoughts),
 	}
-}
-
-// stream follows the recorded event sequence: message_start,
-// content_block_start, ping, the deltas, content_block_stop,
-// message_delta with the cumulative usage, message_stop.
-func (anthropicAPI) stream(st *streamer, c call) {
-	reply := st.reply
-	st.event("message_start", map[string]any{"type": "message_start", "message": map[string]any{
-		"id": "msg_fake", "type": "message", "role": "assistant", "model": reply.Model, "content": []any{},
-		"stop_reason": nil, "stop_sequence": nil,
-		"usage": anthropicUsage(reply.Usage, 1), // output_tokens here is a placeholder
-	}})
-	st.event("content_block_start", map[string]any{"type": "content_block_start", "index": 0,
-		"content_block": map[string]any{"type": "text", "text": ""}})
-	st.event("ping", map[string]any{"type": "ping"})
-	ok := st.chunks(func(_ int, chunk string, _ bool) {
-		st.event("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0,
-			"delta": map[string]any{"type": "text_delta", "text": chunk}})
-	})
-	if !ok {
-		return
-	}
-	if reply.StreamError != "" {
-		st.event("error", map[string]any{"type": "error",
-			"error": map[string]any{"type": reply.StreamError, "message": errorMessage(reply.ErrorMessage, 0)}})
-		return
-	}
-	st.event("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0})
-	st.event("message_delta", map[string]any{"type": "message_delta",
-		"delta": map[string]any{"stop_reason": anthropicFinish(reply), "stop_sequence": nil},
-		"usage": map[string]any{"output_tokens": reply.Usage.OutputTokens + reply.Usage.Thoughts}})
-	st.event("message_stop", map[string]any{"type": "message_stop"})
 }
 
 func (anthropicAPI) eol() string { return "\n" }
@@ -136,10 +127,31 @@ func anthropicFinish(r Reply) string {
 	switch {
 	case r.Finish != "":
 		return r.Finish
+	case r.Refusal != "":
+		return "refusal"
+	case r.StopSequence != "":
+		return "stop_sequence"
 	case len(r.ToolCalls) > 0:
 		return "tool_use"
 	}
 	return "end_turn"
+}
+
+// anthropicStopSequence is the answer's stop_sequence: null unless it
+// ended on one.
+func anthropicStopSequence(r Reply) any {
+	if r.StopSequence == "" {
+		return nil
+	}
+	return r.StopSequence
+}
+
+// anthropicText is the answer's text: a refusal's, or the reply's.
+func anthropicText(r Reply) (text string, chunks []string) {
+	if r.Refusal != "" {
+		return r.Refusal, words(r.Refusal)
+	}
+	return r.text(), r.chunks()
 }
 
 func (anthropicAPI) callID(n int64) string { return fmt.Sprintf("toolu_fake_%d", n) }

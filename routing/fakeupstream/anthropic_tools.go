@@ -19,7 +19,7 @@ func anthropicContent(r Reply) []any {
 	if r.Thinking != "" {
 		content = append(content, map[string]any{"type": "thinking", "thinking": r.Thinking, "signature": signature("thinking", r.Thinking)})
 	}
-	if text := r.text(); text != "" || len(r.ToolCalls) == 0 {
+	if text, _ := anthropicText(r); text != "" || len(r.ToolCalls) == 0 {
 		content = append(content, map[string]any{"type": "text", "text": text})
 	}
 	for _, c := range r.ToolCalls {
@@ -29,10 +29,15 @@ func anthropicContent(r Reply) []any {
 }
 
 // checkAnthropicTools: a custom tool needs a name and an input schema;
-// server tools (typed web_search_…) have neither.
+// server tools (typed web_search_…) have neither. Any may mark a cache
+// breakpoint.
 func checkAnthropicTools(req gjson.Result) string {
 	for i, t := range req.Get("tools").Array() {
-		if typ := t.Get("type").Str; typ != "" && typ != "custom" {
+		typ := t.Get("type").Str
+		if typ != "" && typ != "custom" {
+			if msg := checkCacheControl(t.Get("cache_control"), fmt.Sprintf("tools.%d.%s.cache_control", i, typ)); msg != "" {
+				return msg
+			}
 			continue
 		}
 		switch {
@@ -41,32 +46,51 @@ func checkAnthropicTools(req gjson.Result) string {
 		case !t.Get("input_schema").IsObject():
 			return fmt.Sprintf("tools.%d.custom.input_schema: Field required", i)
 		}
+		if msg := checkCacheControl(t.Get("cache_control"), fmt.Sprintf("tools.%d.custom.cache_control", i)); msg != "" {
+			return msg
+		}
 	}
 	return ""
 }
 
-// checkAnthropicThinking: a budget of at least 1024 and under max_tokens,
-// and no temperature but 1 while thinking.
+// anthropicThinkingFields are what each thinking setting may hold.
+var anthropicThinkingFields = map[string]map[string]bool{
+	"enabled":  setOf("type", "budget_tokens", "display"),
+	"adaptive": setOf("type", "display"),
+	"disabled": setOf("type"),
+}
+
+// checkAnthropicThinking: a budget of at least 1024 and under max_tokens
+// (when there is one: a token count has none), and no temperature but 1
+// while thinking.
 func checkAnthropicThinking(req gjson.Result) string {
 	t := req.Get("thinking")
 	if !t.Exists() {
 		return ""
 	}
+	if !t.IsObject() {
+		return "thinking: Input should be a valid dictionary"
+	}
 	typ := t.Get("type").Str
-	switch typ {
-	case "enabled":
-		budget := t.Get("budget_tokens")
-		switch {
-		case !budget.Exists():
+	fields := anthropicThinkingFields[typ]
+	if fields == nil {
+		return pyTag("thinking", typ, "adaptive", "disabled", "enabled")
+	}
+	loc := "thinking." + typ
+	if msg := first(pyObject(t, loc, fields), pyLiteral(t.Get("display"), loc+".display", "summarized", "omitted")); msg != "" {
+		return msg
+	}
+	if typ == "enabled" {
+		budget, maxTokens := t.Get("budget_tokens"), req.Get("max_tokens")
+		if !budget.Exists() {
 			return "thinking.enabled.budget_tokens: Field required"
-		case budget.Int() < 1024:
-			return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
-		case budget.Int() >= req.Get("max_tokens").Int():
+		}
+		if msg := pyInt(budget, "thinking.enabled.budget_tokens", 1024); msg != "" {
+			return msg
+		}
+		if maxTokens.Exists() && budget.Int() >= maxTokens.Int() {
 			return "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size"
 		}
-	case "adaptive", "disabled":
-	default:
-		return fmt.Sprintf("thinking: Input tag '%s' found using 'type' does not match any of the expected tags: 'adaptive', 'disabled', 'enabled'", typ)
 	}
 	if temp := req.Get("temperature"); typ != "disabled" && temp.Exists() && temp.Float() != 1 {
 		return "`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility"
@@ -90,11 +114,17 @@ func checkAnthropicMessages(req gjson.Result) string {
 		}
 		var uses, results []string
 		var blocks []gjson.Result // none in a plain string
-		if content := m.Get("content"); content.IsArray() {
+		switch content := m.Get("content"); {
+		case content.IsArray():
 			blocks = content.Array()
+		case content.Type != gjson.String:
+			return fmt.Sprintf("messages.%d.content: Input should be a valid list", i)
 		}
 		for j, b := range blocks {
 			at := fmt.Sprintf("messages.%d.content.%d", i, j)
+			if msg := checkAnthropicBlock(b, at); msg != "" {
+				return msg
+			}
 			typ := b.Get("type").Str
 			switch {
 			case (typ == "tool_use" || typ == "tool_result") && !hasTools:

@@ -1,13 +1,15 @@
 // Package fakeupstream is a faithful fake of the three provider APIs Kaine
 // calls (Anthropic Messages, Gemini generateContent, OpenAI Chat
 // Completions) on one httptest.Server, for tests in any package. It checks
-// requests as the real providers do, answers in their exact JSON and SSE
-// framing, and plays failures: error statuses, delays, hangs, streams that
-// pause, break off or carry an error event. Scripted replies with tool
-// calls and thinking drive an agent loop through any protocol: the fake
-// checks each next request the way its provider would (every call
-// answered, thinking blocks and thought signatures unaltered), and Bodies
-// reads back what each protocol was sent.
+// requests as the real providers do (unknown fields, the shapes of
+// parameters, tool choices, images, response formats and thinking
+// settings, each refused with the provider's own 400), answers in their
+// exact JSON and SSE framing, and plays failures: error statuses, delays,
+// hangs, streams that pause, break off or carry an error event. Scripted
+// replies with tool calls and thinking drive an agent loop through any
+// protocol, streamed or not: the fake checks each next request the way its
+// provider would (every call answered, thinking blocks and thought
+// signatures unaltered), and Bodies reads back what each protocol was sent.
 package fakeupstream
 
 import (
@@ -22,14 +24,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Server is the fake. Anthropic is served at POST /v1/messages, Gemini at
 // POST /v1beta/models/{model}:generateContent and
 // :streamGenerateContent?alt=sse, OpenAI at POST /v1/chat/completions and
 // POST /v1/responses; embeddings at OpenAI's POST /v1/embeddings and
-// Gemini's :embedContent and :batchEmbedContents; model lists at GET
-// /v1/models and /v1beta/models.
+// Gemini's :embedContent and :batchEmbedContents; token counts at
+// Anthropic's POST /v1/messages/count_tokens and Gemini's :countTokens;
+// model lists at GET /v1/models and /v1beta/models.
 //
 // Set the exported options before the first call.
 type Server struct {
@@ -72,20 +76,39 @@ type Reply struct {
 	// word with the spaces kept, so the chunks join back to Text.
 	Text   string
 	Chunks []string
+	// Candidates are the answers after the first, for a call that asks
+	// for several (OpenAI n, Gemini candidateCount): choice i > 0 is
+	// Candidates[i-1], or Text again when there are too few. They are text
+	// only, and end as Finish says or normally. Anthropic answers one.
+	Candidates []string
+	// Refusal, when set, is the answer in place of Text and ToolCalls:
+	// OpenAI's message.refusal with content null (finish_reason stop),
+	// Anthropic's text with stop_reason refusal, and Gemini's candidate
+	// without content, finishReason SAFETY.
+	Refusal string
+	// StopSequence is the stop sequence the answer ended on: Anthropic's
+	// stop_reason stop_sequence with stop_sequence set; OpenAI finishes
+	// stop and Gemini STOP, as they do.
+	StopSequence string
 	// ToolCalls are tools the model asks to run, answered in each
 	// protocol's own shape: Anthropic tool_use blocks (stop_reason
 	// tool_use), Gemini functionCall parts (the first with a thought
 	// signature, as Gemini 3 sends it), OpenAI tool_calls (finish_reason
-	// tool_calls). Only Chat Completions, Messages and generateContent
-	// answer them, and only without streaming: a stream sends the text.
+	// tool_calls). Chat Completions, Messages and generateContent answer
+	// them, streamed or not: Anthropic streams each call's input and OpenAI
+	// its arguments in fragments, Gemini sends its calls whole in one
+	// event. The Responses API answers the text only.
 	ToolCalls []ToolCall
-	// Thinking is the model's visible thinking, for calls that did not
-	// stream: an Anthropic thinking block with a signature the fake checks
-	// when it is replayed, a Gemini thought part. OpenAI keeps reasoning
-	// hidden; count it in Usage.Thoughts.
+	// Thinking is the model's visible thinking, streamed or not: an
+	// Anthropic thinking block with a signature the fake checks when it is
+	// replayed; a Gemini thought part, only when the request's
+	// thinkingConfig.includeThoughts is true, as the API sends thought
+	// summaries only then. OpenAI keeps reasoning hidden; count it in
+	// Usage.Thoughts.
 	Thinking string
 	// Finish is the finish reason; default each protocol's normal end
-	// (end_turn or tool_use, STOP, stop or tool_calls).
+	// (end_turn, tool_use, stop_sequence or refusal; STOP or SAFETY; stop
+	// or tool_calls).
 	Finish string
 	Usage  Usage
 	// Model is the model id reported; default the one requested.
@@ -114,6 +137,11 @@ type Reply struct {
 
 	// Gate, when set, pauses a stream after PauseAfter chunks until it is
 	// closed, so a test can see a delta arrive before the answer ends.
+	// A chunk is an event that carries a piece of the answer: Anthropic's
+	// content_block_delta events (thinking, its signature, text, a call's
+	// input fragments); OpenAI's chunks between a choice's role and its
+	// finish (text or refusal, a call's start, its argument fragments);
+	// every Gemini event. For a reply of text only, the chunks are Chunks.
 	Gate       chan struct{}
 	PauseAfter int
 	// CutAfter, when above 0, closes the connection after that many
@@ -132,7 +160,7 @@ type Usage struct {
 	CacheRead    int // prompt tokens read from the cache
 	CacheWrite   int // prompt tokens written to the cache (Anthropic 5-minute)
 	CacheWrite1h int // prompt tokens written to Anthropic's 1-hour cache
-	Thoughts     int // thinking/reasoning tokens, billed as output
+	Thoughts     int // thinking/reasoning tokens, billed as output (OpenAI reasoning_tokens)
 }
 
 // ToolCall is a tool call in a scripted reply.
@@ -157,8 +185,10 @@ func (c ToolCall) input() json.RawMessage {
 // Received is one request the fake got.
 type Received struct {
 	// Protocol is the API the path belongs to: anthropic, gemini, openai
-	// (Chat Completions), responses, count_tokens; empty for a path the
-	// fake does not serve.
+	// (Chat Completions), responses; count_tokens (Anthropic's) and
+	// gemini_count_tokens for the token counters, which are recorded but
+	// take no reply from the queue; empty for a path the fake does not
+	// serve.
 	Protocol string
 	Path     string
 	RawQuery string
@@ -284,6 +314,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		p, name = openAIAPI{}, "openai"
 	case path == "/v1/responses":
 		p, name = responsesAPI{}, "responses"
+	case strings.HasPrefix(path, "/v1beta/models/") && strings.HasSuffix(path, ":countTokens"):
+		name = "gemini_count_tokens"
 	case strings.HasPrefix(path, "/v1beta/models/"):
 		p, name = geminiAPI{}, "gemini"
 	}
@@ -298,9 +330,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case name == "count_tokens" && r.Method == http.MethodPost:
-		// Anthropic's token counter: about four bytes a token is enough here.
-		writeJSON(w, http.StatusOK, map[string]int{"input_tokens": len(body)/4 + 1})
+	case (name == "count_tokens" || name == "gemini_count_tokens") && r.Method == http.MethodPost:
+		s.serveCountTokens(w, r, name, body)
 		return
 	case p == nil:
 		http.NotFound(w, r)
@@ -333,8 +364,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, p protocol, c ca
 	if reply.Model == "" {
 		reply.Model = c.model
 	}
-	if c.stream {
-		reply.ToolCalls, reply.Thinking = nil, ""
+	if reply.Refusal != "" {
+		reply.ToolCalls = nil // a refusal makes no calls, in any protocol
 	}
 	// Made-up ids go on a copy: the default reply is served again.
 	reply.ToolCalls = slices.Clone(reply.ToolCalls)
@@ -393,10 +424,14 @@ func (r Reply) chunks() []string {
 	if len(r.Chunks) > 0 {
 		return r.Chunks
 	}
+	return words(r.Text)
+}
+
+// words splits text into chunks of the spaces before a word and the word,
+// so that they join back to text.
+func words(text string) []string {
 	var chunks []string
-	text := r.Text
 	for text != "" {
-		// Each chunk is the spaces before a word and the word.
 		start := len(text) - len(strings.TrimLeft(text, " "))
 		end := strings.IndexByte(text[start:], ' ')
 		if end < 0 {
@@ -408,6 +443,29 @@ func (r Reply) chunks() []string {
 		text = text[end:]
 	}
 	return chunks
+}
+
+// halves splits a call's JSON arguments in two at a character boundary:
+// the providers stream them in fragments that only parse once joined.
+func halves(js string) []string {
+	mid := len(js) / 2
+	for mid < len(js) && !utf8.RuneStart(js[mid]) {
+		mid++
+	}
+	return []string{js[:mid], js[mid:]}
+}
+
+// choice is what the i-th choice (OpenAI) or candidate (Gemini) of an
+// answer holds: the reply itself first, then the Candidates' texts.
+func (r Reply) choice(i int) Reply {
+	if i == 0 {
+		return r
+	}
+	text := r.text()
+	if i-1 < len(r.Candidates) {
+		text = r.Candidates[i-1]
+	}
+	return Reply{Text: text, Finish: r.Finish}
 }
 
 // text is the whole answer of a non-streaming reply.

@@ -23,9 +23,6 @@ var (
 )
 
 func (geminiAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError) {
-	invalid := func(msg string) (call, *apiError) {
-		return call{}, &apiError{Status: http.StatusBadRequest, Type: "INVALID_ARGUMENT", Message: msg}
-	}
 	model, method, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v1beta/models/"), ":")
 	c := call{model: model}
 	switch method {
@@ -34,40 +31,69 @@ func (geminiAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError
 		// Without alt=sse the API streams one JSON array, which the fake
 		// does not do.
 		if r.URL.Query().Get("alt") != "sse" {
-			return invalid("fakeupstream: streamGenerateContent needs alt=sse")
+			return call{}, geminiInvalid("fakeupstream: streamGenerateContent needs alt=sse")
 		}
 		c.stream = true
 	default:
 		return call{}, &apiError{Status: http.StatusNotFound, Type: "NOT_FOUND", Message: "Method not found."}
 	}
+	req, refusal := geminiParse(r, body)
+	if refusal != nil {
+		return call{}, refusal
+	}
+	config := geminiField(req, "generationConfig")
+	msg := checkGeminiRequest(s, req, geminiFields)
+	if msg == "" && s.RejectTemperature[model] && geminiField(config, "temperature").Exists() {
+		msg = "temperature is not supported for this model."
+	}
+	if msg != "" {
+		return call{}, geminiInvalid(msg)
+	}
+	c.includeThoughts = geminiField(geminiField(config, "thinkingConfig"), "includeThoughts").Bool()
+	c.choices = int(geminiField(config, "candidateCount").Int())
+	return c, nil
+}
+
+// geminiParse checks the key and that the body is a JSON object, as every
+// Gemini method does first.
+func geminiParse(r *http.Request, body []byte) (gjson.Result, *apiError) {
 	if r.Header.Get("x-goog-api-key") == "" && r.URL.Query().Get("key") == "" {
-		return call{}, &apiError{Status: http.StatusForbidden, Type: "PERMISSION_DENIED",
+		return gjson.Result{}, &apiError{Status: http.StatusForbidden, Type: "PERMISSION_DENIED",
 			Message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."}
 	}
 	req, ok := parseBody(body)
 	if !ok {
-		return invalid("Invalid JSON payload received.")
+		return gjson.Result{}, geminiInvalid("Invalid JSON payload received.")
 	}
-	if extra := unknownGeminiField(req, geminiFields); extra != "" {
-		return invalid(`Invalid JSON payload received. Unknown name "` + extra + `": Cannot find field.`)
+	return req, nil
+}
+
+// checkGeminiRequest checks a GenerateContentRequest, sent alone or inside
+// a token count, whose top level may hold fields.
+func checkGeminiRequest(s *Server, req gjson.Result, fields map[string]bool) string {
+	if extra := unknownGeminiField(req, fields); extra != "" {
+		return unknownName(extra, "")
 	}
 	config := geminiField(req, "generationConfig")
+	if !isNull(config) && !config.IsObject() {
+		return invalidValue("generation_config", geminiProtoPackage+"GenerationConfig", config)
+	}
 	if extra := unknownGeminiField(config, geminiConfigFields); extra != "" {
-		return invalid(`Invalid JSON payload received. Unknown name "` + extra + `" at 'generation_config': Cannot find field.`)
+		return unknownName(extra, "generation_config")
 	}
-	switch {
-	case len(req.Get("contents").Array()) == 0:
-		return invalid("* GenerateContentRequest.contents: contents is not specified")
-	case s.RejectTemperature[model] && geminiField(config, "temperature").Exists():
-		return invalid("temperature is not supported for this model.")
+	if len(req.Get("contents").Array()) == 0 {
+		return "* GenerateContentRequest.contents: contents is not specified"
 	}
-	if msg := checkGeminiTools(req); msg != "" {
-		return invalid(msg)
-	}
-	if msg := checkGeminiContents(s, req); msg != "" {
-		return invalid(msg)
-	}
-	return c, nil
+	return first(
+		checkGeminiConfig(config),
+		checkGeminiTools(req),
+		checkGeminiToolConfig(req),
+		checkGeminiContents(s, req),
+	)
+}
+
+func geminiInvalid(msg string) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Type: "INVALID_ARGUMENT", Message: msg}
 }
 
 func (geminiAPI) errorBody(e apiError) any {
@@ -94,53 +120,42 @@ var geminiStatuses = map[int]string{
 	500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
 }
 
+// answer holds as many candidates as the call asked for (see
+// Reply.Candidates).
 func (geminiAPI) answer(c call, reply Reply) any {
-	return geminiChunk(reply, geminiParts(reply), geminiFinish(reply), reply.Usage.OutputTokens)
-}
-
-// stream sends data-only events, each a whole response whose text is a
-// delta and whose usage is cumulative; the last carries the finish
-// reason. There is no end marker: the stream just ends.
-func (geminiAPI) stream(st *streamer, c call) {
-	reply := st.reply
-	chunks := reply.chunks()
-	finish := geminiFinish(reply)
-	if reply.StreamError != "" {
-		finish = ""
+	candidates := make([]any, c.answers())
+	for i := range candidates {
+		answer := reply.choice(i)
+		candidates[i] = geminiCandidate(i, geminiParts(answer, c.includeThoughts), geminiFinish(answer))
 	}
-	ok := st.chunks(func(i int, chunk string, last bool) {
-		reason := ""
-		if last {
-			reason = finish
-		}
-		st.event("", geminiChunk(reply, geminiText(chunk), reason, reply.Usage.OutputTokens*(i+1)/len(chunks)))
-	})
-	switch {
-	case !ok:
-	case reply.StreamError != "":
-		st.event("", map[string]any{"error": map[string]any{
-			"code": 500, "message": errorMessage(reply.ErrorMessage, 0), "status": reply.StreamError}})
-	case len(chunks) == 0:
-		st.event("", geminiChunk(reply, geminiText(""), finish, reply.Usage.OutputTokens))
-	}
+	return geminiResponse(reply, candidates, reply.Usage.OutputTokens)
 }
 
 // eol: Google ends SSE lines with CRLF.
 func (geminiAPI) eol() string { return "\r\n" }
 
-// geminiChunk is one GenerateContentResponse; candidates is the visible
-// output so far.
-func geminiChunk(reply Reply, parts []any, finish string, candidates int) map[string]any {
-	candidate := map[string]any{"content": map[string]any{"role": "model", "parts": parts}, "index": 0}
-	if finish != "" {
-		candidate["finishReason"] = finish
-	}
+// geminiResponse is one GenerateContentResponse; outputTokens is the
+// visible output so far.
+func geminiResponse(reply Reply, candidates []any, outputTokens int) map[string]any {
 	return map[string]any{
-		"candidates":    []any{candidate},
-		"usageMetadata": geminiUsage(reply.Usage, candidates),
+		"candidates":    candidates,
+		"usageMetadata": geminiUsage(reply.Usage, outputTokens),
 		"modelVersion":  reply.Model,
 		"responseId":    "fake",
 	}
+}
+
+// geminiCandidate is a candidate of a response: without content when parts
+// is nil, as a blocked one comes.
+func geminiCandidate(index int, parts []any, finish string) map[string]any {
+	candidate := map[string]any{"index": index}
+	if parts != nil {
+		candidate["content"] = map[string]any{"role": "model", "parts": parts}
+	}
+	if finish != "" {
+		candidate["finishReason"] = finish
+	}
+	return candidate
 }
 
 // geminiUsage: the prompt count includes cached tokens, thoughts are
@@ -160,15 +175,15 @@ func geminiUsage(u Usage, candidates int) map[string]any {
 	return usage
 }
 
-// geminiText is the parts of a chunk of text.
-func geminiText(text string) []any { return []any{map[string]any{"text": text}} }
-
 // callID: Gemini 2.5 gives its calls no id.
 func (geminiAPI) callID(int64) string { return "" }
 
 func geminiFinish(r Reply) string {
-	if r.Finish != "" {
+	switch {
+	case r.Finish != "":
 		return r.Finish
+	case r.Refusal != "":
+		return "SAFETY"
 	}
 	return "STOP"
 }

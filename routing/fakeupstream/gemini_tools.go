@@ -14,18 +14,28 @@ var geminiFunctionFields = setOf("name", "description", "parameters", "parameter
 // Gemini did not make; the API lets them through.
 var foreignSignatures = setOf("skip_thought_signature_validator", "context_engineering_is_the_way_to_go")
 
-// geminiParts is the answer's parts: the thought first, then the text,
-// then the calls, the first carrying a thought signature as Gemini 3 sends
-// it. A text part is there unless the answer is only calls.
-func geminiParts(r Reply) []any {
+// geminiParts is the answer's parts: the thought first (only when the
+// call asked for thought summaries), then the text, then the calls. A
+// text part is there unless the answer is only calls; a refusal has none.
+func geminiParts(r Reply, includeThoughts bool) []any {
+	if r.Refusal != "" {
+		return nil
+	}
 	var parts []any
-	if r.Thinking != "" {
+	if r.Thinking != "" && includeThoughts {
 		parts = append(parts, map[string]any{"text": r.Thinking, "thought": true})
 	}
 	if text := r.text(); text != "" || len(r.ToolCalls) == 0 {
 		parts = append(parts, map[string]any{"text": text})
 	}
-	for i, c := range r.ToolCalls {
+	return append(parts, geminiCalls(r.ToolCalls)...)
+}
+
+// geminiCalls is a functionCall part per call, the first carrying a
+// thought signature as Gemini 3 sends it.
+func geminiCalls(calls []ToolCall) []any {
+	var parts []any
+	for i, c := range calls {
 		fc := map[string]any{"name": c.Name, "args": c.input()}
 		if c.ID != "" {
 			fc["id"] = c.ID
@@ -46,7 +56,7 @@ func checkGeminiTools(req gjson.Result) string {
 		for j, fn := range geminiField(tool, "functionDeclarations").Array() {
 			at := fmt.Sprintf("tools[%d].function_declarations[%d]", i, j)
 			if extra := unknownGeminiField(fn, geminiFunctionFields); extra != "" {
-				return `Invalid JSON payload received. Unknown name "` + extra + `" at '` + at + `': Cannot find field.`
+				return unknownName(extra, at)
 			}
 			switch {
 			case fn.Get("name").Str == "":
@@ -66,12 +76,19 @@ func checkGeminiTools(req gjson.Result) string {
 func checkGeminiContents(s *Server, req gjson.Result) string {
 	pending := 0 // the function calls of the turn before
 	for i, content := range req.Get("contents").Array() {
+		at := fmt.Sprintf("contents[%d]", i)
+		if extra := unknownGeminiField(content, geminiContentFields); extra != "" {
+			return unknownName(extra, at)
+		}
 		role := content.Get("role").Str
 		if role != "" && role != "user" && role != "model" {
 			return "Please use a valid role: user, model."
 		}
 		calls, responses := 0, 0
 		for j, part := range content.Get("parts").Array() {
+			if msg := checkGeminiPart(part, fmt.Sprintf("%s.parts[%d]", at, j)); msg != "" {
+				return msg
+			}
 			fc, fr, sig := geminiField(part, "functionCall"), geminiField(part, "functionResponse"), geminiField(part, "thoughtSignature")
 			switch {
 			case sig.Exists() && !foreignSignatures[sig.Str] && sig.Str != signature("thought", fc.Get("name").Str):

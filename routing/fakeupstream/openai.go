@@ -16,7 +16,7 @@ var openAIFields = setOf("model", "messages", "max_tokens", "max_completion_toke
 	"logprobs", "top_logprobs", "user", "seed", "tools", "tool_choice", "parallel_tool_calls",
 	"response_format", "reasoning_effort", "service_tier", "store", "metadata", "modalities", "audio",
 	"prediction", "verbosity", "web_search_options", "safety_identifier", "prompt_cache_key",
-	"prompt_cache_retention", "functions", "function_call")
+	"prompt_cache_retention", "prompt_cache_options", "moderation", "functions", "function_call")
 
 // authorize refuses a request without a Bearer key, as every OpenAI
 // endpoint does.
@@ -30,44 +30,42 @@ func (openAIAPI) authorize(s *Server, r *http.Request) (call, *apiError) {
 }
 
 func (o openAIAPI) check(s *Server, r *http.Request, body []byte) (call, *apiError) {
-	invalid := func(code, msg string) (call, *apiError) {
-		return call{}, &apiError{Status: http.StatusBadRequest, Type: code, Message: msg}
-	}
 	if c, refusal := o.authorize(s, r); refusal != nil {
 		return c, refusal
 	}
 	req, ok := parseBody(body)
 	if !ok {
-		return invalid("", "We could not parse the JSON body of your request.")
+		return call{}, openAIInvalid("", "", "We could not parse the JSON body of your request.")
 	}
 	if extra := unknownField(req, openAIFields); extra != "" {
-		return invalid("", "Unrecognized request argument supplied: "+extra)
+		return call{}, openAIInvalid("", "", "Unrecognized request argument supplied: "+extra)
 	}
 	model := req.Get("model").Str
 	switch {
 	case model == "":
-		return invalid("", "you must provide a model parameter")
+		return call{}, openAIInvalid("", "", "you must provide a model parameter")
 	case len(req.Get("messages").Array()) == 0:
-		return invalid("", "Missing required parameter: 'messages'.")
+		return call{}, openAIMissing("messages")
 	case s.RejectMaxTokens[model] && req.Get("max_tokens").Exists():
-		return invalid("unsupported_parameter", "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.")
+		return call{}, openAIInvalid("unsupported_parameter", "max_tokens", "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.")
 	case s.RejectTemperature[model] && req.Get("temperature").Exists():
-		return invalid("unsupported_value", "Unsupported value: 'temperature' does not support "+req.Get("temperature").Raw+" with this model. Only the default (1) value is supported.")
+		return call{}, openAIInvalid("unsupported_value", "temperature", "Unsupported value: 'temperature' does not support "+req.Get("temperature").Raw+" with this model. Only the default (1) value is supported.")
 	}
-	if code, msg := checkOpenAITools(req); msg != "" {
-		return invalid(code, msg)
+	if e := first(checkOpenAITools(req), checkOpenAIParams(req), checkOpenAIMessages(req)); e != nil {
+		return call{}, e
 	}
-	if code, msg := checkOpenAIMessages(req); msg != "" {
-		return invalid(code, msg)
-	}
-	return call{model: model, stream: req.Get("stream").Bool(), includeUsage: req.Get("stream_options.include_usage").Bool()}, nil
+	return call{model: model, stream: req.Get("stream").Bool(), includeUsage: req.Get("stream_options.include_usage").Bool(),
+		choices: int(req.Get("n").Int())}, nil
 }
 
-// errorBody has all four keys, code null when there is none.
+// errorBody has all four keys, param and code null when there is none.
 func (openAIAPI) errorBody(e apiError) any {
-	var code any
+	var code, param any
 	if e.Type != "" {
 		code = e.Type
+	}
+	if e.Param != "" {
+		param = e.Param
 	}
 	typ := "invalid_request_error"
 	switch {
@@ -77,60 +75,26 @@ func (openAIAPI) errorBody(e apiError) any {
 		typ = "server_error"
 	}
 	return map[string]any{"error": map[string]any{
-		"message": errorMessage(e.Message, e.Status), "type": typ, "param": nil, "code": code,
+		"message": errorMessage(e.Message, e.Status), "type": typ, "param": param, "code": code,
 	}}
 }
 
+// answer holds as many choices as the call asked for (see
+// Reply.Candidates).
 func (openAIAPI) answer(c call, reply Reply) any {
+	choices := make([]any, c.answers())
+	for i := range choices {
+		answer := reply.choice(i)
+		choices[i] = map[string]any{"index": i, "message": openAIMessage(answer), "logprobs": nil, "finish_reason": openAIFinish(answer)}
+	}
 	completion := map[string]any{
 		"id": "chatcmpl-fake", "object": "chat.completion", "created": 1764300000, "model": reply.Model,
-		"choices": []any{map[string]any{
-			"index":         0,
-			"message":       openAIMessage(reply),
-			"logprobs":      nil,
-			"finish_reason": openAIFinish(reply),
-		}},
-		"service_tier": "default", "system_fingerprint": "fp_fake",
+		"choices": choices, "service_tier": "default", "system_fingerprint": "fp_fake",
 	}
 	if !reply.NoUsage {
 		completion["usage"] = openAIUsage(reply.Usage)
 	}
 	return completion
-}
-
-// stream sends data-only chunks: the role, the deltas, the finish, then
-// (only when asked with stream_options.include_usage) a usage chunk with
-// no choices, and the [DONE] sentinel.
-func (openAIAPI) stream(st *streamer, c call) {
-	reply := st.reply
-	chunk := func(choices []any, usage any) map[string]any {
-		ch := map[string]any{"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1764300000,
-			"model": reply.Model, "choices": choices}
-		if c.includeUsage {
-			ch["usage"] = usage // null on every chunk but the last
-		}
-		return ch
-	}
-	choice := func(delta map[string]any, finish any) []any {
-		return []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}
-	}
-	st.event("", chunk(choice(map[string]any{"role": "assistant", "content": ""}, nil), nil))
-	ok := st.chunks(func(_ int, text string, _ bool) {
-		st.event("", chunk(choice(map[string]any{"content": text}, nil), nil))
-	})
-	if !ok {
-		return
-	}
-	if reply.StreamError != "" {
-		st.event("", map[string]any{"error": map[string]any{
-			"message": errorMessage(reply.ErrorMessage, 0), "type": "server_error", "param": nil, "code": reply.StreamError}})
-		return
-	}
-	st.event("", chunk(choice(map[string]any{}, openAIFinish(reply)), nil))
-	if c.includeUsage && !reply.NoUsage {
-		st.event("", chunk([]any{}, openAIUsage(reply.Usage)))
-	}
-	st.data("[DONE]")
 }
 
 func (openAIAPI) eol() string { return "\n" }

@@ -30,10 +30,15 @@ type protocol interface {
 
 // call is what the fake needs to know of a checked request.
 type call struct {
-	model        string
-	stream       bool
-	includeUsage bool // OpenAI stream_options.include_usage
+	model           string
+	stream          bool
+	includeUsage    bool // OpenAI stream_options.include_usage
+	includeThoughts bool // Gemini thinkingConfig.includeThoughts
+	choices         int  // OpenAI n, Gemini candidateCount; 0 when not asked
 }
+
+// answers is how many choices or candidates the call asked for.
+func (c call) answers() int { return max(c.choices, 1) }
 
 // apiError is an error answer before it takes the protocol's shape.
 type apiError struct {
@@ -41,6 +46,7 @@ type apiError struct {
 	Type    string
 	Message string
 	Reason  string // Gemini details reason
+	Param   string // OpenAI error.param
 }
 
 // parseBody checks that a request body is a JSON object, as every
@@ -86,7 +92,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // streamer writes one streamed answer: each event flushed on its own, the
-// reply's chunks played with its pause and cut.
+// reply's chunks counted for its pause and cut.
 type streamer struct {
 	s     *Server
 	ctx   context.Context
@@ -94,6 +100,7 @@ type streamer struct {
 	rc    *http.ResponseController
 	reply Reply
 	eol   string
+	sent  int // chunks sent so far
 }
 
 // event writes a named event (no name for data-only streams) and flushes.
@@ -114,22 +121,32 @@ func (st *streamer) data(line string) {
 	st.rc.Flush()
 }
 
-// chunks hands the reply's chunks to send in order, pausing and cutting
-// where the reply says. It reports false when the stream must stop there:
-// the connection was cut or the client went away.
-func (st *streamer) chunks(send func(i int, chunk string, last bool)) bool {
-	chunks := st.reply.chunks()
-	for i := 0; i <= len(chunks); i++ {
-		if st.reply.Gate != nil && i == st.reply.PauseAfter && !st.s.await(st.ctx, st.reply.Gate) {
-			return false
-		}
-		if st.reply.CutAfter > 0 && i == st.reply.CutAfter {
-			st.cut()
-			return false
-		}
-		if i < len(chunks) {
-			send(i, chunks[i], i == len(chunks)-1)
-		}
+// chunk writes an event that carries a piece of the answer (see
+// Reply.Gate), first pausing or cutting there when the reply says so. It
+// reports false when the stream must stop: the connection was cut or the
+// client went away.
+func (st *streamer) chunk(name string, v any) bool {
+	if !st.hold() {
+		return false
+	}
+	st.event(name, v)
+	st.sent++
+	return true
+}
+
+// end is the pause or cut after the last chunk, before the stream's end
+// events; false when the stream must stop.
+func (st *streamer) end() bool { return st.hold() }
+
+// hold pauses or cuts the stream when the chunks sent are where the reply
+// says.
+func (st *streamer) hold() bool {
+	if st.reply.Gate != nil && st.sent == st.reply.PauseAfter && !st.s.await(st.ctx, st.reply.Gate) {
+		return false
+	}
+	if st.reply.CutAfter > 0 && st.sent == st.reply.CutAfter {
+		st.cut()
+		return false
 	}
 	return true
 }

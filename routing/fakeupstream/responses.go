@@ -75,11 +75,12 @@ func (responsesAPI) answer(_ call, reply Reply) any {
 func (responsesAPI) stream(st *streamer, _ call) {
 	reply := st.reply
 	seq := 0
-	emit := func(typ string, fields map[string]any) {
+	stamp := func(typ string, fields map[string]any) map[string]any {
 		fields["type"], fields["sequence_number"] = typ, seq
 		seq++
-		st.event(typ, fields)
+		return fields
 	}
+	emit := func(typ string, fields map[string]any) { st.event(typ, stamp(typ, fields)) }
 	item := map[string]any{"output_index": 0, "item_id": "msg_fake", "content_index": 0}
 	with := func(extra map[string]any) map[string]any {
 		out := map[string]any{}
@@ -97,11 +98,14 @@ func (responsesAPI) stream(st *streamer, _ call) {
 		"id": "msg_fake", "type": "message", "status": "in_progress", "role": "assistant", "content": []any{}}})
 	emit("response.content_part.added", with(map[string]any{"part": responseText("")}))
 	var text strings.Builder
-	ok := st.chunks(func(_ int, chunk string, _ bool) {
+	for _, chunk := range reply.chunks() {
 		text.WriteString(chunk)
-		emit("response.output_text.delta", with(map[string]any{"delta": chunk, "logprobs": []any{}}))
-	})
-	if !ok {
+		delta := with(map[string]any{"delta": chunk, "logprobs": []any{}})
+		if !st.chunk("response.output_text.delta", stamp("response.output_text.delta", delta)) {
+			return
+		}
+	}
+	if !st.end() {
 		return
 	}
 	if reply.StreamError != "" {
