@@ -24,32 +24,51 @@ func NewAnthropic(baseURL string, hc *http.Client) Client {
 }
 
 type anthropicRequest struct {
-	Model       string             `json:"model"`
-	MaxTokens   int                `json:"max_tokens"`
-	System      string             `json:"system,omitempty"`
-	Messages    []anthropicMessage `json:"messages"`
-	Tools       []anthropicTool    `json:"tools,omitempty"`
-	Thinking    *anthropicThinking `json:"thinking,omitempty"`
-	Temperature *float64           `json:"temperature,omitempty"`
-	Stream      bool               `json:"stream,omitempty"`
+	Model         string                 `json:"model"`
+	MaxTokens     int                    `json:"max_tokens"`
+	System        string                 `json:"system,omitempty"`
+	Messages      []anthropicMessage     `json:"messages"`
+	Tools         []anthropicTool        `json:"tools,omitempty"`
+	ToolChoice    *anthropicToolChoice   `json:"tool_choice,omitempty"`
+	Thinking      *anthropicThinking     `json:"thinking,omitempty"`
+	OutputConfig  *anthropicOutputConfig `json:"output_config,omitempty"`
+	Temperature   *float64               `json:"temperature,omitempty"`
+	TopP          *float64               `json:"top_p,omitempty"`
+	StopSequences []string               `json:"stop_sequences,omitempty"`
+	Metadata      *anthropicMetadata     `json:"metadata,omitempty"`
+	Stream        bool                   `json:"stream,omitempty"`
 }
+
+// anthropicOwnFields are the fields a front's Extra may not hold.
+var anthropicOwnFields = jsonFields(anthropicRequest{})
 
 func (a *anthropic) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
 	if err := checkRequest(req, stream); err != nil {
 		return nil, err
 	}
-	turns := conversation(req)
-	body := anthropicRequest{
-		Model:     model.ID,
-		MaxTokens: req.MaxTokens,
-		System:    req.System,
-		Messages:  anthropicMessages(turns),
-		Tools:     anthropicTools(req.Tools),
-		Thinking:  anthropicThinkingFor(model, req, turns),
-		Stream:    stream,
+	if err := a.Refuses(model, req, stream); err != nil {
+		return nil, err
 	}
-	if body.Thinking == nil { // thinking takes no temperature but the default
-		body.Temperature = sentTemperature(model, req)
+	body := anthropicRequest{
+		Model:         model.ID,
+		MaxTokens:     req.MaxTokens,
+		System:        req.System,
+		Messages:      anthropicMessages(conversation(req)),
+		Tools:         anthropicTools(req.Tools),
+		ToolChoice:    anthropicToolChoiceFor(req),
+		StopSequences: req.Stop,
+		Metadata:      anthropicMetadataFor(req.User),
+		Stream:        stream,
+	}
+	if thinking, thinks := anthropicThinkingFor(model, req); thinks {
+		body.Thinking = &thinking
+	} else { // thinking takes no temperature or top_p but the default
+		body.Temperature, body.TopP = sentTemperature(model, req), sentTopP(model, req)
+	}
+	body.OutputConfig = anthropicOutputConfigFor(req, body.Thinking)
+	payload, err := encodeBody(body, req.Extra, protocolAnthropic, anthropicOwnFields)
+	if err != nil {
+		return nil, err
 	}
 	header := http.Header{}
 	header.Set("X-Api-Key", key)
@@ -57,7 +76,7 @@ func (a *anthropic) send(ctx context.Context, key string, model *Model, req Requ
 	if stream {
 		header.Set("Accept", "text/event-stream")
 	}
-	return post(ctx, a.hc, a.url, header, body, key, parseAnthropicError)
+	return post(ctx, a.hc, a.url, header, payload, key, parseAnthropicError)
 }
 
 func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
@@ -66,7 +85,7 @@ func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req 
 }
 
 func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
-	answer := newStreamedAnswer(model, onChunk)
+	answer := &anthropicStream{streamedAnswer: newStreamedAnswer(model, onChunk)}
 	resp, err := a.send(ctx, key, model, req, true)
 	if err != nil {
 		return answer.result(), err
@@ -82,7 +101,7 @@ func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Re
 		if typ == "" {
 			typ = data.Get("type").Str
 		}
-		text, stop, failed := readAnthropicEvent(typ, data, &answer.res)
+		stop, failed := readAnthropicEvent(typ, data, &answer.res)
 		switch {
 		case failed != nil:
 			return false, streamError(failed.Type, failed.Message, key)
@@ -90,18 +109,22 @@ func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Re
 			ended = true
 			return true, nil
 		}
-		return false, answer.delta(text)
+		return false, answer.block(typ, data)
 	})
 	if err == nil && !ended {
 		err = streamTruncated()
 	}
-	return answer.result(), err
+	res := answer.result()
+	if err == nil && keepsTurn(req) {
+		res.Native = answer.native(res)
+	}
+	return res, err
 }
 
-// readAnthropicEvent reads one stream event into res: it returns the text
-// of a text delta, whether the message ended, or the in-stream error.
-// Pings, block starts and stops, and types added later are ignored.
-func readAnthropicEvent(typ string, data gjson.Result, res *Result) (text string, ended bool, failed *errorBody) {
+// readAnthropicEvent reads the message's own events into res: whether the
+// message ended, or the in-stream error. Its blocks are the client's
+// (anthropicStream); pings and types added later are ignored.
+func readAnthropicEvent(typ string, data gjson.Result, res *Result) (ended bool, failed *errorBody) {
 	switch typ {
 	case "message_start":
 		msg := data.Get("message")
@@ -110,33 +133,37 @@ func readAnthropicEvent(typ string, data gjson.Result, res *Result) (text string
 		if m := msg.Get("model").Str; m != "" {
 			res.Model = m
 		}
-	case "content_block_delta":
-		if delta := data.Get("delta"); delta.Get("type").Str == "text_delta" {
-			return delta.Get("text").Str, false, nil
-		}
 	case "message_delta":
 		// Cumulative: its figures replace earlier ones, fields it lacks stay.
 		res.UsageSeen = readAnthropicUsage(data.Get("usage"), &res.Usage, true) || res.UsageSeen
 		if r := data.Get("delta.stop_reason").Str; r != "" {
-			res.StopReason = r
+			res.StopReason, res.Finish = r, anthropicFinish(r)
+		}
+		if s := data.Get("delta.stop_sequence").Str; s != "" {
+			res.StopSequence = s
 		}
 	case "message_stop":
-		return "", true, nil
+		return true, nil
 	case "error":
 		e := data.Get("error")
-		return "", false, &errorBody{Type: e.Get("type").Str, Message: e.Get("message").Str}
+		return false, &errorBody{Type: e.Get("type").Str, Message: e.Get("message").Str}
 	}
-	return "", false, nil
+	return false, nil
 }
 
 // readAnthropicMessage reads a whole (non-streamed) message into res: its
-// text blocks joined, and its tool_use blocks as tool calls.
+// text blocks joined, its thinking blocks, and its tool_use blocks as tool
+// calls.
 func readAnthropicMessage(msg gjson.Result, res *Result) {
 	var text strings.Builder
 	for _, block := range msg.Get("content").Array() {
 		switch block.Get("type").Str {
 		case "text":
 			text.WriteString(block.Get("text").Str)
+		case "thinking":
+			res.Thinking = append(res.Thinking, ThinkingBlock{Text: block.Get("thinking").Str, Signature: block.Get("signature").Str})
+		case "redacted_thinking":
+			res.Thinking = append(res.Thinking, ThinkingBlock{Redacted: block.Get("data").Str})
 		case "tool_use":
 			res.ToolCalls = append(res.ToolCalls, ToolCall{ID: block.Get("id").Str, Name: block.Get("name").Str,
 				Input: rawJSON(block.Get("input"), emptyObject)})
@@ -148,6 +175,25 @@ func readAnthropicMessage(msg gjson.Result, res *Result) {
 		res.Model = m
 	}
 	res.StopReason = msg.Get("stop_reason").Str
+	res.Finish = anthropicFinish(res.StopReason)
+	res.StopSequence = msg.Get("stop_sequence").Str
+}
+
+// anthropicFinish is what a stop_reason means; "" while none came.
+func anthropicFinish(reason string) Finish {
+	switch reason {
+	case "":
+		return ""
+	case "stop_sequence":
+		return FinishStopSequence
+	case "max_tokens", "model_context_window_exceeded":
+		return FinishLength
+	case "tool_use":
+		return FinishToolCalls
+	case "refusal":
+		return FinishRefusal
+	}
+	return FinishStop // end_turn, pause_turn, and values added later
 }
 
 // readAnthropicUsage sets the figures u holds, leaving the ones it lacks,

@@ -73,7 +73,7 @@ func TestAnthropicGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Result{Text: "Hi there.", Model: "claude-test-20260101", StopReason: "max_tokens", UsageSeen: true,
+	want := Result{Text: "Hi there.", Model: "claude-test-20260101", StopReason: "max_tokens", Finish: FinishLength, UsageSeen: true,
 		Usage: Usage{Input: 100, CacheRead: 300, CacheWrite: 40, CacheWrite1h: 60, Output: 25}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
@@ -82,7 +82,7 @@ func TestAnthropicGenerate(t *testing.T) {
 
 func TestAnthropicGenerateFromTheWire(t *testing.T) {
 	// Text blocks joined, the tool_use block read as a call, the thinking
-	// block skipped; no cache_creation split, so every write is 5-minute.
+	// block kept apart; no cache_creation split, so every write is 5-minute.
 	srv := literalServer(t, 200, jsonHeader, `{"id":"msg_01AbC","type":"message","role":"assistant","model":"claude-sonnet-4-6",
  "content":[{"type":"thinking","thinking":"hmm","signature":"x"},{"type":"text","text":"Checking. "},
    {"type":"tool_use","id":"toolu_01A","name":"get_weather","input":{"city":"SF"}},{"type":"text","text":"Done."}],
@@ -92,8 +92,9 @@ func TestAnthropicGenerateFromTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Result{Text: "Checking. Done.", Model: "claude-sonnet-4-6", StopReason: "end_turn", UsageSeen: true,
+	want := Result{Text: "Checking. Done.", Model: "claude-sonnet-4-6", StopReason: "end_turn", Finish: FinishStop, UsageSeen: true,
 		Usage:     Usage{Input: 12, CacheRead: 3, CacheWrite: 7, Output: 4},
+		Thinking:  []ThinkingBlock{{Text: "hmm", Signature: "x"}},
 		ToolCalls: []ToolCall{{ID: "toolu_01A", Name: "get_weather", Input: json.RawMessage(`{"city":"SF"}`)}}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
@@ -120,7 +121,7 @@ func TestAnthropicStream(t *testing.T) {
 	if got := strings.Join(rec.deltas, "|"); got != "Hello| big| world" {
 		t.Errorf("deltas %q", got)
 	}
-	want := Result{Text: "Hello big world", Model: "claude-test", StopReason: "end_turn", UsageSeen: true,
+	want := Result{Text: "Hello big world", Model: "claude-test", StopReason: "end_turn", Finish: FinishStop, UsageSeen: true,
 		Usage: Usage{Input: 394, CacheRead: 10, CacheWrite: 5, Output: 15}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
@@ -162,8 +163,8 @@ func TestAnthropicStreamFromTheWire(t *testing.T) {
 	if got := strings.Join(rec.deltas, "|"); got != "Hello| there" {
 		t.Errorf("deltas %q", got)
 	}
-	want := Result{Text: "Hello there", Model: "claude-sonnet-4-6", StopReason: "end_turn", UsageSeen: true,
-		Usage: Usage{Input: 390, CacheRead: 4, Output: 15}}
+	want := Result{Text: "Hello there", Model: "claude-sonnet-4-6", StopReason: "end_turn", Finish: FinishStop, UsageSeen: true,
+		Usage: Usage{Input: 390, CacheRead: 4, Output: 15}, Thinking: []ThinkingBlock{{Text: "Let me think"}}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}

@@ -135,8 +135,9 @@ func TestAnthropicToolUseFromTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Result{Text: "Checking.", Model: "claude-sonnet-4-6", StopReason: "tool_use", UsageSeen: true,
-		Usage: Usage{Input: 412, Output: 88},
+	want := Result{Text: "Checking.", Model: "claude-sonnet-4-6", StopReason: "tool_use", Finish: FinishToolCalls, UsageSeen: true,
+		Usage:    Usage{Input: 412, Output: 88},
+		Thinking: []ThinkingBlock{{Text: "Two lookups.", Signature: "EqQBCkYIARgCKkD"}},
 		ToolCalls: []ToolCall{
 			{ID: "toolu_01A", Name: "get_weather", Input: json.RawMessage(`{"city":"SF"}`)},
 			{ID: "toolu_01B", Name: "get_weather", Input: json.RawMessage(`{}`)},

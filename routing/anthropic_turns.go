@@ -37,11 +37,21 @@ type anthropicTool struct {
 	Name        string          `json:"name"`
 	Description string          `json:"description,omitempty"`
 	InputSchema json.RawMessage `json:"input_schema"`
+	Strict      bool            `json:"strict,omitempty"`
 }
 
-type anthropicThinking struct {
-	Type         string `json:"type"` // enabled or adaptive
-	BudgetTokens int    `json:"budget_tokens,omitempty"`
+// anthropicImage is an image block; its source is a URL the API fetches,
+// or the image's bytes.
+type anthropicImage struct {
+	Type   string               `json:"type"` // image
+	Source anthropicImageSource `json:"source"`
+}
+
+type anthropicImageSource struct {
+	Type      string `json:"type"` // url or base64
+	URL       string `json:"url,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
+	Data      []byte `json:"data,omitempty"` // base64, as encoding/json writes bytes
 }
 
 // anthropicNoParameters is the schema of a tool without parameters: the
@@ -55,7 +65,7 @@ func anthropicTools(tools []Tool) []anthropicTool {
 		if len(schema) == 0 {
 			schema = anthropicNoParameters
 		}
-		out = append(out, anthropicTool{Name: t.Name, Description: t.Description, InputSchema: schema})
+		out = append(out, anthropicTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict})
 	}
 	return out
 }
@@ -68,6 +78,8 @@ func anthropicMessages(turns []Message) []anthropicMessage {
 			out = append(out, anthropicAssistant(m))
 		case len(m.ToolResults) > 0: // checked: turns[i-1] made the calls
 			out = append(out, anthropicResults(turns[i-1], m))
+		case len(m.Parts) > 0:
+			out = append(out, anthropicMessage{Role: "user", Content: anthropicParts(nil, m.Parts)})
 		default:
 			out = append(out, anthropicMessage{Role: "user", Content: m.Text})
 		}
@@ -97,7 +109,8 @@ func anthropicAssistant(m Message) anthropicMessage {
 }
 
 // anthropicResults answers the calls of the assistant turn before, in
-// their order, before any text: the API wants tool_result blocks first.
+// their order, before any text or parts: the API wants tool_result
+// blocks first.
 func anthropicResults(calls, m Message) anthropicMessage {
 	var blocks []any
 	for _, r := range orderedResults(calls.ToolCalls, m.ToolResults) {
@@ -107,7 +120,25 @@ func anthropicResults(calls, m Message) anthropicMessage {
 	if m.Text != "" {
 		blocks = append(blocks, anthropicText{Type: "text", Text: m.Text})
 	}
-	return anthropicMessage{Role: "user", Content: blocks}
+	return anthropicMessage{Role: "user", Content: anthropicParts(blocks, m.Parts)}
+}
+
+// anthropicParts appends a user turn's parts to blocks: texts and images.
+// An image's Detail is OpenAI's resolution hint, which Anthropic has no
+// field for: the image is read as Claude reads every image.
+func anthropicParts(blocks []any, parts []Part) []any {
+	for _, p := range parts {
+		img := p.Image
+		switch {
+		case img == nil:
+			blocks = append(blocks, anthropicText{Type: "text", Text: p.Text})
+		case img.URL != "":
+			blocks = append(blocks, anthropicImage{Type: "image", Source: anthropicImageSource{Type: "url", URL: img.URL}})
+		default:
+			blocks = append(blocks, anthropicImage{Type: "image", Source: anthropicImageSource{Type: "base64", MediaType: img.MediaType, Data: img.Data}})
+		}
+	}
+	return blocks
 }
 
 // anthropicToolID maps a call id from another provider to what Anthropic
@@ -119,27 +150,6 @@ func anthropicToolID(id string) string {
 		}
 		return '_'
 	}, id)
-}
-
-// anthropicThinkingFor is the thinking parameter of a call, nil for none.
-// A model with adaptive thinking decides how much to think. Otherwise the
-// budget is half of max_tokens, and a call whose max_tokens is too small
-// for Anthropic's least budget is made without thinking. So is a call in
-// the middle of a turn (its last message answers tool calls) that started
-// without thinking, here or at another provider: a tool-use loop is one
-// turn, and the API refuses thinking switched on inside it.
-func anthropicThinkingFor(model *Model, req Request, turns []Message) *anthropicThinking {
-	if !req.Thinking {
-		return nil
-	}
-	if model.AdaptiveThinking {
-		return &anthropicThinking{Type: "adaptive"}
-	}
-	budget, ok := thinkingBudget(req.MaxTokens)
-	if !ok || !anthropicTurnThinks(turns) {
-		return nil
-	}
-	return &anthropicThinking{Type: "enabled", BudgetTokens: budget}
 }
 
 // anthropicTurnThinks reports whether the conversation's turn under way

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -137,5 +138,24 @@ func TestLongPromptTier(t *testing.T) {
 	}
 	if got := pro.Cost(Usage{Input: 200_000, Output: 1_000_000}); got != 400_000+12_000_000 {
 		t.Fatalf("gemini 3.1 pro at 200K: %d µUSD", got)
+	}
+}
+
+// Gemini 3 models take a thinking level, 2.5 a budget; OpenAI's GPT-5
+// family takes reasoning_effort, GPT-4 does not: an effort is refused or
+// sent by these flags.
+func TestCatalogFlagsThinkingLevelsAndReasoning(t *testing.T) {
+	for _, m := range DefaultModels() {
+		if m.Kind == KindEmbedding {
+			continue
+		}
+		switch {
+		case m.Provider == "google" && m.ThinkingLevel != strings.HasPrefix(m.ID, "gemini-3"):
+			t.Errorf("%s: thinking_level %v", m.ID, m.ThinkingLevel)
+		case m.Provider == "openai" && strings.HasPrefix(m.ID, "gpt-5") && !m.reasoning():
+			t.Errorf("%s takes reasoning_effort, but is not marked reasoning", m.ID)
+		case m.Provider == "openai" && strings.HasPrefix(m.ID, "gpt-4") && m.reasoning():
+			t.Errorf("%s is marked reasoning", m.ID)
+		}
 	}
 }

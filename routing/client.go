@@ -28,8 +28,8 @@ type Request struct {
 	// thinking on a budget (Anthropic's budget_tokens, Gemini's
 	// thinkingBudget) gets half of MaxTokens, and does not think under
 	// 2048; Anthropic also does not think in a tool-use turn that started
-	// without thinking. An OpenAI model that takes reasoning_effort gets at
-	// least medium.
+	// without thinking, nor while a tool call is forced. An OpenAI model
+	// that takes reasoning_effort gets at least medium.
 	Thinking bool
 	// Effort, when set, is how hard to think (EffortNone to EffortHigh):
 	// OpenAI's reasoning_effort, Anthropic's effort or a thinking budget,
@@ -102,9 +102,10 @@ type Result struct {
 	// ToolCalls are the tools the model asked to run, in order.
 	ToolCalls []ToolCall
 	// Native is the assistant turn as the provider sent it, to replay in
-	// the conversation's next call (set by Generate when the request had
-	// Tools or Messages). Put it in the Message of this turn with Text and
-	// ToolCalls.
+	// the conversation's next call (set when the request had Tools or
+	// Messages; a streamed turn is rebuilt from its pieces, as the
+	// provider's whole answer would have held it). Put it in the Message of
+	// this turn with Text and ToolCalls.
 	Native *NativeTurn
 }
 

@@ -201,6 +201,20 @@ func objectOr(v, fallback json.RawMessage) json.RawMessage {
 	return fallback
 }
 
+// toolInput is a call's input from the arguments a model wrote: {} for
+// none, the JSON itself, or arguments that are not JSON (cut off, broken)
+// kept as a JSON string, for the tool to refuse.
+func toolInput(args []byte) json.RawMessage {
+	switch {
+	case len(args) == 0:
+		return emptyObject
+	case !json.Valid(args):
+		quoted, _ := json.Marshal(string(args)) // a string always encodes
+		return quoted
+	}
+	return args
+}
+
 func isJSONObject(v []byte) bool {
 	return gjson.ValidBytes(v) && gjson.ParseBytes(v).IsObject()
 }
@@ -218,7 +232,7 @@ func rawJSON(v gjson.Result, fallback json.RawMessage) json.RawMessage {
 // provider sent it (the value at path), for the conversation's next call.
 // A plain call has no next call and keeps nothing.
 func keepingTurn(req Request, protocol, path string, read answerReader) answerReader {
-	if len(req.Tools) == 0 && len(req.Messages) == 0 {
+	if !keepsTurn(req) {
 		return read
 	}
 	return func(answer gjson.Result, res *Result) {

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,43 +29,70 @@ type geminiRequest struct {
 	SystemInstruction *geminiContent         `json:"systemInstruction,omitempty"`
 	Contents          []any                  `json:"contents"` // geminiContent, or a replayed turn's own
 	Tools             []geminiTool           `json:"tools,omitempty"`
+	ToolConfig        *geminiToolConfig      `json:"toolConfig,omitempty"`
 	GenerationConfig  geminiGenerationConfig `json:"generationConfig"`
 }
+
+// geminiOwnFields are the fields a front's Extra may not hold; the API
+// also takes them in snake_case.
+var geminiOwnFields = jsonFields(geminiRequest{}, "system_instruction", "tool_config", "generation_config")
 
 type geminiContent struct {
 	Role  string `json:"role,omitempty"`
 	Parts []any  `json:"parts"`
 }
 
+// geminiPart is a text part, or a thought of a replayed turn.
 type geminiPart struct {
-	Text string `json:"text"`
+	Text    string `json:"text"`
+	Thought bool   `json:"thought,omitempty"`
 }
 
 type geminiGenerationConfig struct {
-	MaxOutputTokens int                   `json:"maxOutputTokens,omitempty"`
-	Temperature     *float64              `json:"temperature,omitempty"`
-	ThinkingConfig  *geminiThinkingConfig `json:"thinkingConfig,omitempty"`
-}
-
-type geminiThinkingConfig struct {
-	ThinkingBudget int `json:"thinkingBudget"`
+	MaxOutputTokens    int                   `json:"maxOutputTokens,omitempty"`
+	Temperature        *float64              `json:"temperature,omitempty"`
+	TopP               *float64              `json:"topP,omitempty"`
+	StopSequences      []string              `json:"stopSequences,omitempty"`
+	Seed               *int64                `json:"seed,omitempty"`
+	CandidateCount     int                   `json:"candidateCount,omitempty"`
+	ResponseMimeType   string                `json:"responseMimeType,omitempty"`
+	ResponseJSONSchema json.RawMessage       `json:"responseJsonSchema,omitempty"`
+	ThinkingConfig     *geminiThinkingConfig `json:"thinkingConfig,omitempty"`
 }
 
 func (g *gemini) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
 	if err := checkRequest(req, stream); err != nil {
 		return nil, err
 	}
+	if err := g.Refuses(model, req, stream); err != nil {
+		return nil, err
+	}
+	// req.User is not sent: Gemini has no field for the end user, which
+	// only helps a provider's abuse monitoring and changes no answer.
 	body := geminiRequest{
-		Contents: geminiContents(conversation(req)),
-		Tools:    geminiTools(req.Tools),
+		Contents:   geminiContents(conversation(req)),
+		Tools:      geminiTools(req.Tools),
+		ToolConfig: geminiToolConfigFor(req),
 		GenerationConfig: geminiGenerationConfig{
 			MaxOutputTokens: req.MaxTokens,
 			Temperature:     sentTemperature(model, req),
+			TopP:            sentTopP(model, req),
+			StopSequences:   req.Stop,
+			Seed:            req.Seed,
+			CandidateCount:  choicesSent(req),
 			ThinkingConfig:  geminiThinking(model, req),
 		},
 	}
+	if f := req.Format; f != nil {
+		body.GenerationConfig.ResponseMimeType = "application/json"
+		body.GenerationConfig.ResponseJSONSchema = f.Schema // none for a JSON object
+	}
 	if req.System != "" {
 		body.SystemInstruction = &geminiContent{Parts: []any{geminiPart{Text: req.System}}}
+	}
+	payload, err := encodeBody(body, req.Extra, protocolGemini, geminiOwnFields)
+	if err != nil {
+		return nil, err
 	}
 	// Without alt=sse the stream would be one long JSON array.
 	method := ":generateContent"
@@ -76,7 +104,7 @@ func (g *gemini) send(ctx context.Context, key string, model *Model, req Request
 	if stream {
 		header.Set("Accept", "text/event-stream")
 	}
-	return post(ctx, g.hc, g.models+url.PathEscape(model.ID)+method, header, body, key, parseGeminiError)
+	return post(ctx, g.hc, g.models+url.PathEscape(model.ID)+method, header, payload, key, parseGeminiError)
 }
 
 func (g *gemini) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
@@ -86,27 +114,13 @@ func (g *gemini) Generate(ctx context.Context, key string, model *Model, req Req
 	return readGenerated(ctx, resp, err, model, keepingTurn(req, protocolGemini, "candidates.0.content", read))
 }
 
-// geminiThinking is the thinking config of a call: a budget when the call
-// asks for thinking and its max tokens leave room for one (see
-// thinkingBudget), which overrides DisableThinking; else thinking off for
-// a model with DisableThinking, and the model's default for the others.
-func geminiThinking(model *Model, req Request) *geminiThinkingConfig {
-	if budget, ok := thinkingBudget(req.MaxTokens); req.Thinking && ok {
-		return &geminiThinkingConfig{ThinkingBudget: min(budget, maxGeminiThinkingBudget)}
-	}
-	if model.DisableThinking {
-		return &geminiThinkingConfig{ThinkingBudget: 0}
-	}
-	return nil
-}
-
 func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
-	answer := newStreamedAnswer(model, onChunk)
+	answer := &geminiStream{streamedAnswer: newStreamedAnswer(model, onChunk), turn: assistantTurns(req.Messages), keep: keepsTurn(req)}
 	resp, err := g.send(ctx, key, model, req, true)
 	if err != nil {
 		return answer.result(), err
 	}
-	// Each event is a whole response whose text is a delta; the stream
+	// Each event is a whole response whose parts are deltas; the stream
 	// just ends, so the last chunk's finish (or block) reason marks the end.
 	err = readEvents(ctx, resp, func(ev sseEvent) (bool, error) {
 		chunk, err := jsonEvent(ev)
@@ -117,51 +131,121 @@ func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Reque
 			parsed := readGeminiError(e)
 			return false, streamError(parsed.Type, parsed.Message, key)
 		}
-		return false, answer.delta(readGeminiChunk(chunk, &answer.res))
+		return false, answer.chunk(chunk)
 	})
 	if err == nil && answer.res.StopReason == "" {
 		err = streamTruncated()
 	}
-	return answer.result(), err
+	res := answer.result()
+	res.Finish = geminiFinish(res.StopReason, len(res.ToolCalls) > 0)
+	if err == nil && answer.keep {
+		res.Native = answer.native()
+	}
+	return res, err
 }
 
 // readGeminiAnswer reads a whole GenerateContentResponse.
 func readGeminiAnswer(answer gjson.Result, res *Result) { readGeminiTurn(answer, res, 0) }
 
 // readGeminiTurn reads a whole answer, the turn-th assistant turn of its
-// conversation (counted from 0), which names the calls it makes.
+// conversation (counted from 0), which names the calls it makes: the first
+// candidate into res, the others into res.More.
 func readGeminiTurn(answer gjson.Result, res *Result, turn int) {
-	res.Text = readGeminiChunk(answer, res)
-	res.ToolCalls = geminiToolCalls(answer.Get("candidates.0.content.parts"), turn)
+	readGeminiMeta(answer, res)
+	for i, candidate := range answer.Get("candidates").Array() {
+		parts := candidate.Get("content.parts")
+		text, thinking := readGeminiParts(parts)
+		calls := geminiToolCalls(parts, turn)
+		reason := candidate.Get("finishReason").Str
+		if i > 0 {
+			res.More = append(res.More, Choice{Text: text, ToolCalls: calls, Finish: geminiFinish(reason, len(calls) > 0)})
+			continue
+		}
+		res.Text, res.Thinking, res.ToolCalls = text, thinking, calls
+		if reason != "" {
+			res.StopReason = reason
+		}
+	}
+	res.Finish = geminiFinish(res.StopReason, len(res.ToolCalls) > 0)
+}
+
+// readGeminiParts reads a candidate's text and its thoughts: consecutive
+// thought parts make one block, which a thought signature ends.
+func readGeminiParts(parts gjson.Result) (string, []ThinkingBlock) {
+	var text strings.Builder
+	var thinking []ThinkingBlock
+	open := false
+	for _, part := range parts.Array() {
+		if !part.Get("thought").Bool() {
+			text.WriteString(part.Get("text").Str)
+			open = false
+			continue
+		}
+		if !open {
+			thinking = append(thinking, ThinkingBlock{})
+			open = true
+		}
+		block := &thinking[len(thinking)-1]
+		block.Text += part.Get("text").Str
+		if sig := part.Get("thoughtSignature").Str; sig != "" {
+			block.Signature, open = sig, false
+		}
+	}
+	return text.String(), thinking
 }
 
 // readGeminiChunk reads one GenerateContentResponse into res and returns
-// its text, thoughts skipped. Usage is cumulative, so the last seen
-// replaces the rest.
+// its text, thoughts skipped (for the meter, which reads no calls).
 func readGeminiChunk(chunk gjson.Result, res *Result) string {
+	readGeminiMeta(chunk, res)
+	candidate := chunk.Get("candidates.0")
+	if reason := candidate.Get("finishReason").Str; reason != "" {
+		res.StopReason, res.Finish = reason, geminiFinish(reason, false)
+	}
+	var text strings.Builder
+	for _, part := range candidate.Get("content.parts").Array() {
+		if !part.Get("thought").Bool() {
+			text.WriteString(part.Get("text").Str)
+		}
+	}
+	return text.String()
+}
+
+// readGeminiMeta reads what a whole answer and each chunk may carry: the
+// model, the usage (cumulative, so the last seen replaces the rest) and
+// why a prompt was blocked.
+func readGeminiMeta(chunk gjson.Result, res *Result) {
 	if m := chunk.Get("modelVersion").Str; m != "" {
 		res.Model = m
 	}
 	if u := chunk.Get("usageMetadata"); u.IsObject() {
 		res.Usage, res.UsageSeen = geminiUsage(u), true
 	}
-	candidates := chunk.Get("candidates").Array()
-	if len(candidates) == 0 {
-		if reason := chunk.Get("promptFeedback.blockReason").Str; reason != "" {
-			res.StopReason = "blocked: " + reason
-		}
+	if reason := chunk.Get("promptFeedback.blockReason").Str; reason != "" {
+		res.StopReason = geminiBlocked + reason
+	}
+}
+
+// geminiBlocked starts the stop reason of a blocked prompt.
+const geminiBlocked = "blocked: "
+
+// geminiFiltered are the finish reasons of an answer stopped by a filter.
+var geminiFiltered = map[string]bool{"SAFETY": true, "RECITATION": true, "BLOCKLIST": true, "PROHIBITED_CONTENT": true, "SPII": true}
+
+// geminiFinish is what a finishReason means; calls tells a turn that calls
+// tools, which Gemini finishes with STOP. "" while none came.
+func geminiFinish(reason string, calls bool) Finish {
+	switch {
+	case reason == "":
 		return ""
+	case reason == "MAX_TOKENS":
+		return FinishLength
+	case geminiFiltered[reason] || strings.HasPrefix(reason, geminiBlocked):
+		return FinishFiltered
+	case reason == "STOP" && calls:
+		return FinishToolCalls
 	}
-	if reason := candidates[0].Get("finishReason").Str; reason != "" {
-		res.StopReason = reason
-	}
-	var text strings.Builder
-	for _, part := range candidates[0].Get("content.parts").Array() {
-		if !part.Get("thought").Bool() {
-			text.WriteString(part.Get("text").Str)
-		}
-	}
-	return text.String()
+	return FinishStop
 }
 
 // geminiUsage maps usageMetadata: the prompt count includes cached tokens,
@@ -170,10 +254,12 @@ func geminiUsage(u gjson.Result) Usage {
 	// Pages and results a tool fetched (url_context) are prompt tokens too.
 	prompt := tokenCount(u.Get("promptTokenCount")) + tokenCount(u.Get("toolUsePromptTokenCount"))
 	cached := min(tokenCount(u.Get("cachedContentTokenCount")), prompt)
+	thoughts := tokenCount(u.Get("thoughtsTokenCount"))
 	return Usage{
 		Input:     prompt - cached,
 		CacheRead: cached,
-		Output:    tokenCount(u.Get("candidatesTokenCount")) + tokenCount(u.Get("thoughtsTokenCount")),
+		Output:    tokenCount(u.Get("candidatesTokenCount")) + thoughts,
+		Reasoning: thoughts,
 	}
 }
 

@@ -76,8 +76,8 @@ func TestGeminiGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The prompt count includes the cached tokens; thoughts are output.
-	want := Result{Text: "Hi there.", Model: "gemini-2.5-flash-001", StopReason: "STOP", UsageSeen: true,
-		Usage: Usage{Input: 100, CacheRead: 50, Output: 50}}
+	want := Result{Text: "Hi there.", Model: "gemini-2.5-flash-001", StopReason: "STOP", Finish: FinishStop, UsageSeen: true,
+		Usage: Usage{Input: 100, CacheRead: 50, Output: 50, Reasoning: 30}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
@@ -88,16 +88,17 @@ func TestGeminiGenerateFromTheWire(t *testing.T) {
 		name, body string
 		want       Result
 	}{
-		{"thoughts skipped", `{"candidates":[{"content":{"role":"model","parts":[{"text":"I should greet.","thought":true},{"text":"Hi"},{"text":"."}]},"finishReason":"STOP","index":0}],
+		{"thoughts kept apart", `{"candidates":[{"content":{"role":"model","parts":[{"text":"I should greet.","thought":true},{"text":"Hi"},{"text":"."}]},"finishReason":"STOP","index":0}],
  "usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":3,"thoughtsTokenCount":2,"totalTokenCount":13,
    "promptTokensDetails":[{"modality":"TEXT","tokenCount":8}]},"modelVersion":"gemini-2.5-flash-lite","responseId":"mZ3bZ"}`,
-			Result{Text: "Hi.", Model: "gemini-2.5-flash-lite", StopReason: "STOP", UsageSeen: true, Usage: Usage{Input: 8, Output: 5}}},
+			Result{Text: "Hi.", Model: "gemini-2.5-flash-lite", StopReason: "STOP", Finish: FinishStop, UsageSeen: true, Usage: Usage{Input: 8, Output: 5, Reasoning: 2},
+				Thinking: []ThinkingBlock{{Text: "I should greet."}}}},
 		{"blocked prompt", `{"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{"promptTokenCount":8,"totalTokenCount":8},"modelVersion":"gemini-2.5-flash-lite"}`,
-			Result{Model: "gemini-2.5-flash-lite", StopReason: "blocked: SAFETY", UsageSeen: true, Usage: Usage{Input: 8}}},
+			Result{Model: "gemini-2.5-flash-lite", StopReason: "blocked: SAFETY", Finish: FinishFiltered, UsageSeen: true, Usage: Usage{Input: 8}}},
 		{"thinking ate the budget", `{"candidates":[{"content":{"role":"model"},"finishReason":"MAX_TOKENS","index":0}],"usageMetadata":{"promptTokenCount":8,"thoughtsTokenCount":256,"totalTokenCount":264}}`,
-			Result{Model: "gemini-test", StopReason: "MAX_TOKENS", UsageSeen: true, Usage: Usage{Input: 8, Output: 256}}},
+			Result{Model: "gemini-test", StopReason: "MAX_TOKENS", Finish: FinishLength, UsageSeen: true, Usage: Usage{Input: 8, Output: 256, Reasoning: 256}}},
 		{"no usage", `{"candidates":[{"content":{"role":"model","parts":[{"text":"Hi"}]},"finishReason":"STOP"}]}`,
-			Result{Text: "Hi", Model: "gemini-test", StopReason: "STOP"}},
+			Result{Text: "Hi", Model: "gemini-test", StopReason: "STOP", Finish: FinishStop}},
 	} {
 		srv := literalServer(t, 200, jsonHeader, tc.body)
 		res, err := NewGemini(srv.URL, nil).Generate(t.Context(), testKey, &Model{ID: "gemini-test"}, testRequest)
@@ -120,8 +121,8 @@ func TestGeminiStream(t *testing.T) {
 		t.Errorf("deltas %q", got)
 	}
 	// The last chunk's usage, not a sum of the cumulative figures.
-	want := Result{Text: "Hello big world", Model: "gemini-test", StopReason: "STOP", UsageSeen: true,
-		Usage: Usage{Input: 100, CacheRead: 20, Output: 22}}
+	want := Result{Text: "Hello big world", Model: "gemini-test", StopReason: "STOP", Finish: FinishStop, UsageSeen: true,
+		Usage: Usage{Input: 100, CacheRead: 20, Output: 22, Reasoning: 7}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
@@ -139,7 +140,7 @@ func TestGeminiStreamFromTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Result{Text: "Hello.", Model: "gemini-2.5-flash-lite", StopReason: "STOP", UsageSeen: true, Usage: Usage{Input: 8, Output: 3}}
+	want := Result{Text: "Hello.", Model: "gemini-2.5-flash-lite", StopReason: "STOP", Finish: FinishStop, UsageSeen: true, Usage: Usage{Input: 8, Output: 3}}
 	if !reflect.DeepEqual(res, want) || strings.Join(rec.deltas, "|") != "Hel|lo." {
 		t.Fatalf("deltas %q\ngot  %+v\nwant %+v", rec.deltas, res, want)
 	}

@@ -66,11 +66,11 @@ func TestGeminiThinking(t *testing.T) {
 		req   Request
 		want  string // generationConfig.thinkingConfig, "" for none
 	}{
-		{"asked: half max tokens, over DisableThinking", flashLite, Request{Prompt: "Hi", MaxTokens: 4096, Thinking: true}, `{"thinkingBudget":2048}`},
-		{"asked with a large max tokens: the most Flash takes", &Model{ID: "g"}, Request{Prompt: "Hi", MaxTokens: 100_000, Thinking: true}, `{"thinkingBudget":24576}`},
+		{"asked: half max tokens, over DisableThinking", flashLite, Request{Prompt: "Hi", MaxTokens: 4096, Thinking: true}, `{"thinkingBudget":2048,"includeThoughts":true}`},
+		{"asked with a large max tokens: the most Flash takes", &Model{ID: "g"}, Request{Prompt: "Hi", MaxTokens: 100_000, Thinking: true}, `{"thinkingBudget":24576,"includeThoughts":true}`},
 		{"not asked", flashLite, Request{Prompt: "Hi", MaxTokens: 4096}, `{"thinkingBudget":0}`},
 		{"asked, max tokens too small: the model's default", flashLite, Request{Prompt: "Hi", MaxTokens: 1000, Thinking: true}, `{"thinkingBudget":0}`},
-		{"asked, max tokens too small, thinking left on", &Model{ID: "g"}, Request{Prompt: "Hi", MaxTokens: 1000, Thinking: true}, ""},
+		{"asked, max tokens too small: the model's default, its thoughts shown", &Model{ID: "g"}, Request{Prompt: "Hi", MaxTokens: 1000, Thinking: true}, `{"includeThoughts":true}`},
 	} {
 		if _, err := c.Generate(t.Context(), testKey, tc.model, tc.req); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
@@ -95,8 +95,9 @@ func TestGeminiFunctionCallsFromTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Result{Text: "Checking.", Model: "gemini-3.8-flash", StopReason: "STOP", UsageSeen: true,
-		Usage: Usage{Input: 80, Output: 42},
+	want := Result{Text: "Checking.", Model: "gemini-3.8-flash", StopReason: "STOP", Finish: FinishToolCalls, UsageSeen: true,
+		Usage:    Usage{Input: 80, Output: 42, Reasoning: 30},
+		Thinking: []ThinkingBlock{{Text: "Looking."}},
 		ToolCalls: []ToolCall{
 			{ID: "call_1_0", Name: "get_weather", Input: json.RawMessage(`{"city":"SF"}`)}, // made up: Gemini gave none
 			{ID: "fc-9", Name: "get_time", Input: json.RawMessage(`{}`)},                   // Gemini's own

@@ -67,6 +67,8 @@ func geminiContents(turns []Message) []any {
 			out = append(out, geminiModelTurn(m))
 		case len(m.ToolResults) > 0: // checked: turns[i-1] made the calls
 			out = append(out, geminiResults(turns[i-1], m))
+		case len(m.Parts) > 0:
+			out = append(out, geminiContent{Role: "user", Parts: geminiParts(nil, m.Parts)})
 		default:
 			out = append(out, geminiContent{Role: "user", Parts: []any{geminiPart{Text: m.Text}}})
 		}
@@ -115,7 +117,32 @@ func geminiResults(calls, m Message) geminiContent {
 	if m.Text != "" {
 		parts = append(parts, geminiPart{Text: m.Text})
 	}
-	return geminiContent{Role: "user", Parts: parts}
+	return geminiContent{Role: "user", Parts: geminiParts(parts, m.Parts)}
+}
+
+// geminiInlineData is an image part, its bytes in the request.
+type geminiInlineData struct {
+	InlineData geminiBlob `json:"inlineData"`
+}
+
+type geminiBlob struct {
+	MimeType string `json:"mimeType"`
+	Data     []byte `json:"data"` // base64, as encoding/json writes bytes
+}
+
+// geminiParts appends a user turn's parts to parts: texts and images,
+// each image's bytes (Refuses refuses one by URL). An image's Detail is
+// OpenAI's resolution hint, which Gemini has no field for: the image is
+// read as Gemini reads every image.
+func geminiParts(parts []any, userParts []Part) []any {
+	for _, p := range userParts {
+		if p.Image == nil {
+			parts = append(parts, geminiPart{Text: p.Text})
+			continue
+		}
+		parts = append(parts, geminiInlineData{InlineData: geminiBlob{MimeType: p.Image.MediaType, Data: p.Image.Data}})
+	}
+	return parts
 }
 
 // geminiCallIDs are the ids Gemini itself gave the calls of a turn.

@@ -27,8 +27,8 @@ type Model struct {
 	// Replacement, the model the provider names in its place.
 	Retires     string `json:"retires,omitempty"`
 	Replacement string `json:"replacement,omitempty"`
-	// NoTemperature: the model refuses a non-default temperature (Claude
-	// 5.x and Opus 4.7+, OpenAI reasoning models); none is sent.
+	// NoTemperature: the model refuses a non-default temperature or top_p
+	// (Claude 5.x and Opus 4.7+, OpenAI reasoning models); neither is sent.
 	NoTemperature bool `json:"no_temperature,omitempty"`
 	// MaxTemperature caps what is sent (Anthropic accepts 0 to 1); 0 = 2.
 	MaxTemperature float64 `json:"max_temperature,omitempty"`
@@ -38,10 +38,17 @@ type Model struct {
 	// DisableThinking: send thinkingBudget 0 (Gemini 2.5 Flash and
 	// Flash-Lite), so a cheap call does not pay for thoughts.
 	DisableThinking bool `json:"disable_thinking,omitempty"`
+	// ThinkingLevel: a Gemini 3 model, told how hard to think by
+	// thinkingLevel (low or high) rather than a budget; it always thinks,
+	// and answers in JSON while it may call functions (2.5 cannot).
+	ThinkingLevel bool `json:"thinking_level,omitempty"`
 	// AdaptiveThinking: a call asking for thinking sends Anthropic's
 	// thinking {"type":"adaptive"}, the model choosing how much to think;
 	// Claude 5.x refuses a fixed budget_tokens, which older models need.
 	AdaptiveThinking bool `json:"adaptive_thinking,omitempty"`
+	// Reasoning: an OpenAI reasoning model, which takes reasoning_effort
+	// (a call's effort); one with a ReasoningEffort is one too.
+	Reasoning bool `json:"reasoning,omitempty"`
 	// ReasoningEffort is sent as reasoning_effort to an OpenAI reasoning
 	// model: "low" keeps a small max_tokens from going all to reasoning
 	// and leaving no text.
@@ -77,6 +84,9 @@ func (m *Model) metricLabel() string {
 
 // KindEmbedding marks a model that embeds rather than generates.
 const KindEmbedding = "embedding"
+
+// reasoning reports whether the model takes reasoning_effort.
+func (m *Model) reasoning() bool { return m.Reasoning || m.ReasoningEffort != "" }
 
 // Temperature returns what to send for t, and whether to send any.
 func (m *Model) Temperature(t float64) (float64, bool) {

@@ -23,16 +23,27 @@ func NewOpenAI(baseURL string, hc *http.Client) Client {
 }
 
 type openAIRequest struct {
-	Model               string               `json:"model"`
-	Messages            []openAIMessage      `json:"messages"`
-	Tools               []openAITool         `json:"tools,omitempty"`
-	MaxTokens           int                  `json:"max_tokens,omitempty"`
-	MaxCompletionTokens int                  `json:"max_completion_tokens,omitempty"`
-	Temperature         *float64             `json:"temperature,omitempty"`
-	ReasoningEffort     string               `json:"reasoning_effort,omitempty"`
-	Stream              bool                 `json:"stream,omitempty"`
-	StreamOptions       *openAIStreamOptions `json:"stream_options,omitempty"`
+	Model               string                `json:"model"`
+	Messages            []openAIMessage       `json:"messages"`
+	Tools               []openAITool          `json:"tools,omitempty"`
+	ToolChoice          any                   `json:"tool_choice,omitempty"` // a mode, or openAINamedTool
+	ParallelToolCalls   *bool                 `json:"parallel_tool_calls,omitempty"`
+	MaxTokens           int                   `json:"max_tokens,omitempty"`
+	MaxCompletionTokens int                   `json:"max_completion_tokens,omitempty"`
+	Temperature         *float64              `json:"temperature,omitempty"`
+	TopP                *float64              `json:"top_p,omitempty"`
+	Stop                []string              `json:"stop,omitempty"`
+	Seed                *int64                `json:"seed,omitempty"`
+	N                   int                   `json:"n,omitempty"`
+	ResponseFormat      *openAIResponseFormat `json:"response_format,omitempty"`
+	ReasoningEffort     string                `json:"reasoning_effort,omitempty"`
+	User                string                `json:"user,omitempty"`
+	Stream              bool                  `json:"stream,omitempty"`
+	StreamOptions       *openAIStreamOptions  `json:"stream_options,omitempty"`
 }
+
+// openAIOwnFields are the fields a front's Extra may not hold.
+var openAIOwnFields = jsonFields(openAIRequest{})
 
 type openAIStreamOptions struct {
 	IncludeUsage bool `json:"include_usage"`
@@ -42,8 +53,25 @@ func (o *openAI) send(ctx context.Context, key string, model *Model, req Request
 	if err := checkRequest(req, stream); err != nil {
 		return nil, err
 	}
-	body := openAIRequest{Model: model.ID, Tools: openAITools(req.Tools), Temperature: sentTemperature(model, req),
-		ReasoningEffort: reasoningEffort(model, req.Thinking)}
+	if err := o.Refuses(model, req, stream); err != nil {
+		return nil, err
+	}
+	body := openAIRequest{
+		Model:           model.ID,
+		Tools:           openAITools(req.Tools),
+		ToolChoice:      openAIToolChoiceFor(req),
+		Temperature:     sentTemperature(model, req),
+		TopP:            sentTopP(model, req),
+		Stop:            req.Stop,
+		Seed:            req.Seed,
+		N:               choicesSent(req),
+		ResponseFormat:  openAIResponseFormatFor(req.Format),
+		ReasoningEffort: openAIReasoningEffort(model, req),
+		User:            req.User,
+	}
+	if req.SerialToolCalls && len(req.Tools) > 0 { // the API refuses it without tools
+		body.ParallelToolCalls = new(false)
+	}
 	if req.System != "" {
 		body.Messages = append(body.Messages, openAIMessage{Role: "system", Content: req.System})
 	}
@@ -58,6 +86,10 @@ func (o *openAI) send(ctx context.Context, key string, model *Model, req Request
 		// Without include_usage a stream carries no usage at all.
 		body.Stream, body.StreamOptions = true, &openAIStreamOptions{IncludeUsage: true}
 	}
+	payload, err := encodeBody(body, req.Extra, protocolOpenAI, openAIOwnFields)
+	if err != nil {
+		return nil, err
+	}
 	header := http.Header{}
 	if key != "" { // local servers need none
 		header.Set("Authorization", "Bearer "+key)
@@ -65,7 +97,7 @@ func (o *openAI) send(ctx context.Context, key string, model *Model, req Request
 	if stream {
 		header.Set("Accept", "text/event-stream")
 	}
-	return post(ctx, o.hc, o.url, header, body, key, parseOpenAIError)
+	return post(ctx, o.hc, o.url, header, payload, key, parseOpenAIError)
 }
 
 func (o *openAI) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
@@ -74,50 +106,40 @@ func (o *openAI) Generate(ctx context.Context, key string, model *Model, req Req
 }
 
 // readOpenAIAnswer reads a chat completion, or a Responses API answer
-// (which a drop-in call may bring).
+// (which a drop-in call may bring): the first choice into res, the others
+// into res.More.
 func readOpenAIAnswer(answer gjson.Result, res *Result) {
 	readOpenAIMeta(answer, res)
 	if answer.Get("object").Str == "response" {
 		res.Text = responsesText(answer)
 		return
 	}
-	choice := answer.Get("choices.0")
-	res.Text = choice.Get("message.content").Str
-	res.ToolCalls = openAIToolCalls(choice.Get("message.tool_calls"))
-	res.StopReason = choice.Get("finish_reason").Str
+	for i, choice := range answer.Get("choices").Array() {
+		msg := choice.Get("message")
+		text, calls := msg.Get("content").Str, openAIToolCalls(msg.Get("tool_calls"))
+		reason := choice.Get("finish_reason").Str
+		if i > 0 {
+			res.More = append(res.More, Choice{Text: text, ToolCalls: calls, Finish: openAIFinish(reason)})
+			continue
+		}
+		res.Text, res.ToolCalls, res.Refusal = text, calls, msg.Get("refusal").Str
+		res.StopReason, res.Finish = reason, openAIFinish(reason)
+	}
 }
 
-func (o *openAI) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
-	answer := newStreamedAnswer(model, onChunk)
-	resp, err := o.send(ctx, key, model, req, true)
-	if err != nil {
-		return answer.result(), err
+// openAIFinish is what a finish_reason means; "" while none came.
+func openAIFinish(reason string) Finish {
+	switch reason {
+	case "":
+		return ""
+	case "length":
+		return FinishLength
+	case "tool_calls", "function_call":
+		return FinishToolCalls
+	case "content_filter":
+		return FinishFiltered
 	}
-	ended := false
-	err = readEvents(ctx, resp, func(ev sseEvent) (bool, error) {
-		if string(ev.Data) == "[DONE]" {
-			ended = true
-			return true, nil
-		}
-		chunk, err := jsonEvent(ev)
-		if err != nil {
-			return false, err
-		}
-		if chunk.Get("error").Exists() {
-			parsed := readOpenAIError(chunk)
-			return false, streamError(parsed.Type, parsed.Message, key)
-		}
-		readOpenAIMeta(chunk, &answer.res)
-		choice := chunk.Get("choices.0")
-		if r := choice.Get("finish_reason").Str; r != "" {
-			answer.res.StopReason = r
-		}
-		return false, answer.delta(choice.Get("delta.content").Str)
-	})
-	if err == nil && !ended {
-		err = streamTruncated()
-	}
-	return answer.result(), err
+	return FinishStop // stop, and what compat servers send
 }
 
 // readOpenAIMeta reads the model and usage of a completion or chunk. A
@@ -133,13 +155,15 @@ func readOpenAIMeta(v gjson.Result, res *Result) {
 }
 
 // openAIUsage maps usage: prompt_tokens includes the cached tokens, which
-// have their own price; completion_tokens includes reasoning. The
-// Responses API names the same figures input_tokens and output_tokens.
+// have their own price; completion_tokens includes reasoning, also
+// reported apart. The Responses API names the same figures input_tokens
+// and output_tokens.
 func openAIUsage(u gjson.Result) Usage {
 	if !u.Get("prompt_tokens").Exists() && u.Get("input_tokens").Exists() {
 		input := tokenCount(u.Get("input_tokens"))
 		cached := min(tokenCount(u.Get("input_tokens_details.cached_tokens")), input)
-		return Usage{Input: input - cached, CacheRead: cached, Output: tokenCount(u.Get("output_tokens"))}
+		return Usage{Input: input - cached, CacheRead: cached, Output: tokenCount(u.Get("output_tokens")),
+			Reasoning: tokenCount(u.Get("output_tokens_details.reasoning_tokens"))}
 	}
 	prompt := tokenCount(u.Get("prompt_tokens"))
 	cached := min(tokenCount(u.Get("prompt_tokens_details.cached_tokens")), prompt)
@@ -147,6 +171,7 @@ func openAIUsage(u gjson.Result) Usage {
 		Input:     prompt - cached,
 		CacheRead: cached,
 		Output:    tokenCount(u.Get("completion_tokens")),
+		Reasoning: tokenCount(u.Get("completion_tokens_details.reasoning_tokens")),
 	}
 }
 

@@ -91,8 +91,8 @@ func TestOpenAIGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// prompt_tokens includes the cached ones; completion_tokens the reasoning.
-	want := Result{Text: "Hi there.", Model: "gpt-4.1-mini-2025-04-14", StopReason: "length", UsageSeen: true,
-		Usage: Usage{Input: 100, CacheRead: 50, Output: 30}}
+	want := Result{Text: "Hi there.", Model: "gpt-4.1-mini-2025-04-14", StopReason: "length", Finish: FinishLength, UsageSeen: true,
+		Usage: Usage{Input: 100, CacheRead: 50, Output: 30, Reasoning: 10}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
@@ -125,7 +125,7 @@ func TestOpenAIStream(t *testing.T) {
 	if got := strings.Join(rec.deltas, "|"); got != "Hello| big| world" {
 		t.Errorf("deltas %q", got)
 	}
-	want := Result{Text: "Hello big world", Model: "gpt-test", StopReason: "stop", UsageSeen: true, Usage: Usage{Input: 19, CacheRead: 4, Output: 3}}
+	want := Result{Text: "Hello big world", Model: "gpt-test", StopReason: "stop", Finish: FinishStop, UsageSeen: true, Usage: Usage{Input: 19, CacheRead: 4, Output: 3}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("got  %+v\nwant %+v", res, want)
 	}
@@ -152,7 +152,7 @@ func TestOpenAIStreamFromTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Result{Text: "Hi.", Model: "gpt-4.1-mini", StopReason: "stop", UsageSeen: true, Usage: Usage{Input: 19, Output: 3}}
+	want := Result{Text: "Hi.", Model: "gpt-4.1-mini", StopReason: "stop", Finish: FinishStop, UsageSeen: true, Usage: Usage{Input: 19, Output: 3}}
 	if !reflect.DeepEqual(res, want) || strings.Join(rec.deltas, "|") != "Hi." {
 		t.Fatalf("deltas %q\ngot  %+v\nwant %+v", rec.deltas, res, want)
 	}

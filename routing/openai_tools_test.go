@@ -88,7 +88,7 @@ func TestOpenAIToolCallsFromTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Result{Model: "gpt-5.4-2026-03-05", StopReason: "tool_calls", UsageSeen: true, Usage: Usage{Input: 90, Output: 25},
+	want := Result{Model: "gpt-5.4-2026-03-05", StopReason: "tool_calls", Finish: FinishToolCalls, UsageSeen: true, Usage: Usage{Input: 90, Output: 25},
 		ToolCalls: []ToolCall{
 			{ID: "call_1", Name: "get_weather", Input: json.RawMessage(`{"city":"SF"}`)},
 			// Cut-off arguments stay the model's, as a JSON string.

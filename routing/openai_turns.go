@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"encoding/base64"
 	"encoding/json"
 
 	"github.com/tidwall/gjson"
@@ -37,6 +38,7 @@ type openAIFunction struct {
 	Name        string          `json:"name"`
 	Description string          `json:"description,omitempty"`
 	Parameters  json.RawMessage `json:"parameters,omitempty"`
+	Strict      bool            `json:"strict,omitempty"`
 }
 
 // openAIErrorPrefix marks a failed call's output: a tool message has no
@@ -46,7 +48,7 @@ const openAIErrorPrefix = "Error: "
 func openAITools(tools []Tool) []openAITool {
 	var out []openAITool
 	for _, t := range tools {
-		out = append(out, openAITool{Type: "function", Function: openAIFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters}})
+		out = append(out, openAITool{Type: "function", Function: openAIFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}})
 	}
 	return out
 }
@@ -65,14 +67,52 @@ func openAIMessages(turns []Message) []openAIMessage {
 				}
 				out = append(out, openAIMessage{Role: "tool", ToolCallID: r.CallID, Content: content})
 			}
-			if m.Text != "" {
-				out = append(out, openAIMessage{Role: "user", Content: m.Text})
+			if m.Text != "" || len(m.Parts) > 0 {
+				out = append(out, openAIUser(m))
 			}
 		default:
-			out = append(out, openAIMessage{Role: "user", Content: m.Text})
+			out = append(out, openAIUser(m))
 		}
 	}
 	return out
+}
+
+// openAITextPart and openAIImagePart are the parts of a user turn that
+// holds more than text.
+type openAITextPart struct {
+	Type string `json:"type"` // text
+	Text string `json:"text"`
+}
+
+type openAIImagePart struct {
+	Type     string         `json:"type"` // image_url
+	ImageURL openAIImageURL `json:"image_url"`
+}
+
+// openAIImageURL is the image's URL, or its bytes as a data URL.
+type openAIImageURL struct {
+	URL    string `json:"url"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// openAIUser is a user turn: its text, or its parts.
+func openAIUser(m Message) openAIMessage {
+	if len(m.Parts) == 0 {
+		return openAIMessage{Role: "user", Content: m.Text}
+	}
+	parts := make([]any, 0, len(m.Parts))
+	for _, p := range m.Parts {
+		if p.Image == nil {
+			parts = append(parts, openAITextPart{Type: "text", Text: p.Text})
+			continue
+		}
+		url := p.Image.URL
+		if url == "" {
+			url = "data:" + p.Image.MediaType + ";base64," + base64.StdEncoding.EncodeToString(p.Image.Data)
+		}
+		parts = append(parts, openAIImagePart{Type: "image_url", ImageURL: openAIImageURL{URL: url, Detail: p.Image.Detail}})
+	}
+	return openAIMessage{Role: "user", Content: parts}
 }
 
 // openAIAssistant replays an OpenAI turn's content, tool calls and refusal
@@ -128,15 +168,8 @@ func openAIToolCalls(v gjson.Result) []ToolCall {
 		if c.Get("type").Str != "function" && c.Get("type").Exists() {
 			continue // custom tools: never offered
 		}
-		args := c.Get("function.arguments").Str
-		input := json.RawMessage(args)
-		switch {
-		case args == "":
-			input = emptyObject
-		case !json.Valid(input):
-			input, _ = json.Marshal(args) // a string always encodes
-		}
-		calls = append(calls, ToolCall{ID: c.Get("id").Str, Name: c.Get("function.name").Str, Input: input})
+		calls = append(calls, ToolCall{ID: c.Get("id").Str, Name: c.Get("function.name").Str,
+			Input: toolInput([]byte(c.Get("function.arguments").Str))})
 	}
 	return calls
 }

@@ -19,7 +19,8 @@ var (
 	// ErrNoProvider: no provider that could serve the call has a key.
 	ErrNoProvider = errors.New("no provider available")
 	// ErrInvalidRequest: the request is one no provider would take (a
-	// malformed conversation or tool, tools on a stream).
+	// malformed conversation or tool, a front's own field that would
+	// replace one the gateway sets).
 	ErrInvalidRequest = errors.New("invalid request")
 )
 

@@ -68,6 +68,9 @@ type Image struct {
 	URL       string
 	MediaType string // image/png, image/jpeg, image/gif, image/webp; with Data
 	Data      []byte
+	// Detail is OpenAI's resolution hint ("low", "high"; "" for auto),
+	// which only OpenAI takes.
+	Detail string
 }
 
 // The efforts a Request may think with, as OpenAI names them.
@@ -136,8 +139,9 @@ var ErrUnsupported = errors.New("unsupported by the provider")
 type UnsupportedError struct {
 	// Field is the Request's feature, named the way fronts map it to their
 	// own fields: "seed", "choices", "format", "stop", "top_p", "image",
-	// "image_url", "tool_choice", "serial_tool_calls", "effort", "stream",
-	// or "extra:<name>" for an Extra field.
+	// "image_url", "tool_choice", "serial_tool_calls", "strict_tools" (a
+	// Tool's Strict), "effort", "stream", or "extra:<name>" for an Extra
+	// field.
 	Field string
 	// Provider is the provider's name on this gateway, set by the router.
 	Provider string

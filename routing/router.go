@@ -186,6 +186,9 @@ func (r *Router) modelOn(providerName, taskType string, t time.Time) *Model {
 
 func (r *Router) knownProviders() string { return strings.Join(r.names, ", ") }
 
+// IsProvider reports whether name is a provider of this router.
+func (r *Router) IsProvider(name string) bool { return r.providers[name] != nil }
+
 // servingProviders names the providers a call can go to on the gateway's
 // keys, for a caller who pinned one that cannot serve it.
 func (r *Router) servingProviders() string {

@@ -48,20 +48,37 @@ func jsonEvent(ev sseEvent) (gjson.Result, error) {
 	return gjson.ParseBytes(ev.Data), nil
 }
 
-// streamedAnswer gathers a stream's text and result as they arrive, so a
-// failed stream still returns what was seen.
+// streamedAnswer gathers a stream's answer as it arrives, handing each
+// piece on as a Chunk, so that a failed stream still returns what was seen
+// and a finished one its whole answer: text, thinking blocks and complete
+// tool calls.
 type streamedAnswer struct {
-	text    strings.Builder
 	res     Result
 	onChunk func(Chunk) error
+	text    strings.Builder
+	// thinking is the text of the open thinking block, the last of
+	// res.Thinking, while thinkingOpen.
+	thinking     strings.Builder
+	thinkingOpen bool
+	calls        []streamedCall
+}
+
+// streamedCall is a tool call being written: key is the provider's own
+// number for it, args its arguments so far.
+type streamedCall struct {
+	key      int
+	id, name string
+	args     []byte
 }
 
 func newStreamedAnswer(model *Model, onChunk func(Chunk) error) *streamedAnswer {
 	return &streamedAnswer{res: Result{Model: model.ID}, onChunk: onChunk}
 }
 
-// delta passes a piece of text on; the caller's error is returned as is so
-// the router can tell its own error from the provider's.
+// The methods below pass a piece on; the caller's error is returned as is
+// so the router can tell its own error from the provider's.
+
+// delta passes a piece of text on.
 func (a *streamedAnswer) delta(text string) error {
 	if text == "" {
 		return nil
@@ -70,9 +87,97 @@ func (a *streamedAnswer) delta(text string) error {
 	return a.onChunk(Chunk{Text: text})
 }
 
-// result is the answer so far.
+// startThinking opens a thinking block, ending the one open.
+func (a *streamedAnswer) startThinking() {
+	a.endThinking()
+	a.res.Thinking = append(a.res.Thinking, ThinkingBlock{})
+	a.thinkingOpen = true
+}
+
+// think passes a piece of thinking on, opening a block if none is open.
+func (a *streamedAnswer) think(text string) error {
+	if text == "" {
+		return nil
+	}
+	if !a.thinkingOpen {
+		a.startThinking()
+	}
+	a.thinking.WriteString(text)
+	return a.onChunk(Chunk{Thinking: text})
+}
+
+// sign ends the open thinking block with its signature.
+func (a *streamedAnswer) sign(signature string) error {
+	if signature == "" {
+		return nil
+	}
+	if !a.thinkingOpen {
+		a.startThinking()
+	}
+	a.res.Thinking[len(a.res.Thinking)-1].Signature = signature
+	a.endThinking()
+	return a.onChunk(Chunk{Signature: signature})
+}
+
+// redacted adds a block of thinking the provider sent encrypted; it has
+// nothing to show, so no chunk.
+func (a *streamedAnswer) redacted(data string) {
+	a.endThinking()
+	a.res.Thinking = append(a.res.Thinking, ThinkingBlock{Redacted: data})
+}
+
+// endThinking closes the open thinking block, if any.
+func (a *streamedAnswer) endThinking() {
+	if !a.thinkingOpen {
+		return
+	}
+	a.res.Thinking[len(a.res.Thinking)-1].Text = a.thinking.String()
+	a.thinking.Reset()
+	a.thinkingOpen = false
+}
+
+// startCall begins the tool call the provider numbers key, with what of its
+// arguments came with its id and name (Gemini sends them all at once).
+func (a *streamedAnswer) startCall(key int, id, name, args string) error {
+	a.endThinking()
+	a.calls = append(a.calls, streamedCall{key: key, id: id, name: name, args: []byte(args)})
+	return a.onChunk(Chunk{ToolCall: &ToolCallChunk{Index: len(a.calls) - 1, ID: id, Name: name, Arguments: args}})
+}
+
+// callArguments passes on more of the arguments of the call numbered key;
+// a fragment for a call that never started is dropped.
+func (a *streamedAnswer) callArguments(key int, fragment string) error {
+	i := a.callIndex(key)
+	if i < 0 || fragment == "" {
+		return nil
+	}
+	a.calls[i].args = append(a.calls[i].args, fragment...)
+	return a.onChunk(Chunk{ToolCall: &ToolCallChunk{Index: i, Arguments: fragment}})
+}
+
+// callIndex is the position of the call the provider numbers key, or -1.
+func (a *streamedAnswer) callIndex(key int) int {
+	for i := range a.calls {
+		if a.calls[i].key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// result is the answer so far; the stream is over.
 func (a *streamedAnswer) result() Result {
+	a.endThinking()
 	res := a.res
 	res.Text = a.text.String()
+	res.ToolCalls = nil
+	for _, c := range a.calls {
+		res.ToolCalls = append(res.ToolCalls, ToolCall{ID: c.id, Name: c.name, Input: toolInput(c.args)})
+	}
 	return res
 }
+
+// keepsTurn reports whether an answer to req keeps its assistant turn as
+// the provider sent it (Result.Native): a conversation's has a next call
+// to replay it in, a plain call's has none.
+func keepsTurn(req Request) bool { return len(req.Tools) > 0 || len(req.Messages) > 0 }

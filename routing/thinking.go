@@ -4,6 +4,10 @@ package routing
 // Gemini's least (512 on Flash-Lite).
 const minThinkingBudget = 1024
 
+// leastMaxTokensForThinking is the smallest max tokens whose half holds the
+// least thinking budget.
+const leastMaxTokensForThinking = 2 * minThinkingBudget
+
 // maxGeminiThinkingBudget is the most a Gemini Flash model takes.
 const maxGeminiThinkingBudget = 24576
 
@@ -17,16 +21,30 @@ func thinkingBudget(maxTokens int) (budget int, ok bool) {
 	return budget, budget >= minThinkingBudget
 }
 
-// effortRank orders OpenAI's reasoning efforts.
-var effortRank = map[string]int{"none": 0, "minimal": 1, "low": 2, "medium": 3, "high": 4, "xhigh": 5}
+// effortBudget is the budget of an effort from a provider's table, capped
+// at half of max tokens like thinkingBudget; ok is false when the cap is
+// under the least budget.
+func effortBudget(budgets map[string]int, effort string, maxTokens int) (budget int, ok bool) {
+	budget = min(budgets[effort], maxTokens/2)
+	return budget, budget >= minThinkingBudget
+}
 
-// reasoningEffort is what an OpenAI model is sent as reasoning_effort: its
-// own setting, raised to medium when the call asks for thinking. A model
-// without a setting does not take the parameter and gets none.
-func reasoningEffort(model *Model, thinking bool) string {
-	effort := model.ReasoningEffort
-	if effort != "" && thinking && effortRank[effort] < effortRank["medium"] {
-		return "medium"
+// asksThinking reports whether a call asks the model to think. The most
+// precise of its options decides: a budget, else an effort (none is no
+// thinking), else Thinking.
+func asksThinking(req Request) bool {
+	switch {
+	case req.ThinkingBudget > 0:
+		return true
+	case req.Effort != "":
+		return req.Effort != EffortNone
 	}
-	return effort
+	return req.Thinking
+}
+
+// explicitThinking reports whether a call sets how much to think (an
+// effort or a budget), which a provider either serves or refuses; Thinking
+// alone is served where the model and the call allow, else left out.
+func explicitThinking(req Request) bool {
+	return req.ThinkingBudget > 0 || req.Effort != "" && req.Effort != EffortNone
 }

@@ -9,6 +9,9 @@ type Tool struct {
 	Description string
 	// Parameters is a JSON Schema object describing the input.
 	Parameters json.RawMessage
+	// Strict asks the provider to hold the call's input to Parameters
+	// exactly (OpenAI's and Anthropic's strict tools).
+	Strict bool
 }
 
 // Message is one turn of a conversation with tools. A user turn carries

@@ -3,7 +3,6 @@ package routing
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,15 +45,20 @@ func sentTemperature(model *Model, req Request) *float64 {
 	return &t
 }
 
-// post sends a JSON request and returns the response if the provider
-// accepted it (2xx); the caller closes its body. Otherwise the error is an
-// *UpstreamError and the body is already closed. The key is only needed to
-// scrub it from error messages.
-func post(ctx context.Context, hc *http.Client, url string, header http.Header, payload any, key string, parse errorParser) (*http.Response, error) {
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the request: %w", err)
+// sentTopP is the top_p to send: nil when the call sets none or the model
+// refuses sampling parameters, as it refuses a temperature.
+func sentTopP(model *Model, req Request) *float64 {
+	if model.NoTemperature {
+		return nil
 	}
+	return req.TopP
+}
+
+// post sends a JSON request body (see encodeBody) and returns the response
+// if the provider accepted it (2xx); the caller closes its body. Otherwise
+// the error is an *UpstreamError and the body is already closed. The key
+// is only needed to scrub it from error messages.
+func post(ctx context.Context, hc *http.Client, url string, header http.Header, body []byte, key string, parse errorParser) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)

@@ -45,11 +45,13 @@ var (
 	sseHeader  = http.Header{"Content-Type": {"text/event-stream"}}
 )
 
-// deltaRecorder collects a stream's deltas.
+// deltaRecorder collects a stream's text deltas.
 type deltaRecorder struct{ deltas []string }
 
 func (d *deltaRecorder) onDelta(c Chunk) error {
-	d.deltas = append(d.deltas, c.Text)
+	if c.Text != "" {
+		d.deltas = append(d.deltas, c.Text)
+	}
 	return nil
 }
 
