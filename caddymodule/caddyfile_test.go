@@ -103,6 +103,8 @@ func TestModelAndRoutingBlocksAdapt(t *testing.T) {
 		}
 		model llama3.2 {
 			input_usd 0.01
+			reasoning
+			thinking_level
 		}
 		routing {
 			cheap_tasks caption tag
@@ -143,7 +145,7 @@ func TestModelAndRoutingBlocksAdapt(t *testing.T) {
 	if sonnet.ID != "claude-sonnet-4-6" || sonnet.NoTemperature || sonnet.PriceAt(time.Now()).Output != 15_000_000 || sonnet.PriceAt(time.Now()).CacheRead != 300_000 {
 		t.Fatalf("sonnet override: %+v", sonnet)
 	}
-	if llama.Provider != "local" || llama.PriceAt(time.Now()).Input != 10_000 {
+	if llama.Provider != "local" || llama.PriceAt(time.Now()).Input != 10_000 || !llama.Reasoning || !llama.ThinkingLevel {
 		t.Fatalf("local model: %+v", llama)
 	}
 	rules := app.Routing.rules()

@@ -211,7 +211,8 @@ func TestDropInGovernance(t *testing.T) {
 	}
 	// Token counting is forwarded and free.
 	u.anthropic.Enqueue(fakeupstream.Reply{})
-	if status, _ := call(k.Key, "POST", "/anthropic/v1/messages/count_tokens", msg, nil); status != 200 {
+	count := `{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"hi"}]}` // no max_tokens: the API refuses it here
+	if status, _ := call(k.Key, "POST", "/anthropic/v1/messages/count_tokens", count, nil); status != 200 {
 		t.Errorf("count_tokens: %d", status)
 	}
 }

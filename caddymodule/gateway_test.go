@@ -112,6 +112,10 @@ func (g *gateway) load(caddyfile string) {
 	if err := caddy.Load(cfg, true); err != nil {
 		g.t.Fatalf("loading config: %v", err)
 	}
+	// A load restarts the admin endpoint, and a port may now be another
+	// server's than when a kept-alive connection to it was made: a request
+	// must not go out on one (a POST is not retried when it is reset).
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 }
 
 // restart stops the gateway, closing its storage, and starts it again on

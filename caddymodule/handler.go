@@ -78,11 +78,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return nil
 		}
 		route = api.Unrouted(allowed)
-	} else if route.Scope == 0 {
-		route.SetPathValues(r, values)
-		keepAlive(w)
-		route.Handle(w, r, &handlers.Call{Start: start})
-		return nil
+	} else {
+		// Errors from here on, the pipeline's included, take the route's
+		// shape.
+		w = handlers.WithErrorShape(w, route.ErrorShapeFor(r))
+		if route.Scope == 0 {
+			route.SetPathValues(r, values)
+			keepAlive(w)
+			route.Handle(w, r, &handlers.Call{Start: start})
+			return nil
+		}
 	}
 	route.SetPathValues(r, values)
 	call := handlers.Call{Start: start}

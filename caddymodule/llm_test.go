@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -579,13 +581,16 @@ func TestLLMCostFollowsEachProvidersUsage(t *testing.T) {
 	}
 	// Anthropic: input_tokens excludes cache reads and writes, each at its
 	// price. haiku: 1000 × 1 + 4000 × 0.10 + 2000 × 1.25 + 100 × 5 = 4,400 µUSD.
+	const haikuCost = `kaine_llm_cost_usd_total{model="claude-haiku-4-5",provider="anthropic"}`
+	before, _ := strconv.ParseFloat(metricValue(t, g, haikuCost), 64) // the registry is the process's: other tests add to it
 	u.anthropic.Enqueue(fakeupstream.Reply{Text: "a", Usage: fakeupstream.Usage{InputTokens: 1000, CacheRead: 4000, CacheWrite: 2000, OutputTokens: 100}})
 	status, _, a, raw = g.llm(k.Key, map[string]any{"prompt": "p", "model": "haiku"})
 	if status != 200 || a.TokensIn != 7000 || a.CostUSD != 0.0044 {
 		t.Fatalf("anthropic: %d %s", status, raw)
 	}
-	if got := metricValue(t, g, `kaine_llm_cost_usd_total{model="claude-haiku-4-5",provider="anthropic"}`); got != "0.0044" {
-		t.Fatalf("cost metric %q", got)
+	after, _ := strconv.ParseFloat(metricValue(t, g, haikuCost), 64)
+	if got := math.Round((after-before)*1e6) / 1e6; got != 0.0044 {
+		t.Fatalf("cost metric grew by %v, want 0.0044", got)
 	}
 }
 

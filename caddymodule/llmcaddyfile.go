@@ -82,6 +82,10 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 			mc.DisableThinking, err = parseFlag(args)
 		case "adaptive_thinking":
 			mc.AdaptiveThinking, err = parseFlag(args)
+		case "thinking_level":
+			mc.ThinkingLevel, err = parseFlag(args)
+		case "reasoning":
+			mc.Reasoning, err = parseFlag(args)
 		case "reasoning_effort":
 			var v string
 			if v, err = one(); err == nil {

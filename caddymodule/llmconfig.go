@@ -38,6 +38,8 @@ type ModelConfig struct {
 	MaxCompletionTokens *bool    `json:"max_completion_tokens,omitempty"`
 	DisableThinking     *bool    `json:"disable_thinking,omitempty"`
 	AdaptiveThinking    *bool    `json:"adaptive_thinking,omitempty"`
+	ThinkingLevel       *bool    `json:"thinking_level,omitempty"`
+	Reasoning           *bool    `json:"reasoning,omitempty"`
 	ReasoningEffort     *string  `json:"reasoning_effort,omitempty"`
 	// Retires moves the day (YYYY-MM-DD) the model is refused from, for a
 	// provider that serves it longer than announced; "never" (or "")
@@ -170,6 +172,8 @@ func (mc ModelConfig) apply(m *routing.Model) {
 	setIf(&m.MaxCompletionTokens, mc.MaxCompletionTokens)
 	setIf(&m.DisableThinking, mc.DisableThinking)
 	setIf(&m.AdaptiveThinking, mc.AdaptiveThinking)
+	setIf(&m.ThinkingLevel, mc.ThinkingLevel)
+	setIf(&m.Reasoning, mc.Reasoning)
 	setIf(&m.ReasoningEffort, mc.ReasoningEffort)
 	setIf(&m.Retires, mc.Retires)
 	if m.Retires == retiresNever {

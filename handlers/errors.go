@@ -3,7 +3,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"net/http"
 )
 
@@ -91,7 +90,17 @@ type Errors struct {
 // Write sends code with its contract status. message says what to do next
 // and must never hold a secret.
 func (e Errors) Write(w http.ResponseWriter, code, message string) {
-	writeJSONBytes(w, StatusOf(code), e.Body(w, code, message))
+	e.WriteParam(w, code, message, "")
+}
+
+// WriteParam is Write for an error about one request field, which an SDK's
+// error shape names (OpenAI's param).
+func (e Errors) WriteParam(w http.ResponseWriter, code, message, param string) {
+	if code == CodeUsageCapReached && errorShapeOf(w) != KaineErrors {
+		// The SDKs retry a 429 unless told not to; a cap stays reached.
+		w.Header().Set("X-Should-Retry", "false")
+	}
+	writeJSONBytes(w, StatusOf(code), e.body(w, code, message, param))
 }
 
 // Send writes an apiError.
@@ -101,9 +110,13 @@ func (e Errors) Send(w http.ResponseWriter, err *apiError) { e.Write(w, err.code
 // event in a stream whose status is already sent), noting the code for the
 // audit record.
 func (e Errors) Body(w http.ResponseWriter, code, message string) []byte {
+	return e.body(w, code, message, "")
+}
+
+func (e Errors) body(w http.ResponseWriter, code, message, param string) []byte {
 	NoteError(w, code)
-	body, err := json.Marshal(errorBody{Detail: errorDetail{Error: code, Message: message, Docs: e.DocsURL}})
-	if err != nil { // cannot happen: three strings always encode
+	body, err := shapedBody(errorShapeOf(w), errorDetail{Error: code, Message: message, Docs: e.DocsURL}, param)
+	if err != nil { // cannot happen: strings always encode
 		body = []byte(`{"detail":{"error":"` + code + `"}}`)
 	}
 	return body

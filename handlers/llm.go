@@ -16,6 +16,10 @@ type LLM interface {
 	Plan(p routing.Params) (*routing.Plan, error)
 	Do(ctx context.Context, plan *routing.Plan, onDelta func(routing.Delta) error) (routing.Outcome, error)
 	Status() routing.Status
+	// IsProvider reports whether name is a configured provider.
+	IsProvider(name string) bool
+	PlanEmbed(p routing.EmbedParams) (*routing.EmbedPlan, error)
+	Embed(ctx context.Context, plan *routing.EmbedPlan) (routing.EmbedOutcome, error)
 }
 
 const (
@@ -109,6 +113,9 @@ func (a *API) settleLLM(call *Call, plan *routing.Plan, out routing.Outcome, err
 		call.Audit.Model = out.Model.ID
 	}
 	call.Audit.TokensIn, call.Audit.TokensOut = out.Usage.PromptTokens(), out.Usage.Output
+	if out.Usage.Estimated {
+		call.Audit.AddNote(reasonUsageEstimated)
+	}
 }
 
 type llmAnswer struct {

@@ -25,6 +25,9 @@ func (a *API) llmStream(w http.ResponseWriter, r *http.Request, call *Call, plan
 	started := false
 	var event []byte
 	out, err := a.LLM.Do(r.Context(), plan, func(d routing.Delta) error {
+		if d.Text == "" { // thinking and tool calls are not part of this stream
+			return nil
+		}
 		if !started {
 			started = true
 			startStream(w, d)

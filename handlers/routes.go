@@ -41,6 +41,9 @@ type Route struct {
 	// SDKKeys accepts the key in the headers the providers' SDKs send it
 	// in (x-api-key, x-goog-api-key) as well as Authorization.
 	SDKKeys bool
+	// Errors is the shape of the route's error bodies, for the SDK its
+	// callers use.
+	Errors ErrorShape
 }
 
 // Router finds the route for a request. Static paths are a map lookup.

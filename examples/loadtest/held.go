@@ -158,7 +158,7 @@ func reportHeldStreams(ctx context.Context, targets []*target, gw *gateway, n in
 	fmt.Printf("\n%d streams held open at once (Go heap and stacks in use after a GC; RSS for reference)\n%15s %14s %14s %12s %12s\n",
 		n, "scenario", "in use before", "in use open", "per stream", "RSS open")
 	for _, t := range targets {
-		if t.name != baselineScenario && t.name != "dropin" {
+		if t.name != baselineScenario && t.name != dropInScenario {
 			continue
 		}
 		res, err := holdStreams(ctx, t, gw, n)

@@ -3,7 +3,7 @@
 //
 // In one run on loopback it builds ./cmd/kaine, starts it with a generated
 // Caddyfile, starts a fast fake OpenAI and Anthropic upstream in this
-// process, and measures four scenarios of the same call (a chat completion
+// process, and measures five scenarios of the same call (a chat completion
 // for gpt-5.4 with max_completion_tokens 80; with -api anthropic, a message
 // for claude-haiku-4-5):
 //
@@ -12,8 +12,11 @@
 //	dropin         through /openai/v1/chat/completions (or /anthropic/v1/messages) with the
 //	               full pipeline: auth, scope, rate limit, cap reservation, metering, audit
 //	llm            POST /v1/llm naming the provider and model, full pipeline
+//	chat           POST /v1/chat/completions, the unified endpoint, in OpenAI's shape
+//	               whatever the provider: to OpenAI as is, to Anthropic translated
+//	               both ways (-api anthropic); full pipeline
 //
-// Every round runs each step for the four scenarios in turn, so slow drift
+// Every round runs each step for the five scenarios in turn, so slow drift
 // (GC, caches, the machine's other work) spreads over all of them:
 //
 //   - open-loop latency at each of -rates for -duration: requests leave on a
@@ -27,7 +30,7 @@
 // It prints the medians over -rounds rounds: p50/p90/p99 per rate, maximum
 // req/s, stream times, the gateway's CPU seconds per 1,000 requests; then
 // the overhead over direct, its ratio to reverse_proxy's and throughput as a
-// fraction of reverse_proxy's; then the gateway's RSS after each round (and
+// fraction of reverse_proxy's; the same for chat against dropin's; then the gateway's RSS after each round (and
 // its anonymous part, without the binary and the database's mmap), with the
 // CPU other processes took meanwhile; and how late the generator sent the
 // open-loop calls against their schedule.

@@ -16,6 +16,10 @@ import (
 const (
 	directScenario   = "direct"
 	baselineScenario = "reverse_proxy"
+	// dropInScenario is the drop-in route, and chatScenario the unified
+	// endpoint, whose cost is compared with the drop-in's.
+	dropInScenario = "dropin"
+	chatScenario   = "chat"
 )
 
 // scenarioSummary is one table row: medians over the rounds.
@@ -99,10 +103,14 @@ func printReport(w io.Writer, res *runResult) {
 	rows := summarize(res)
 	fmt.Fprintf(w, "\nmedians of %d rounds; latencies in µs; %s\n\n", len(res.Rounds), res.Pinned)
 	printMeasurements(w, rows)
-	direct, base := findRow(rows, directScenario), findRow(rows, baselineScenario)
+	direct, base, dropIn := findRow(rows, directScenario), findRow(rows, baselineScenario), findRow(rows, dropInScenario)
 	if direct != nil && base != nil {
 		fmt.Fprintln(w)
 		printOverheads(w, rows, *direct, *base)
+	}
+	if chat := findRow(rows, chatScenario); direct != nil && dropIn != nil && chat != nil {
+		fmt.Fprintln(w)
+		printOverheads(w, []scenarioSummary{*direct, *chat}, *direct, *dropIn)
 	}
 	fmt.Fprintln(w)
 	printRounds(w, res)

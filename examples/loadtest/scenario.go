@@ -22,6 +22,10 @@ type apiCall struct {
 	streamBody string
 	streamEnd  string // the line that closes a complete stream
 	llmBody    string // the call through POST /v1/llm, "stream" added for streaming
+	// chatBody is the call through the unified POST /v1/chat/completions,
+	// in OpenAI's shape whatever the provider (translated to Anthropic's
+	// and back for the anthropic API), "stream" added for streaming.
+	chatBody string
 }
 
 var apis = map[string]apiCall{
@@ -35,6 +39,7 @@ var apis = map[string]apiCall{
 		streamBody: `{"model":"gpt-5.4","messages":[{"role":"user","content":"Write a 1-line product description"}],"max_completion_tokens":80,"stream":true}`,
 		streamEnd:  "data: [DONE]",
 		llmBody:    `"provider":"openai","model":"gpt"`,
+		chatBody:   `{"model":"gpt-5.4","messages":[{"role":"user","content":"Write a 1-line product description"}],"max_completion_tokens":80`,
 	},
 	"anthropic": {
 		path:       "/v1/messages",
@@ -45,6 +50,7 @@ var apis = map[string]apiCall{
 		streamBody: `{"model":"claude-haiku-4-5","max_tokens":80,"messages":[{"role":"user","content":"Write a 1-line product description"}],"stream":true}`,
 		streamEnd:  "event: message_stop",
 		llmBody:    `"provider":"anthropic","model":"haiku"`,
+		chatBody:   `{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"Write a 1-line product description"}],"max_completion_tokens":80`,
 	},
 }
 
@@ -61,7 +67,7 @@ type target struct {
 	client     *http.Client
 }
 
-// newTargets builds the four scenarios, in the table's order.
+// newTargets builds the five scenarios, in the table's order.
 func newTargets(api apiCall, fakeURL string, gw *gateway, kaineKey string) []*target {
 	withKey := func(name, value string) http.Header {
 		h := api.header.Clone()
@@ -75,11 +81,14 @@ func newTargets(api apiCall, fakeURL string, gw *gateway, kaineKey string) []*ta
 			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
 		{name: baselineScenario, url: gw.proxyURL + api.path, header: upstreamHeader, viaGateway: true,
 			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
-		{name: "dropin", url: gw.kaineURL + api.dropinPath, header: withKey(api.keyHeader, api.keyPrefix+kaineKey), viaGateway: true,
+		{name: dropInScenario, url: gw.kaineURL + api.dropinPath, header: withKey(api.keyHeader, api.keyPrefix+kaineKey), viaGateway: true,
 			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
 		{name: "llm", url: gw.kaineURL + "/v1/llm", header: http.Header{
 			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, viaGateway: true,
 			body: []byte(llm + "}"), streamBody: []byte(llm + `,"stream":true}`), streamEnd: []byte("event: done")},
+		{name: chatScenario, url: gw.kaineURL + "/v1/chat/completions", header: http.Header{
+			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, viaGateway: true,
+			body: []byte(api.chatBody + "}"), streamBody: []byte(api.chatBody + `,"stream":true}`), streamEnd: []byte("data: [DONE]")},
 	}
 	for _, t := range targets {
 		t.client = &http.Client{

@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/keinetech/kaine/compat"
+	"github.com/keinetech/kaine/routing"
+)
+
+// The headers a front's call may carry for Kaine: the task type for the
+// auto route, and a caller's own provider key (BYOK) with whose it is.
+const (
+	TaskTypeHeader     = "X-Kaine-Task-Type"
+	BYOKProviderHeader = "X-Kaine-Provider"
+)
+
+// frontParams makes the router's params of a front's call: its request,
+// the target its model name reads as, the task type (the body's, else the
+// header's) and a BYOK key from the headers. ok is false when a header
+// was refused (and answered).
+func (a *API) frontParams(w http.ResponseWriter, r *http.Request, req routing.Request, model, taskType string, stream bool) (routing.Params, bool) {
+	target := compat.TargetOf(model, a.LLM.IsProvider)
+	p := routing.Params{Request: req, Provider: target.Provider, Model: target.Model, Stream: stream,
+		TaskType: taskType, BYOKKey: r.Header.Get(BYOKHeader), BYOKProvider: r.Header.Get(BYOKProviderHeader)}
+	if p.TaskType == "" {
+		p.TaskType = r.Header.Get(TaskTypeHeader)
+	}
+	if _, sent := r.Header[http.CanonicalHeaderKey(BYOKHeader)]; sent && !headerSafe(p.BYOKKey) {
+		// The message must not repeat the key, even a malformed one.
+		a.Errors.WriteParam(w, CodeInvalidField, BYOKHeader+" must be 1 to 512 printable characters without spaces.", BYOKHeader)
+		return p, false
+	}
+	if p.BYOKKey != "" && p.BYOKProvider == "" && p.Provider != compat.Auto {
+		p.BYOKProvider = p.Provider
+	}
+	return p, true
+}
+
+// writeFrontPlanError answers a call the router could not plan; param
+// names the request field a provider's refusal is about, in the front's
+// terms.
+func (a *API) writeFrontPlanError(w http.ResponseWriter, err error, param func(*routing.UnsupportedError) string) {
+	if u, ok := errors.AsType[*routing.UnsupportedError](err); ok {
+		field := param(u)
+		a.Errors.WriteParam(w, CodeInvalidField, field+" cannot be served by "+u.Provider+": "+u.Reason+
+			". Leave it out, or pick a model of a provider that serves it (GET /v1/models).", field)
+		return
+	}
+	e := planError(err)
+	a.Errors.WriteParam(w, e.code, strings.ReplaceAll(e.message, "GET /v1/providers", "GET /v1/models"), planParam(err))
+}
+
+// planParam is the field a plan error is about.
+func planParam(err error) string {
+	switch {
+	case errors.Is(err, routing.ErrUnknownModel), errors.Is(err, routing.ErrRetired), errors.Is(err, routing.ErrUnknownProvider):
+		return "model"
+	case errors.Is(err, routing.ErrInvalidRequest):
+		return "messages"
+	}
+	return ""
+}
+
+// writeFieldError answers a request a front refused.
+func (a *API) writeFieldError(w http.ResponseWriter, ferr *compat.FieldError) {
+	code := CodeInvalidField
+	if ferr.Missing {
+		code = CodeMissingFields
+	}
+	a.Errors.WriteParam(w, code, ferr.Error()+".", ferr.Param)
+}

@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/keinetech/kaine/compat"
+)
+
+// messages answers POST /v1/messages: an Anthropic Messages request to any
+// provider, run through the router as /v1/llm runs its calls and answered
+// in Anthropic's shape, so the Anthropic SDK (and Claude Code) can use any
+// model.
+func (a *API) messages(w http.ResponseWriter, r *http.Request, call *Call) {
+	obj, ok := a.readObject(w, r)
+	if !ok {
+		return
+	}
+	msg, ferr := compat.ReadMessages(obj, false)
+	if ferr != nil {
+		a.writeFieldError(w, ferr)
+		return
+	}
+	params, ok := a.frontParams(w, r, msg.Request, msg.Model, "", msg.Stream)
+	if !ok {
+		return
+	}
+	plan, err := a.LLM.Plan(params)
+	if err != nil {
+		a.writeFrontPlanError(w, err, msg.Param)
+		return
+	}
+	if !a.Reserve(w, call, plan.Estimate) {
+		return
+	}
+	if msg.CacheHints > 0 {
+		call.Audit.AddNote(strconv.Itoa(msg.CacheHints) + " cache_control breakpoints not forwarded: the unified endpoint does not carry them; the /anthropic drop-in route does")
+	}
+	id := "msg_" + w.Header().Get("X-Request-Id")
+	if msg.Stream {
+		a.frontStream(w, r, call, plan, compat.NewMessagesStream(id))
+		return
+	}
+	out, err := a.LLM.Do(r.Context(), plan, nil)
+	a.settleLLM(call, plan, out, err)
+	setLLMHeaders(w.Header(), out, call)
+	if err != nil {
+		a.writeCallError(w, err)
+		return
+	}
+	a.writeAnswer(w, func() ([]byte, error) { return compat.MessagesAnswer(id, out) })
+}
