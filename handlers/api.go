@@ -92,6 +92,7 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodPost, Path: "/v1/chat/completions", Scope: accounts.ScopeWrite, Handle: a.chatCompletions, Errors: OpenAIErrors},
 		{Method: http.MethodGet, Path: "/v1/providers", Scope: accounts.ScopeRead, Handle: a.providers},
 		{Method: http.MethodPost, Path: "/v1/messages", Scope: accounts.ScopeWrite, Handle: a.messages, Errors: AnthropicErrors, SDKKeys: true},
+		{Method: http.MethodPost, Path: "/v1/messages/count_tokens", Scope: accounts.ScopeWrite, Handle: a.countTokens, Errors: AnthropicErrors, SDKKeys: true},
 		{Method: http.MethodPost, Path: "/v1/embeddings", Scope: accounts.ScopeWrite, Handle: a.embeddings, Errors: OpenAIErrors},
 		{Method: http.MethodGet, Path: "/v1/models", Scope: accounts.ScopeRead, Handle: a.models, Errors: SDKErrors, SDKKeys: true},
 		{Method: http.MethodGet, Path: "/v1/leads", Scope: accounts.ScopeRead, Handle: a.listLeads},

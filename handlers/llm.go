@@ -18,6 +18,7 @@ type LLM interface {
 	Status() routing.Status
 	// IsProvider reports whether name is a configured provider.
 	IsProvider(name string) bool
+	Count(ctx context.Context, plan *routing.Plan) (routing.Count, error)
 	PlanEmbed(p routing.EmbedParams) (*routing.EmbedPlan, error)
 	Embed(ctx context.Context, plan *routing.EmbedPlan) (routing.EmbedOutcome, error)
 }

@@ -50,3 +50,46 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	a.writeAnswer(w, func() ([]byte, error) { return compat.MessagesAnswer(id, out) })
 }
+
+// EstimatedHeader marks a token count Kaine estimated, the provider having
+// no counter of its own.
+const EstimatedHeader = "X-Kaine-Tokens-Estimated"
+
+// countTokens answers POST /v1/messages/count_tokens: the prompt tokens of
+// a Messages request, counted by the provider it would go to (Anthropic's
+// and Gemini's counters), or estimated for one without (OpenAI). Like the
+// providers' own, it is free: rate-limited and audited, never charged.
+func (a *API) countTokens(w http.ResponseWriter, r *http.Request, call *Call) {
+	obj, ok := a.readObject(w, r)
+	if !ok {
+		return
+	}
+	msg, ferr := compat.ReadMessages(obj, true)
+	if ferr != nil {
+		a.writeFieldError(w, ferr)
+		return
+	}
+	params, ok := a.frontParams(w, r, msg.Request, msg.Model, "", false)
+	if !ok {
+		return
+	}
+	plan, err := a.LLM.Plan(params)
+	if err != nil {
+		a.writeFrontPlanError(w, err, msg.Param)
+		return
+	}
+	count, err := a.LLM.Count(r.Context(), plan)
+	call.Audit.Provider, call.Audit.Model, call.Audit.TokensIn = count.Provider, count.Model.ID, count.Tokens
+	h := w.Header()
+	h.Set("X-Kaine-Provider", count.Provider)
+	h.Set("X-Kaine-Model", count.Model.Alias)
+	if err != nil {
+		a.writeCallError(w, err)
+		return
+	}
+	if count.Estimated {
+		h.Set(EstimatedHeader, "true")
+		call.Audit.AddNote(reasonUsageEstimated)
+	}
+	writeJSONBytes(w, http.StatusOK, []byte(`{"input_tokens":`+strconv.FormatInt(count.Tokens, 10)+`}`))
+}
