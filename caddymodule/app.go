@@ -194,6 +194,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	a.api = &handlers.API{
 		LLM:            llm,
 		DropIns:        dropIns,
+		FrontMaxBody:   a.passthroughMaxBody(),
 		Unmetered:      countUnmetered,
 		UnpricedServed: countUnpricedServed,
 		Errors:         handlers.Errors{DocsURL: a.DocsURL},

@@ -27,6 +27,10 @@ func FuzzV1Bodies(f *testing.F) {
 		`{"agent_name":"lead_crm_agent","goal":"Follow up with lead 1."}`,
 		`{"agent_name":"seo_agent","goal":"Audit the site.","async":true}`,
 		`{"title":"Refunds","text":"We refund within 30 days.","source":"faq"}`,
+		`{"model":"auto","messages":[{"role":"system","content":"Be terse."},{"role":"user","content":"Hi"}],"stream":true,"stream_options":{"include_usage":true}}`,
+		`{"model":"haiku","max_tokens":64,"messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}],"thinking":{"type":"enabled","budget_tokens":1024}}`,
+		`{"model":"gpt-mini","tools":[{"type":"function","function":{"name":"f"}}],"messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]}]}`,
+		`{"model":"text-embedding-3-small","input":["a","b"],"encoding_format":"base64"}`,
 		`{"prompt":1e309,"max_tokens":-1,"agent_name":null,"goal":[],"title":{"a":1}}`,
 		"{\"prompt\":\"\xff\xfe\"}",
 		`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`,
@@ -48,6 +52,7 @@ func FuzzV1Bodies(f *testing.F) {
 	endpoints := []struct{ method, path string }{
 		{"POST", "/v1/llm"}, {"POST", "/v1/leads"}, {"PATCH", "/v1/leads/1"}, {"POST", "/v1/landing-pages"},
 		{"POST", "/v1/videos"}, {"POST", "/v1/agents/run"}, {"POST", "/v1/knowledge"},
+		{"POST", "/v1/chat/completions"}, {"POST", "/v1/messages"}, {"POST", "/v1/messages/count_tokens"}, {"POST", "/v1/embeddings"},
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		g.t = t

@@ -11,13 +11,18 @@ import (
 
 const defaultPassthroughMaxBody = 10 << 20
 
+// passthroughMaxBody bounds a drop-in route's body, and a unified front's.
+func (a *App) passthroughMaxBody() int64 {
+	if a.PassthroughMaxBody <= 0 {
+		return defaultPassthroughMaxBody
+	}
+	return a.PassthroughMaxBody
+}
+
 // dropIns builds one drop-in route per provider, over the same keys,
 // prices and connection pools as the router.
 func (a *App) dropIns(router *routing.Router) ([]*handlers.DropIn, error) {
-	maxBody := a.PassthroughMaxBody
-	if maxBody <= 0 {
-		maxBody = defaultPassthroughMaxBody
-	}
+	maxBody := a.passthroughMaxBody()
 	var out []*handlers.DropIn
 	for _, name := range sortedKeys(a.Providers) {
 		p := a.Providers[name]

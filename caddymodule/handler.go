@@ -69,6 +69,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	handlers.CloseUnread(w, r)
 	defer handlers.Linger(w, r)
 	route, values, allowed := h.app.router.Match(r.Method, r.URL.Path)
+	if route == nil && allowed != nil {
+		w = handlers.WithErrorShape(w, h.app.router.ErrorShapeAt(r.URL.Path, r))
+	}
 	if route == nil {
 		// A caller with a key is told "no such endpoint" as any call is
 		// answered: authenticated, limited and audited. Without one, the

@@ -2,76 +2,68 @@ package compat
 
 import (
 	"encoding/json"
+	"strconv"
 
+	"github.com/keinetech/kaine/internal/jsonstr"
 	"github.com/keinetech/kaine/routing"
 )
 
-type anthropicMessage struct {
-	ID           string           `json:"id"`
-	Type         string           `json:"type"` // message
-	Role         string           `json:"role"` // assistant
-	Model        string           `json:"model"`
-	Content      []any            `json:"content"`
-	StopReason   string           `json:"stop_reason"`
-	StopSequence *string          `json:"stop_sequence"`
-	Usage        anthropicUsageOf `json:"usage"`
-}
-
-type anthropicUsageOf struct {
-	InputTokens              int64         `json:"input_tokens"`
-	OutputTokens             int64         `json:"output_tokens"`
-	CacheCreationInputTokens int64         `json:"cache_creation_input_tokens"`
-	CacheReadInputTokens     int64         `json:"cache_read_input_tokens"`
-	CacheCreation            cacheCreation `json:"cache_creation"`
-}
-
-type cacheCreation struct {
-	Ephemeral5m int64 `json:"ephemeral_5m_input_tokens"`
-	Ephemeral1h int64 `json:"ephemeral_1h_input_tokens"`
-}
-
-type textBlock struct {
-	Type string `json:"type"` // text
-	Text string `json:"text"`
-}
-
-type thinkingBlock struct {
-	Type      string `json:"type"` // thinking
-	Thinking  string `json:"thinking"`
-	Signature string `json:"signature"`
-}
-
-type redactedBlock struct {
-	Type string `json:"type"` // redacted_thinking
-	Data string `json:"data"`
-}
-
-type toolUseBlock struct {
-	Type  string          `json:"type"` // tool_use
-	ID    string          `json:"id"`
-	Name  string          `json:"name"`
-	Input json.RawMessage `json:"input"`
-}
-
 // MessagesAnswer is the answer to a Messages call that did not stream, as
 // Anthropic writes it: thinking first, then the text, then the tool calls.
-func MessagesAnswer(id string, out routing.Outcome) ([]byte, error) {
+func MessagesAnswer(id string, out routing.Outcome) []byte {
 	res := &out.Result
-	msg := anthropicMessage{ID: id, Type: "message", Role: "assistant", Model: servedModel(out),
-		StopReason: anthropicStopReason(res.Finish, len(res.ToolCalls) > 0), Usage: anthropicUsage(out.Usage), Content: []any{}}
-	if res.StopSequence != "" {
-		msg.StopSequence = &res.StopSequence
+	b := append(make([]byte, 0, 512), `{"id":`...)
+	b = jsonstr.Append(b, id)
+	b = append(b, `,"type":"message","role":"assistant","model":`...)
+	b = jsonstr.Append(b, servedModel(out))
+	b = append(b, `,"content":[`...)
+	blocks := 0
+	next := func() {
+		if blocks > 0 {
+			b = append(b, ',')
+		}
+		blocks++
 	}
 	for _, t := range res.Thinking {
-		msg.Content = append(msg.Content, thinkingBlockOf(out.Provider, t))
+		next()
+		if t.Redacted != "" {
+			b = append(b, `{"type":"redacted_thinking","data":`...)
+			b = jsonstr.Append(b, markSigned(out.Provider, t.Redacted))
+		} else {
+			b = append(b, `{"type":"thinking","thinking":`...)
+			b = jsonstr.Append(b, t.Text)
+			b = append(b, `,"signature":`...)
+			b = jsonstr.Append(b, markSigned(out.Provider, t.Signature))
+		}
+		b = append(b, '}')
 	}
 	if text := answerText(res); text != "" {
-		msg.Content = append(msg.Content, textBlock{Type: "text", Text: text})
+		next()
+		b = append(b, `{"type":"text","text":`...)
+		b = jsonstr.Append(b, text)
+		b = append(b, '}')
 	}
 	for _, c := range res.ToolCalls {
-		msg.Content = append(msg.Content, toolUseBlock{Type: "tool_use", ID: c.ID, Name: c.Name, Input: inputObject(c.Input)})
+		next()
+		b = append(b, `{"type":"tool_use","id":`...)
+		b = jsonstr.Append(b, c.ID)
+		b = append(b, `,"name":`...)
+		b = jsonstr.Append(b, c.Name)
+		b = append(b, `,"input":`...)
+		b = append(b, inputObject(c.Input)...)
+		b = append(b, '}')
 	}
-	return json.Marshal(msg)
+	b = append(b, `],"stop_reason":"`...)
+	b = append(b, anthropicStopReason(res.Finish, len(res.ToolCalls) > 0)...)
+	b = append(b, `","stop_sequence":`...)
+	if res.StopSequence != "" {
+		b = jsonstr.Append(b, res.StopSequence)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"usage":`...)
+	b = appendAnthropicUsage(b, out.Usage)
+	return append(b, '}')
 }
 
 // answerText is the text of an answer, or its refusal.
@@ -80,23 +72,6 @@ func answerText(res *routing.Result) string {
 		return res.Refusal
 	}
 	return res.Text
-}
-
-// thinkingBlockOf writes a block of thinking: Anthropic's with its own
-// signature, another provider's marked as Kaine's, so it is never sent to
-// Anthropic as if it were its own.
-func thinkingBlockOf(provider string, t routing.ThinkingBlock) any {
-	if t.Redacted != "" {
-		return redactedBlock{Type: "redacted_thinking", Data: t.Redacted}
-	}
-	return thinkingBlock{Type: "thinking", Thinking: t.Text, Signature: signatureOf(provider, t.Signature)}
-}
-
-func signatureOf(provider, signature string) string {
-	if provider == "anthropic" && signature != "" {
-		return signature
-	}
-	return foreignSignature + provider
 }
 
 // inputObject is a call's input as Anthropic's input object: a model may
@@ -127,7 +102,20 @@ func anthropicStopReason(f routing.Finish, calls bool) string {
 	return "end_turn"
 }
 
-func anthropicUsage(u routing.Usage) anthropicUsageOf {
-	return anthropicUsageOf{InputTokens: u.Input, OutputTokens: u.Output, CacheReadInputTokens: u.CacheRead,
-		CacheCreationInputTokens: u.CacheWrite + u.CacheWrite1h, CacheCreation: cacheCreation{Ephemeral5m: u.CacheWrite, Ephemeral1h: u.CacheWrite1h}}
+// appendAnthropicUsage writes usage as Anthropic counts it: input_tokens
+// without the cache, reads and writes apart.
+func appendAnthropicUsage(b []byte, u routing.Usage) []byte {
+	b = append(b, `{"input_tokens":`...)
+	b = strconv.AppendInt(b, u.Input, 10)
+	b = append(b, `,"output_tokens":`...)
+	b = strconv.AppendInt(b, u.Output, 10)
+	b = append(b, `,"cache_creation_input_tokens":`...)
+	b = strconv.AppendInt(b, u.CacheWrite+u.CacheWrite1h, 10)
+	b = append(b, `,"cache_read_input_tokens":`...)
+	b = strconv.AppendInt(b, u.CacheRead, 10)
+	b = append(b, `,"cache_creation":{"ephemeral_5m_input_tokens":`...)
+	b = strconv.AppendInt(b, u.CacheWrite, 10)
+	b = append(b, `,"ephemeral_1h_input_tokens":`...)
+	b = strconv.AppendInt(b, u.CacheWrite1h, 10)
+	return append(b, "}}"...)
 }

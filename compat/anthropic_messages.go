@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 
@@ -9,12 +8,6 @@ import (
 
 	"github.com/keinetech/kaine/routing"
 )
-
-// foreignSignature marks the signature of a thinking block Kaine wrote from
-// another provider's thoughts: it proves nothing to Anthropic, so a block
-// carrying it is never sent there (nor anywhere: other providers take no
-// thinking back).
-const foreignSignature = "kaine:"
 
 // readMessages reads the conversation. A user turn's tool_result blocks
 // answer the calls of the assistant turn before; its text and images are
@@ -113,15 +106,14 @@ func joinParts(parts []routing.Part) string {
 func (m *MessagesRequest) readImage(src gjson.Result, param string) (*routing.Image, *FieldError) {
 	switch src.Get("type").Str {
 	case "base64":
-		mediaType := src.Get("media_type").Str
-		if !imageTypes[mediaType] {
+		mediaType, data := src.Get("media_type").Str, src.Get("data").Str
+		if !routing.IsImageType(mediaType) {
 			return nil, fieldErr(param+".media_type", "must be image/png, image/jpeg, image/gif or image/webp")
 		}
-		data, err := base64.StdEncoding.DecodeString(src.Get("data").Str)
-		if err != nil || len(data) == 0 {
+		if !validBase64(data) {
 			return nil, fieldErr(param+".data", "holds no valid base64 image")
 		}
-		return &routing.Image{MediaType: mediaType, Data: data}, nil
+		return &routing.Image{MediaType: mediaType, Base64: data}, nil
 	case "url":
 		url := src.Get("url").Str
 		if !strings.HasPrefix(url, "https://") {
@@ -162,10 +154,9 @@ func readAnthropicResult(block gjson.Result, param string) (routing.ToolResult, 
 	return result, nil
 }
 
-// readAssistantTurn reads an assistant turn: its text, tool calls and, when
-// its thinking is Anthropic's own, the blocks as sent, for Anthropic to
-// check its signatures. Thinking Kaine wrote from another provider's
-// thoughts is dropped: no provider takes it back.
+// readAssistantTurn reads an assistant turn: its text, tool calls and, for
+// its thinking, the blocks as the provider that made them sent them, to be
+// replayed there and nowhere else (see nativeThinking).
 func (m *MessagesRequest) readAssistantTurn(v gjson.Result, param string) (routing.Message, *FieldError) {
 	turn := routing.Message{Role: routing.RoleAssistant}
 	content, err := blocks(v, param)
@@ -173,7 +164,7 @@ func (m *MessagesRequest) readAssistantTurn(v gjson.Result, param string) (routi
 		return turn, err
 	}
 	var text strings.Builder
-	anthropicThinking, foreignThinking := false, false
+	thinks := false
 	for i, block := range content {
 		at := index(param, i)
 		m.noteCache(block)
@@ -186,41 +177,32 @@ func (m *MessagesRequest) readAssistantTurn(v gjson.Result, param string) (routi
 				return turn, fieldErr(at+".input", "must be an object")
 			}
 			turn.ToolCalls = append(turn.ToolCalls, routing.ToolCall{ID: block.Get("id").Str, Name: block.Get("name").Str, Input: json.RawMessage(input.Raw)})
-		case "thinking":
-			if strings.HasPrefix(block.Get("signature").Str, foreignSignature) || block.Get("signature").Str == "" {
-				foreignThinking = true
-			} else {
-				anthropicThinking = true
-			}
-		case "redacted_thinking":
-			anthropicThinking = true
+		case "thinking", "redacted_thinking":
+			thinks = true
 		default:
 			return turn, fieldErr(at+".type", "must be text, tool_use, thinking or redacted_thinking")
 		}
 	}
 	turn.Text = text.String()
-	if anthropicThinking && !foreignThinking {
-		turn.Native = &routing.NativeTurn{Protocol: "anthropic", Content: json.RawMessage(v.Raw)}
+	if thinks {
+		turn.Native = nativeThinking(v)
 	}
 	return turn, nil
 }
 
 // anthropicParams name routing's fields as the Messages request does.
 var anthropicParams = map[string]string{
-	"format": "output_config.format", "effort": "output_config.effort", "stop": "stop_sequences",
-	"serial_tool_calls": "tool_choice.disable_parallel_tool_use", "user": "metadata.user_id",
+	"format": "output_config.format", "effort": "output_config.effort", "thinking_budget": "thinking.budget_tokens",
+	"stop": "stop_sequences", "serial_tool_calls": "tool_choice.disable_parallel_tool_use", "user": "metadata.user_id",
+	"strict_tools": "tools", "image": "messages",
 }
 
-// Param names, as the request does, the field a provider refused.
-func (m *MessagesRequest) Param(u *routing.UnsupportedError) string {
-	if name, ok := strings.CutPrefix(u.Field, "extra:"); ok {
-		return name
+// Param names, as the request does, a routing field a provider refused
+// or found invalid: the effort of a call that set a thinking budget is
+// that budget.
+func (m *MessagesRequest) Param(field string) string {
+	if field == "effort" && m.Request.ThinkingBudget > 0 {
+		field = "thinking_budget"
 	}
-	if u.Field == "image_url" && m.imageParam != "" {
-		return m.imageParam
-	}
-	if p, ok := anthropicParams[u.Field]; ok {
-		return p
-	}
-	return u.Field
+	return paramOf(field, anthropicParams, m.imageParam)
 }

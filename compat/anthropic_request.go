@@ -94,7 +94,9 @@ func ReadMessages(body gjson.Result, countOnly bool) (*MessagesRequest, *FieldEr
 		return nil, missingErr("messages", "is required and must hold at least one user message")
 	}
 	if countOnly {
-		req.MaxTokens = 1 // a count generates nothing; routing's checks want a bound
+		// A count generates nothing: no bound of max_tokens should refuse
+		// its thinking or effort.
+		req.MaxTokens = MaxMaxTokens
 	}
 	return m, nil
 }

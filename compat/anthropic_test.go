@@ -102,6 +102,20 @@ func TestMessagesTranslation(t *testing.T) {
 				return msgs[1].Native != nil && msgs[1].Native.Protocol == "anthropic" && msgs[1].ToolCalls[0].ID == "toolu_1" &&
 					msgs[2].ToolResults[0].Output == "68F" && msgs[2].Text == "And?"
 			}},
+		{"another Anthropic account's thinking goes back to it alone, unmarked", `{"model":"m","max_tokens":10,"messages":[
+			{"role":"user","content":"Hi"},
+			{"role":"assistant","content":[{"type":"thinking","thinking":"Hm.","signature":"kaine:anthropic-eu:EqQB"},{"type":"text","text":"Hello."}]},
+			{"role":"user","content":"Again"}]}`,
+			func(m *MessagesRequest) bool {
+				n := m.Request.Messages[1].Native
+				return n != nil && n.Provider == "anthropic-eu" && gjson.GetBytes(n.Content, "0.signature").Str == "EqQB" &&
+					gjson.GetBytes(n.Content, "1.text").Str == "Hello."
+			}},
+		{"thinking of two providers in one turn is replayed to neither", `{"model":"m","max_tokens":10,"messages":[
+			{"role":"user","content":"Hi"},
+			{"role":"assistant","content":[{"type":"thinking","thinking":"A","signature":"EqQB"},{"type":"thinking","thinking":"B","signature":"kaine:google:CiQB"},{"type":"text","text":"Hello."}]},
+			{"role":"user","content":"Again"}]}`,
+			func(m *MessagesRequest) bool { return m.Request.Messages[1].Native == nil }},
 		{"thinking Kaine wrote from another provider is never replayed", `{"model":"m","max_tokens":10,"messages":[
 			{"role":"user","content":"Hi"},
 			{"role":"assistant","content":[{"type":"thinking","thinking":"Hm.","signature":"kaine:google"},{"type":"text","text":"Hello."}]},
@@ -148,10 +162,7 @@ func TestMessagesAnswerReadsInTheAnthropicSDK(t *testing.T) {
 		Thinking: []routing.ThinkingBlock{{Text: "Weather lookup.", Signature: "CiQB"}}, Text: "Checking.",
 		ToolCalls: []routing.ToolCall{{ID: "call_0_0", Name: "get_weather", Input: json.RawMessage(`{"city":"SF"}`)}}, Finish: routing.FinishToolCalls},
 		Usage: routing.Usage{Input: 10, CacheRead: 4, CacheWrite: 2, Output: 7}}
-	body, err := MessagesAnswer("msg_1", out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := MessagesAnswer("msg_1", out)
 	var msg anthropic.Message
 	if err := json.Unmarshal(body, &msg); err != nil {
 		t.Fatal(err)
@@ -159,7 +170,7 @@ func TestMessagesAnswerReadsInTheAnthropicSDK(t *testing.T) {
 	switch {
 	case msg.ID != "msg_1" || msg.Model != "gemini-3.8-flash" || msg.StopReason != "tool_use" || len(msg.Content) != 3:
 		t.Errorf("message %s", body)
-	case msg.Content[0].Type != "thinking" || msg.Content[0].Signature != "kaine:google":
+	case msg.Content[0].Type != "thinking" || msg.Content[0].Signature != "kaine:google:CiQB":
 		t.Errorf("another provider's thinking must not carry its signature as Anthropic's: %s", body)
 	case msg.Content[2].Type != "tool_use" || string(msg.Content[2].Input) != `{"city":"SF"}`:
 		t.Errorf("tool use %s", body)
@@ -176,11 +187,12 @@ func TestEveryResultFieldReachesTheMessagesAnswer(t *testing.T) {
 		"StopReason": "the provider's own word; Finish is its meaning",
 		"Native":     "the provider's turn, for replaying inside Kaine",
 		"More":       "Anthropic's Messages has one answer a call; several are refused before the call (choices)",
+		"Model":      "the provider's own name for the model; the answer names the catalog's, as a stream must",
 	}
 	base := routing.Outcome{Provider: "anthropic", Model: sonnet, Result: routing.Result{Text: "Hi."}}
-	baseJSON, _ := MessagesAnswer("msg_1", base)
+	baseJSON := MessagesAnswer("msg_1", base)
 	values := map[string]any{
-		"Text": "Other.", "Usage": routing.Usage{Input: 1}, "Model": "claude-x", "Finish": routing.FinishLength,
+		"Text": "Other.", "Usage": routing.Usage{Input: 1}, "Finish": routing.FinishLength,
 		"StopSequence": "END", "Refusal": "No.", "Thinking": []routing.ThinkingBlock{{Text: "Hm.", Signature: "s"}},
 		"ToolCalls": []routing.ToolCall{{ID: "t", Name: "f", Input: json.RawMessage(`{}`)}},
 	}
@@ -203,7 +215,7 @@ func TestEveryResultFieldReachesTheMessagesAnswer(t *testing.T) {
 		if name == "Usage" {
 			out.Usage = v.(routing.Usage)
 		}
-		got, _ := MessagesAnswer("msg_1", out)
+		got := MessagesAnswer("msg_1", out)
 		if string(got) == string(baseJSON) {
 			t.Errorf("Result.%s: the answer did not change: %s", name, got)
 		}
@@ -246,5 +258,19 @@ func TestMessagesStreamReadsInTheAnthropicSDK(t *testing.T) {
 		t.Errorf("content: %s", b)
 	case msg.StopReason != "tool_use" || msg.Usage.OutputTokens != 12 || msg.Usage.InputTokens != 30:
 		t.Errorf("end: %+v %+v", msg.StopReason, msg.Usage)
+	}
+}
+
+func TestMessagesParamNamesTheRefusedField(t *testing.T) {
+	m, _ := readMessages(t, messagesBase+`,"thinking":{"type":"enabled","budget_tokens":2048}}`)
+	for field, want := range map[string]string{"effort": "thinking.budget_tokens", "format": "output_config.format",
+		"stop": "stop_sequences", "user": "metadata.user_id", "extra:top_k": "top_k", "strict_tools": "tools"} {
+		if got := m.Param(field); got != want {
+			t.Errorf("%s: param %q, want %q", field, got, want)
+		}
+	}
+	if count, ferr := ReadMessages(gjson.Parse(`{"model":"m","thinking":{"type":"enabled","budget_tokens":4096},"messages":[{"role":"user","content":"Hi"}]}`), true); ferr != nil ||
+		count.Request.MaxTokens <= count.Request.ThinkingBudget {
+		t.Errorf("a count with thinking: %v, max tokens %d", ferr, count.Request.MaxTokens)
 	}
 }

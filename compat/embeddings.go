@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/keinetech/kaine/internal/jsonstr"
 	"github.com/keinetech/kaine/routing"
 )
 
@@ -18,9 +19,6 @@ const maxEmbedInputs = 2048
 type EmbeddingsRequest struct {
 	Request routing.EmbedRequest
 	Model   string
-	// Base64 asks for each vector as base64 little-endian float32s, as
-	// OpenAI's encoding_format base64 does.
-	Base64 bool
 }
 
 // ReadEmbeddings reads an embeddings request body (a JSON object).
@@ -44,7 +42,7 @@ func ReadEmbeddings(body gjson.Result) (*EmbeddingsRequest, *FieldError) {
 			switch v.Str {
 			case "float":
 			case "base64":
-				e.Base64 = true
+				e.Request.Base64 = true
 			default:
 				ferr = fieldErr(name, "must be float or base64")
 			}
@@ -93,8 +91,8 @@ func embedInputs(v gjson.Result) ([]string, *FieldError) {
 }
 
 // EmbeddingsAnswer is the answer in OpenAI's list shape, written as it
-// goes: the vectors are copied as the provider sent them, or encoded as
-// base64 float32s.
+// goes: each vector as the provider sent it (a JSON array, or OpenAI's
+// base64 when asked for), or a provider's array as base64 float32s.
 func EmbeddingsAnswer(e *EmbeddingsRequest, out routing.EmbedOutcome) []byte {
 	b := []byte(`{"object":"list","data":[`)
 	for i, v := range out.Embeddings.Vectors {
@@ -104,26 +102,31 @@ func EmbeddingsAnswer(e *EmbeddingsRequest, out routing.EmbedOutcome) []byte {
 		b = append(b, `{"object":"embedding","index":`...)
 		b = strconv.AppendInt(b, int64(i), 10)
 		b = append(b, `,"embedding":`...)
-		if e.Base64 {
-			b = appendString(b, base64Floats(v))
+		if e.Request.Base64 && len(v) > 0 && v[0] == '[' {
+			b = appendBase64Floats(b, v)
 		} else {
 			b = append(b, v...)
 		}
 		b = append(b, '}')
 	}
 	b = append(b, `],"model":`...)
-	b = appendString(b, out.Embeddings.Model)
-	tokens := strconv.FormatInt(out.Usage.Input, 10)
-	return append(b, `,"usage":{"prompt_tokens":`+tokens+`,"total_tokens":`+tokens+`}}`...)
+	b = jsonstr.Append(b, out.Embeddings.Model)
+	b = append(b, `,"usage":{"prompt_tokens":`...)
+	b = strconv.AppendInt(b, out.Usage.Input, 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, out.Usage.Input, 10)
+	return append(b, "}}"...)
 }
 
-// base64Floats encodes a JSON array of numbers as OpenAI's base64 form:
-// little-endian float32s.
-func base64Floats(vector []byte) string {
-	values := gjson.ParseBytes(vector).Array()
-	raw := make([]byte, 4*len(values))
-	for i, v := range values {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(float32(v.Float())))
-	}
-	return base64.StdEncoding.EncodeToString(raw)
+// appendBase64Floats writes a JSON array of numbers as OpenAI's base64
+// form, little-endian float32s, quoted (base64 needs no escaping).
+func appendBase64Floats(b, vector []byte) []byte {
+	raw := make([]byte, 0, 4*len(vector)/8)
+	gjson.ParseBytes(vector).ForEach(func(_, v gjson.Result) bool {
+		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(v.Num)))
+		return true
+	})
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, raw)
+	return append(b, '"')
 }

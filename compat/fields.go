@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -107,4 +108,20 @@ func stringList(v gjson.Result, param string, max int) ([]string, *FieldError) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// paramOf names a routing field (see routing.UnsupportedError and
+// routing.InvalidFieldError) as a front's request does: a front's own
+// field by its name, an image URL where it was read, the rest by names.
+func paramOf(field string, names map[string]string, imageParam string) string {
+	if name, ok := strings.CutPrefix(field, "extra:"); ok {
+		return name
+	}
+	if field == "image_url" && imageParam != "" {
+		return imageParam
+	}
+	if p, ok := names[field]; ok {
+		return p
+	}
+	return field
 }

@@ -57,8 +57,28 @@ type anthropicModelList struct {
 
 // ModelList is GET /v1/models: auto first, then every model the catalog
 // still serves, each followed by its aliases, in OpenAI's list shape or,
-// for a caller sending anthropic-version, Anthropic's.
+// for the Anthropic SDK, Anthropic's.
 func ModelList(s routing.Status, anthropicShape bool) ([]byte, error) {
+	entries := listedModels(s, anthropicShape)
+	if anthropicShape {
+		return json.Marshal(anthropicModelList{Data: entries, FirstID: entries[0].ID, LastID: entries[len(entries)-1].ID})
+	}
+	return json.Marshal(openAIModelList{Object: "list", Data: entries})
+}
+
+// Model is GET /v1/models/{id}: one entry of the list, by id or alias; ok
+// is false when there is none.
+func Model(s routing.Status, id string, anthropicShape bool) (body []byte, ok bool, err error) {
+	for _, e := range listedModels(s, anthropicShape) {
+		if e.ID == id {
+			body, err = json.Marshal(e)
+			return body, true, err
+		}
+	}
+	return nil, false, nil
+}
+
+func listedModels(s routing.Status, anthropicShape bool) []listedModel {
 	entries := []listedModel{{ID: Auto, Kaine: modelFacts{Provider: "kaine", Kind: "chat", Available: true, Route: &s.Routing}}}
 	for _, p := range s.Providers {
 		for _, m := range p.Models {
@@ -87,8 +107,5 @@ func ModelList(s routing.Status, anthropicShape bool) ([]byte, error) {
 			e.Object, e.Created, e.OwnedBy = "model", &epoch, e.Kaine.Provider
 		}
 	}
-	if anthropicShape {
-		return json.Marshal(anthropicModelList{Data: entries, FirstID: entries[0].ID, LastID: entries[len(entries)-1].ID})
-	}
-	return json.Marshal(openAIModelList{Object: "list", Data: entries})
+	return entries
 }

@@ -2,99 +2,79 @@ package compat
 
 import (
 	"encoding/json"
+	"strconv"
 
+	"github.com/keinetech/kaine/internal/jsonstr"
 	"github.com/keinetech/kaine/routing"
 )
 
-type chatCompletion struct {
-	ID      string       `json:"id"`
-	Object  string       `json:"object"` // chat.completion
-	Created int64        `json:"created"`
-	Model   string       `json:"model"`
-	Choices []chatChoice `json:"choices"`
-	Usage   chatUsage    `json:"usage"`
-}
-
-type chatChoice struct {
-	Index        int             `json:"index"`
-	Message      chatMessage     `json:"message"`
-	Logprobs     json.RawMessage `json:"logprobs"` // null: never asked for here
-	FinishReason string          `json:"finish_reason"`
-}
-
-type chatMessage struct {
-	Role      string         `json:"role"`
-	Content   *string        `json:"content"`
-	Refusal   *string        `json:"refusal"`
-	ToolCalls []chatToolCall `json:"tool_calls,omitempty"`
-}
-
-type chatToolCall struct {
-	ID       string       `json:"id"`
-	Type     string       `json:"type"` // function
-	Function chatFunction `json:"function"`
-}
-
-type chatFunction struct {
-	Name      string `json:"name"`
-	Arguments string `json:"arguments"`
-}
-
-type chatUsage struct {
-	PromptTokens            int64               `json:"prompt_tokens"`
-	CompletionTokens        int64               `json:"completion_tokens"`
-	TotalTokens             int64               `json:"total_tokens"`
-	PromptTokensDetails     promptTokensDetails `json:"prompt_tokens_details"`
-	CompletionTokensDetails outputTokensDetails `json:"completion_tokens_details"`
-}
-
-type promptTokensDetails struct {
-	CachedTokens int64 `json:"cached_tokens"`
-}
-
-type outputTokensDetails struct {
-	ReasoningTokens int64 `json:"reasoning_tokens"`
-}
-
-var jsonNull = json.RawMessage("null")
-
 // ChatCompletion is the answer to a call that did not stream, as OpenAI
 // writes it: id is the completion's id, created its Unix time.
-func ChatCompletion(id string, created int64, out routing.Outcome) ([]byte, error) {
+func ChatCompletion(id string, created int64, out routing.Outcome) []byte {
 	res := &out.Result
-	answer := chatCompletion{ID: id, Object: "chat.completion", Created: created, Model: servedModel(out),
-		Usage: chatUsageOf(out.Usage)}
-	answer.Choices = append(answer.Choices, chatChoiceOf(0, res.Text, res.Refusal, res.ToolCalls, res.Finish))
+	b := append(make([]byte, 0, 512), `{"id":`...)
+	b = jsonstr.Append(b, id)
+	b = append(b, `,"object":"chat.completion","created":`...)
+	b = strconv.AppendInt(b, created, 10)
+	b = append(b, `,"model":`...)
+	b = jsonstr.Append(b, servedModel(out))
+	b = append(b, `,"choices":[`...)
+	b = appendChoice(b, 0, res.Text, res.Refusal, res.ToolCalls, res.Finish)
 	for i, c := range res.More {
-		answer.Choices = append(answer.Choices, chatChoiceOf(i+1, c.Text, "", c.ToolCalls, c.Finish))
+		b = append(b, ',')
+		b = appendChoice(b, i+1, c.Text, "", c.ToolCalls, c.Finish)
 	}
-	return json.Marshal(answer)
+	b = append(b, `],"usage":`...)
+	b = appendChatUsage(b, out.Usage)
+	return append(b, '}')
 }
 
-// servedModel is the model as its provider named it in the answer (a
-// dated snapshot), else the catalog's id.
+// servedModel is the catalog's id of the model that answered, which a
+// stream names in its first event too (the provider's own name, a dated
+// snapshot, comes only at its end).
 func servedModel(out routing.Outcome) string {
-	if out.Result.Model != "" {
-		return out.Result.Model
-	}
 	if out.Model != nil {
 		return out.Model.ID
 	}
 	return ""
 }
 
-func chatChoiceOf(i int, text, refusal string, calls []routing.ToolCall, finish routing.Finish) chatChoice {
-	msg := chatMessage{Role: "assistant"}
+// appendChoice writes one choice: content is null beside tool calls or a
+// refusal alone, and refusal null unless the model refused.
+func appendChoice(b []byte, i int, text, refusal string, calls []routing.ToolCall, finish routing.Finish) []byte {
+	b = append(b, `{"index":`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `,"message":{"role":"assistant","content":`...)
 	if text != "" || len(calls) == 0 && refusal == "" {
-		msg.Content = &text
+		b = jsonstr.Append(b, text)
+	} else {
+		b = append(b, "null"...)
 	}
+	b = append(b, `,"refusal":`...)
 	if refusal != "" {
-		msg.Refusal = &refusal
+		b = jsonstr.Append(b, refusal)
+	} else {
+		b = append(b, "null"...)
 	}
-	for _, c := range calls {
-		msg.ToolCalls = append(msg.ToolCalls, chatToolCall{ID: c.ID, Type: "function", Function: chatFunction{Name: c.Name, Arguments: arguments(c.Input)}})
+	if len(calls) > 0 {
+		b = append(b, `,"tool_calls":[`...)
+		for j, c := range calls {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = jsonstr.Append(b, c.ID)
+			b = append(b, `,"type":"function","function":{"name":`...)
+			b = jsonstr.Append(b, c.Name)
+			b = append(b, `,"arguments":`...)
+			b = jsonstr.Append(b, arguments(c.Input))
+			b = append(b, "}}"...)
+		}
+		b = append(b, ']')
 	}
-	return chatChoice{Index: i, Message: msg, Logprobs: jsonNull, FinishReason: openAIFinish(finish, len(calls) > 0)}
+	b = append(b, `},"logprobs":null,"finish_reason":"`...)
+	b = append(b, openAIFinish(finish, len(calls) > 0)...)
+	return append(b, `"}`...)
 }
 
 // arguments is a call's input as OpenAI's arguments string: the JSON, or
@@ -128,9 +108,19 @@ func openAIFinish(f routing.Finish, calls bool) string {
 	return "stop"
 }
 
-func chatUsageOf(u routing.Usage) chatUsage {
+// appendChatUsage writes usage as OpenAI counts it: prompt_tokens with
+// every cached token, completion_tokens with the reasoning.
+func appendChatUsage(b []byte, u routing.Usage) []byte {
 	prompt := u.PromptTokens()
-	return chatUsage{PromptTokens: prompt, CompletionTokens: u.Output, TotalTokens: prompt + u.Output,
-		PromptTokensDetails:     promptTokensDetails{CachedTokens: u.CacheRead},
-		CompletionTokensDetails: outputTokensDetails{ReasoningTokens: u.Reasoning}}
+	b = append(b, `{"prompt_tokens":`...)
+	b = strconv.AppendInt(b, prompt, 10)
+	b = append(b, `,"completion_tokens":`...)
+	b = strconv.AppendInt(b, u.Output, 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, prompt+u.Output, 10)
+	b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
+	b = strconv.AppendInt(b, u.CacheRead, 10)
+	b = append(b, `},"completion_tokens_details":{"reasoning_tokens":`...)
+	b = strconv.AppendInt(b, u.Reasoning, 10)
+	return append(b, "}}"...)
 }

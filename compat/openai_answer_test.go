@@ -24,13 +24,13 @@ func TestEveryResultFieldReachesTheChatAnswer(t *testing.T) {
 		"StopSequence": "OpenAI's answer does not say which stop sequence ended it",
 		"Thinking":     "OpenAI's chat answer has no thinking; reasoning tokens are counted in usage",
 		"Native":       "the provider's turn, for replaying a conversation inside Kaine",
+		"Model":        "the provider's own name for the model; the answer names the catalog's, as a stream must",
 	}
 	base := routing.Outcome{Model: sonnet, Result: routing.Result{Text: "Hi."}}
-	baseJSON, _ := ChatCompletion("chatcmpl-1", 1, base)
+	baseJSON := ChatCompletion("chatcmpl-1", 1, base)
 	values := map[string]any{
 		"Text":      "Other.",
 		"Usage":     routing.Usage{Input: 1},
-		"Model":     "claude-sonnet-4-6-20260101",
 		"Finish":    routing.FinishLength,
 		"Refusal":   "I can't help with that.",
 		"ToolCalls": []routing.ToolCall{{ID: "call_1", Name: "f", Input: json.RawMessage(`{}`)}},
@@ -52,9 +52,9 @@ func TestEveryResultFieldReachesTheChatAnswer(t *testing.T) {
 		if name == "Usage" {
 			out.Usage = v.(routing.Usage) // the billed usage is what is shown
 		}
-		got, err := ChatCompletion("chatcmpl-1", 1, out)
-		if err != nil || string(got) == string(baseJSON) {
-			t.Errorf("Result.%s: the answer did not change (%v): %s", name, err, got)
+		got := ChatCompletion("chatcmpl-1", 1, out)
+		if string(got) == string(baseJSON) || !json.Valid(got) {
+			t.Errorf("Result.%s: the answer did not change, or is not JSON: %s", name, got)
 		}
 	}
 }
@@ -64,10 +64,7 @@ func TestChatCompletionReadsInTheOpenAISDK(t *testing.T) {
 		ToolCalls: []routing.ToolCall{{ID: "toolu_1", Name: "get_weather", Input: json.RawMessage(`{"city":"SF"}`)}},
 		More:      []routing.Choice{{Text: "Sunny.", Finish: routing.FinishStop}}},
 		Usage: routing.Usage{Input: 10, CacheRead: 5, CacheWrite: 2, Output: 7, Reasoning: 3}}
-	body, err := ChatCompletion("chatcmpl-abc", 1764300000, out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := ChatCompletion("chatcmpl-abc", 1764300000, out)
 	var c openai.ChatCompletion
 	if err := json.Unmarshal(body, &c); err != nil {
 		t.Fatal(err)

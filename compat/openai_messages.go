@@ -157,10 +157,10 @@ func readImageURL(v gjson.Result, param string) (*routing.Image, *FieldError) {
 		if err != nil {
 			return nil, fieldErr(param+".url", "%s", err.Error())
 		}
-		if !imageTypes[mediaType] {
+		if !routing.IsImageType(mediaType) {
 			return nil, fieldErr(param+".url", "holds %s; every provider takes image/png, image/jpeg, image/gif or image/webp", mediaType)
 		}
-		img.MediaType, img.Data = mediaType, data
+		img.MediaType, img.Base64 = mediaType, data
 	default:
 		return nil, fieldErr(param+".url", "must be an https URL or a data URL (data:image/png;base64,…)")
 	}

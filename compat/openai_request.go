@@ -2,7 +2,6 @@ package compat
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/tidwall/gjson"
 
@@ -289,20 +288,10 @@ func readOpenAIToolChoice(v gjson.Result) (routing.ToolChoice, *FieldError) {
 
 // openAIParams name routing's fields as the chat request does.
 var openAIParams = map[string]string{
-	"choices": "n", "format": "response_format", "effort": "reasoning_effort",
-	"serial_tool_calls": "parallel_tool_calls", "stream": "stream",
+	"choices": "n", "format": "response_format", "effort": "reasoning_effort", "thinking_budget": "reasoning_effort",
+	"serial_tool_calls": "parallel_tool_calls", "strict_tools": "tools", "image": "messages",
 }
 
-// Param names, as the request does, the field a provider refused.
-func (c *ChatRequest) Param(u *routing.UnsupportedError) string {
-	if name, ok := strings.CutPrefix(u.Field, "extra:"); ok {
-		return name
-	}
-	if u.Field == "image_url" && c.imageParam != "" {
-		return c.imageParam
-	}
-	if p, ok := openAIParams[u.Field]; ok {
-		return p
-	}
-	return u.Field
-}
+// Param names, as the request does, a routing field a provider refused
+// or found invalid.
+func (c *ChatRequest) Param(field string) string { return paramOf(field, openAIParams, c.imageParam) }

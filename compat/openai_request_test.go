@@ -115,7 +115,7 @@ func TestChatTranslation(t *testing.T) {
 			func(c *ChatRequest) bool {
 				parts := c.Request.Messages[0].Parts
 				return len(parts) == 3 && parts[0].Text == "What is it?" && parts[1].Image.URL == "https://example.com/a.png" && parts[1].Image.Detail == "low" &&
-					parts[2].Image.MediaType == "image/png" && string(parts[2].Image.Data) == "\x89PNG\r\n" &&
+					parts[2].Image.MediaType == "image/png" && parts[2].Image.Base64 == "iVBORw0K" &&
 					c.imageParam == "messages[0].content[1].image_url.url"
 			}},
 		{"a tool loop", `{"model":"m","tools":[{"type":"function","function":{"name":"get_weather"}}],"messages":[
@@ -177,8 +177,9 @@ func TestChatRefusals(t *testing.T) {
 func TestChatParamNamesTheRefusedField(t *testing.T) {
 	c, _ := readChat(t, `{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"x"},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}]}`)
 	for field, want := range map[string]string{"choices": "n", "effort": "reasoning_effort", "extra:logit_bias": "logit_bias",
-		"image_url": "messages[0].content[1].image_url.url", "seed": "seed", "serial_tool_calls": "parallel_tool_calls"} {
-		if got := c.Param(&routing.UnsupportedError{Field: field}); got != want {
+		"image_url": "messages[0].content[1].image_url.url", "seed": "seed", "serial_tool_calls": "parallel_tool_calls",
+		"strict_tools": "tools", "image": "messages", "tools": "tools"} {
+		if got := c.Param(field); got != want {
 			t.Errorf("%s: param %q, want %q", field, got, want)
 		}
 	}

@@ -1,9 +1,9 @@
 package compat
 
 import (
-	"encoding/json"
 	"strconv"
 
+	"github.com/keinetech/kaine/internal/jsonstr"
 	"github.com/keinetech/kaine/routing"
 )
 
@@ -16,7 +16,7 @@ type ChatStream struct {
 	id           string
 	created      int64
 	includeUsage bool
-	prefix       []byte // each chunk's start, up to the choices
+	prefix       []byte // each chunk's start, up to its choices
 	started      bool
 }
 
@@ -35,9 +35,9 @@ func (s *ChatStream) Delta(dst []byte, d routing.Delta) []byte {
 	}
 	switch {
 	case d.Text != "":
-		dst = s.open(dst)
+		dst = append(dst, s.prefix...)
 		dst = append(dst, `{"index":0,"delta":{"content":`...)
-		dst = appendString(dst, d.Text)
+		dst = jsonstr.Append(dst, d.Text)
 		dst = append(dst, `},"finish_reason":null}]}`+"\n\n"...)
 	case d.ToolCall != nil:
 		dst = s.toolCallDelta(dst, d.ToolCall)
@@ -48,19 +48,19 @@ func (s *ChatStream) Delta(dst []byte, d routing.Delta) []byte {
 // toolCallDelta writes a piece of a tool call: its id and name first, then
 // fragments of its arguments, by the call's index.
 func (s *ChatStream) toolCallDelta(dst []byte, c *routing.ToolCallChunk) []byte {
-	dst = s.open(dst)
+	dst = append(dst, s.prefix...)
 	dst = append(dst, `{"index":0,"delta":{"tool_calls":[{"index":`...)
 	dst = strconv.AppendInt(dst, int64(c.Index), 10)
 	if c.ID != "" {
 		dst = append(dst, `,"id":`...)
-		dst = appendString(dst, c.ID)
+		dst = jsonstr.Append(dst, c.ID)
 		dst = append(dst, `,"type":"function","function":{"name":`...)
-		dst = appendString(dst, c.Name)
+		dst = jsonstr.Append(dst, c.Name)
 		dst = append(dst, `,"arguments":`...)
 	} else {
 		dst = append(dst, `,"function":{"arguments":`...)
 	}
-	dst = appendString(dst, c.Arguments)
+	dst = jsonstr.Append(dst, c.Arguments)
 	return append(dst, `}}]},"finish_reason":null}]}`+"\n\n"...)
 }
 
@@ -69,15 +69,14 @@ func (s *ChatStream) toolCallDelta(dst []byte, c *routing.ToolCallChunk) []byte 
 func (s *ChatStream) End(dst []byte, out routing.Outcome) []byte {
 	res := &out.Result
 	if res.Refusal != "" {
-		refusal, _ := json.Marshal(map[string]string{"refusal": res.Refusal}) // strings always encode
-		dst = s.choiceDelta(dst, string(refusal), "null")
+		dst = s.choiceDelta(dst, string(jsonstr.Append([]byte(`{"refusal":`), res.Refusal))+"}", "null")
 	}
-	dst = s.choiceDelta(dst, "{}", strconv.Quote(openAIFinish(res.Finish, len(res.ToolCalls) > 0)))
+	dst = s.choiceDelta(dst, "{}", `"`+openAIFinish(res.Finish, len(res.ToolCalls) > 0)+`"`)
 	if s.includeUsage {
-		usage, _ := json.Marshal(chatUsageOf(out.Usage)) // numbers always encode
-		dst = s.open(dst)
-		dst = append(dst[:len(dst)-len(`[`)], `[],"usage":`...)
-		dst = append(append(dst, usage...), "}\n\n"...)
+		dst = append(dst, s.prefix[:len(s.prefix)-len(`[`)]...)
+		dst = append(dst, `[],"usage":`...)
+		dst = appendChatUsage(dst, out.Usage)
+		dst = append(dst, "}\n\n"...)
 	}
 	return append(dst, "data: [DONE]\n\n"...)
 }
@@ -92,32 +91,21 @@ func (s *ChatStream) Error(dst, body []byte) []byte {
 
 // chunkPrefix is what every chunk starts with, up to its choices.
 func (s *ChatStream) chunkPrefix(model string) []byte {
-	p := append([]byte(`data: {"id":`), quote(s.id)...)
+	p := jsonstr.Append([]byte(`data: {"id":`), s.id)
 	p = append(p, `,"object":"chat.completion.chunk","created":`...)
 	p = strconv.AppendInt(p, s.created, 10)
 	p = append(p, `,"model":`...)
-	p = append(p, quote(model)...)
+	p = jsonstr.Append(p, model)
 	return append(p, `,"choices":[`...)
 }
-
-// open starts a chunk, up to its first choice.
-func (s *ChatStream) open(dst []byte) []byte { return append(dst, s.prefix...) }
 
 // choiceDelta writes a chunk of one choice with a delta object and a
 // finish reason, both JSON.
 func (s *ChatStream) choiceDelta(dst []byte, delta, finish string) []byte {
-	dst = s.open(dst)
+	dst = append(dst, s.prefix...)
 	dst = append(dst, `{"index":0,"delta":`...)
 	dst = append(dst, delta...)
 	dst = append(dst, `,"finish_reason":`...)
 	dst = append(dst, finish...)
 	return append(dst, "}]}\n\n"...)
-}
-
-// appendString appends s as a JSON string.
-func appendString(dst []byte, s string) []byte { return append(dst, quote(s)...) }
-
-func quote(s string) []byte {
-	b, _ := json.Marshal(s) // a string always encodes
-	return b
 }

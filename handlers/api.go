@@ -52,6 +52,10 @@ type API struct {
 	Leads LeadStore
 	// DropIns are the providers served on drop-in routes.
 	DropIns []*DropIn
+	// FrontMaxBody bounds a body of the unified fronts (/v1/chat/completions,
+	// /v1/messages, /v1/embeddings), as passthrough_max_body bounds the
+	// drop-in routes'; at least 1 MiB.
+	FrontMaxBody int64
 	// Unmetered hears of a drop-in call billed nothing for want of usage
 	// or price (may be nil).
 	Unmetered func(provider, reason string)
@@ -95,6 +99,7 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodPost, Path: "/v1/messages/count_tokens", Scope: accounts.ScopeWrite, Handle: a.countTokens, Errors: AnthropicErrors, SDKKeys: true},
 		{Method: http.MethodPost, Path: "/v1/embeddings", Scope: accounts.ScopeWrite, Handle: a.embeddings, Errors: OpenAIErrors},
 		{Method: http.MethodGet, Path: "/v1/models", Scope: accounts.ScopeRead, Handle: a.models, Errors: SDKErrors, SDKKeys: true},
+		{Method: http.MethodGet, Path: "/v1/models/{id}", Scope: accounts.ScopeRead, Handle: a.model, Errors: SDKErrors, SDKKeys: true},
 		{Method: http.MethodGet, Path: "/v1/leads", Scope: accounts.ScopeRead, Handle: a.listLeads},
 		{Method: http.MethodPost, Path: "/v1/landing-pages", Scope: accounts.ScopeWrite, Handle: a.createLandingPage},
 		{Method: http.MethodPost, Path: "/v1/videos", Scope: accounts.ScopeWrite, Handle: a.createVideo},

@@ -7,25 +7,38 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/tidwall/gjson"
 )
 
 // maxBodyBytes bounds a v1 request body; a prompt larger than this belongs
-// in the drop-in routes, whose bodies are the providers' own.
+// in the drop-in routes, whose bodies are the providers' own, or the
+// unified fronts, which take the same bound (FrontMaxBody).
 const maxBodyBytes = 1 << 20
 
-// readObject reads a JSON object body, or writes the error (413
-// body_too_large, 400 invalid_json) and reports false.
+// readObject reads a JSON object body of at most maxBodyBytes, or writes
+// the error (413 body_too_large, 400 invalid_json) and reports false.
 func (a *API) readObject(w http.ResponseWriter, r *http.Request) (gjson.Result, bool) {
-	if r.ContentLength > maxBodyBytes {
-		a.refuseUnread(w, r, CodeBodyTooLarge, "The body is larger than "+strconv.Itoa(maxBodyBytes>>20)+" MiB.")
+	return a.readObjectUpTo(w, r, maxBodyBytes, "The body is larger than "+strconv.Itoa(maxBodyBytes>>20)+" MiB.")
+}
+
+// readFrontObject reads a front's body: a whole conversation, images
+// inline, up to the drop-in routes' bound.
+func (a *API) readFrontObject(w http.ResponseWriter, r *http.Request) (gjson.Result, bool) {
+	limit := max(a.FrontMaxBody, maxBodyBytes)
+	return a.readObjectUpTo(w, r, limit, "The body is larger than "+humanize.IBytes(uint64(limit))+"; the operator sets the bound with passthrough_max_body.")
+}
+
+func (a *API) readObjectUpTo(w http.ResponseWriter, r *http.Request, limit int64, tooLarge string) (gjson.Result, bool) {
+	if r.ContentLength > limit {
+		a.refuseUnread(w, r, CodeBodyTooLarge, tooLarge)
 		return gjson.Result{}, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		a.refuseUnread(w, r, CodeBodyTooLarge, "The body is larger than "+strconv.Itoa(maxBodyBytes>>20)+" MiB.")
+		a.refuseUnread(w, r, CodeBodyTooLarge, tooLarge)
 		return gjson.Result{}, false
 	case err != nil:
 		a.Errors.Write(w, CodeInvalidJSON, "The body could not be read: the connection failed mid-way.")

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/keinetech/kaine/compat"
 	"github.com/keinetech/kaine/routing"
@@ -11,7 +12,7 @@ import (
 // or Gemini embedding model, reserved, metered and audited like a chat
 // call, answered in OpenAI's shape.
 func (a *API) embeddings(w http.ResponseWriter, r *http.Request, call *Call) {
-	obj, ok := a.readObject(w, r)
+	obj, ok := a.readFrontObject(w, r)
 	if !ok {
 		return
 	}
@@ -20,15 +21,14 @@ func (a *API) embeddings(w http.ResponseWriter, r *http.Request, call *Call) {
 		a.writeFieldError(w, ferr)
 		return
 	}
-	target := compat.TargetOf(req.Model, a.LLM.IsProvider)
-	byoKey := r.Header.Get(BYOKHeader)
-	if _, sent := r.Header[http.CanonicalHeaderKey(BYOKHeader)]; sent && !headerSafe(byoKey) {
-		a.Errors.WriteParam(w, CodeInvalidField, BYOKHeader+" must be 1 to 512 printable characters without spaces.", BYOKHeader)
+	params, ok := a.frontParams(w, r, routing.Request{}, req.Model, "", false)
+	if !ok {
 		return
 	}
-	plan, err := a.LLM.PlanEmbed(routing.EmbedParams{EmbedRequest: req.Request, Provider: target.Provider, Model: target.Model, BYOKKey: byoKey})
+	plan, err := a.LLM.PlanEmbed(routing.EmbedParams{EmbedRequest: req.Request, Provider: params.Provider, Model: params.Model,
+		BYOKKey: params.BYOKKey, BYOKProvider: params.BYOKProvider})
 	if err != nil {
-		a.writeFrontPlanError(w, err, func(u *routing.UnsupportedError) string { return u.Field })
+		a.writeFrontPlanError(w, err, func(field string) string { return field })
 		return
 	}
 	if !a.Reserve(w, call, plan.Estimate) {
@@ -42,11 +42,12 @@ func (a *API) embeddings(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	h := w.Header()
 	h.Set("X-Kaine-Provider", out.Provider)
-	h.Set("X-Kaine-Model", out.Model.ID)
+	h.Set("X-Kaine-Model", out.Model.Alias)
+	setDeprecation(h, out.Model, time.Now())
 	h.Set("X-Kaine-Cost-USD", out.Cost.String())
-	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, routing.Outcome{Upstream: out.Upstream}))
+	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out.Upstream))
 	if err != nil {
-		a.writeCallError(w, err)
+		a.writeFrontCallError(w, err)
 		return
 	}
 	writeJSONBytes(w, http.StatusOK, compat.EmbeddingsAnswer(req, out))

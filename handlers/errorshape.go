@@ -28,11 +28,15 @@ func (rt *Route) ErrorShapeFor(r *http.Request) ErrorShape {
 	if rt.Errors != SDKErrors {
 		return rt.Errors
 	}
-	if r.Header.Get("Anthropic-Version") != "" {
+	if fromAnthropicSDK(r) {
 		return AnthropicErrors
 	}
 	return OpenAIErrors
 }
+
+// fromAnthropicSDK reports whether r says its Anthropic API version, as
+// the Anthropic SDKs always do.
+func fromAnthropicSDK(r *http.Request) bool { return r.Header.Get("Anthropic-Version") != "" }
 
 // shapedWriter carries a route's error shape to whatever writes its
 // errors, the pipeline's steps before the endpoint included.

@@ -38,29 +38,34 @@ func (a *API) frontParams(w http.ResponseWriter, r *http.Request, req routing.Re
 	return p, true
 }
 
+// frontWords puts /v1/llm's words in the fronts' terms: their callers send
+// their own key in headers and list models at /v1/models.
+var frontWords = strings.NewReplacer("byo_key", BYOKHeader, "byo_provider", BYOKProviderHeader, "GET /v1/providers", "GET /v1/models")
+
 // writeFrontPlanError answers a call the router could not plan; param
-// names the request field a provider's refusal is about, in the front's
-// terms.
-func (a *API) writeFrontPlanError(w http.ResponseWriter, err error, param func(*routing.UnsupportedError) string) {
+// names a routing field as the front's request does.
+func (a *API) writeFrontPlanError(w http.ResponseWriter, err error, param func(field string) string) {
 	if u, ok := errors.AsType[*routing.UnsupportedError](err); ok {
-		field := param(u)
+		field := param(u.Field)
 		a.Errors.WriteParam(w, CodeInvalidField, field+" cannot be served by "+u.Provider+": "+u.Reason+
 			". Leave it out, or pick a model of a provider that serves it (GET /v1/models).", field)
 		return
 	}
+	field := ""
+	switch f, ok := errors.AsType[*routing.InvalidFieldError](err); {
+	case ok:
+		field = param(f.Field)
+	case errors.Is(err, routing.ErrUnknownModel), errors.Is(err, routing.ErrRetired), errors.Is(err, routing.ErrUnknownProvider):
+		field = "model"
+	}
 	e := planError(err)
-	a.Errors.WriteParam(w, e.code, strings.ReplaceAll(e.message, "GET /v1/providers", "GET /v1/models"), planParam(err))
+	a.Errors.WriteParam(w, e.code, frontWords.Replace(e.message), field)
 }
 
-// planParam is the field a plan error is about.
-func planParam(err error) string {
-	switch {
-	case errors.Is(err, routing.ErrUnknownModel), errors.Is(err, routing.ErrRetired), errors.Is(err, routing.ErrUnknownProvider):
-		return "model"
-	case errors.Is(err, routing.ErrInvalidRequest):
-		return "messages"
-	}
-	return ""
+// writeFrontCallError answers a front's call that failed.
+func (a *API) writeFrontCallError(w http.ResponseWriter, err error) {
+	code, message := callError(err)
+	a.Errors.Write(w, code, frontWords.Replace(message))
 }
 
 // writeFieldError answers a request a front refused.

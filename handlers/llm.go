@@ -150,13 +150,13 @@ func setLLMHeaders(h http.Header, out routing.Outcome, call *Call) {
 		setDeprecation(h, out.Model, time.Now())
 	}
 	h.Set("X-Kaine-Cost-USD", out.Cost.String())
-	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out))
+	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out.Upstream))
 }
 
 // overheadMS is the time since the request came in, less the time spent
-// waiting on providers, in milliseconds.
-func overheadMS(call *Call, out routing.Outcome) string {
-	d := time.Since(call.Start) - out.Upstream
+// waiting on providers (upstream), in milliseconds.
+func overheadMS(call *Call, upstream time.Duration) string {
+	d := time.Since(call.Start) - upstream
 	return strconv.FormatFloat(float64(max(d, 0))/float64(time.Millisecond), 'f', 3, 64)
 }
 
@@ -167,7 +167,7 @@ func planError(err error) *apiError {
 	switch {
 	case errors.Is(err, routing.ErrUnknownProvider):
 		return &apiError{CodeInvalidProvider, err.Error() + "."}
-	case errors.Is(err, routing.ErrUnknownModel), errors.Is(err, routing.ErrRetired):
+	case errors.Is(err, routing.ErrUnknownModel), errors.Is(err, routing.ErrRetired), errors.Is(err, routing.ErrInvalidRequest):
 		return &apiError{CodeInvalidField, err.Error() + "."}
 	}
 	return &apiError{CodeProviderError, err.Error() + ". GET /v1/providers shows what is configured."}

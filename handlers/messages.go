@@ -12,7 +12,7 @@ import (
 // in Anthropic's shape, so the Anthropic SDK (and Claude Code) can use any
 // model.
 func (a *API) messages(w http.ResponseWriter, r *http.Request, call *Call) {
-	obj, ok := a.readObject(w, r)
+	obj, ok := a.readFrontObject(w, r)
 	if !ok {
 		return
 	}
@@ -38,17 +38,17 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	id := "msg_" + w.Header().Get("X-Request-Id")
 	if msg.Stream {
-		a.frontStream(w, r, call, plan, compat.NewMessagesStream(id))
+		a.streamCall(w, r, call, plan, compat.NewMessagesStream(id), frontWords.Replace, nil)
 		return
 	}
 	out, err := a.LLM.Do(r.Context(), plan, nil)
 	a.settleLLM(call, plan, out, err)
 	setLLMHeaders(w.Header(), out, call)
 	if err != nil {
-		a.writeCallError(w, err)
+		a.writeFrontCallError(w, err)
 		return
 	}
-	a.writeAnswer(w, func() ([]byte, error) { return compat.MessagesAnswer(id, out) })
+	writeJSONBytes(w, http.StatusOK, compat.MessagesAnswer(id, out))
 }
 
 // EstimatedHeader marks a token count Kaine estimated, the provider having
@@ -60,7 +60,7 @@ const EstimatedHeader = "X-Kaine-Tokens-Estimated"
 // and Gemini's counters), or estimated for one without (OpenAI). Like the
 // providers' own, it is free: rate-limited and audited, never charged.
 func (a *API) countTokens(w http.ResponseWriter, r *http.Request, call *Call) {
-	obj, ok := a.readObject(w, r)
+	obj, ok := a.readFrontObject(w, r)
 	if !ok {
 		return
 	}
@@ -84,7 +84,7 @@ func (a *API) countTokens(w http.ResponseWriter, r *http.Request, call *Call) {
 	h.Set("X-Kaine-Provider", count.Provider)
 	h.Set("X-Kaine-Model", count.Model.Alias)
 	if err != nil {
-		a.writeCallError(w, err)
+		a.writeFrontCallError(w, err)
 		return
 	}
 	if count.Estimated {

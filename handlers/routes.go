@@ -96,6 +96,25 @@ func (rt *Router) prefix(path string) *Route {
 	return nil
 }
 
+// ErrorShapeAt is the error shape of the routes at path, for an answer
+// to a method none of them takes: a 405 from /v1/chat/completions reads in
+// the OpenAI SDK like its other errors.
+func (rt *Router) ErrorShapeAt(path string, r *http.Request) ErrorShape {
+	candidates := rt.static[path]
+	if candidates == nil {
+		for _, group := range rt.patterns {
+			if _, ok := matchPattern(group[0].Path, path); ok {
+				candidates = group
+				break
+			}
+		}
+	}
+	if len(candidates) == 0 {
+		return KaineErrors
+	}
+	return candidates[0].ErrorShapeFor(r)
+}
+
 // Match returns the route for method and path, and the path values its
 // pattern captured. With no route it returns nil and, when the path exists
 // under other methods, those methods (for a 405 and its Allow header).

@@ -51,7 +51,7 @@ type anthropicImageSource struct {
 	Type      string `json:"type"` // url or base64
 	URL       string `json:"url,omitempty"`
 	MediaType string `json:"media_type,omitempty"`
-	Data      []byte `json:"data,omitempty"` // base64, as encoding/json writes bytes
+	Data      string `json:"data,omitempty"` // base64
 }
 
 // anthropicNoParameters is the schema of a tool without parameters: the
@@ -135,7 +135,7 @@ func anthropicParts(blocks []any, parts []Part) []any {
 		case img.URL != "":
 			blocks = append(blocks, anthropicImage{Type: "image", Source: anthropicImageSource{Type: "url", URL: img.URL}})
 		default:
-			blocks = append(blocks, anthropicImage{Type: "image", Source: anthropicImageSource{Type: "base64", MediaType: img.MediaType, Data: img.Data}})
+			blocks = append(blocks, anthropicImage{Type: "image", Source: anthropicImageSource{Type: "base64", MediaType: img.MediaType, Data: img.Base64}})
 		}
 	}
 	return blocks

@@ -35,24 +35,27 @@ func checkRequest(req Request, stream bool) error {
 
 func requestProblem(req Request, stream bool) error {
 	if req.Prompt != "" && len(req.Messages) > 0 {
-		return errors.New("prompt and messages are exclusive; put the prompt in the conversation's first user message")
+		return invalidField("messages", errors.New("prompt and messages are exclusive; put the prompt in the conversation's first user message"))
 	}
 	seen := make(map[string]bool, len(req.Tools))
 	for i, t := range req.Tools {
 		switch {
 		case !toolName.MatchString(t.Name):
-			return fmt.Errorf("tool %d: name %q must be 1 to 64 letters, digits, _ or -, and not start with a digit or -", i+1, t.Name)
+			return invalidField("tools", fmt.Errorf("tool %d: name %q must be 1 to 64 letters, digits, _ or -, and not start with a digit or -", i+1, t.Name))
 		case seen[t.Name]:
-			return fmt.Errorf("tool %s is listed twice", t.Name)
+			return invalidField("tools", fmt.Errorf("tool %s is listed twice", t.Name))
 		case len(t.Parameters) > 0 && !isJSONObject(t.Parameters):
-			return fmt.Errorf("tool %s: parameters must be a JSON Schema object", t.Name)
+			return invalidField("tools", fmt.Errorf("tool %s: parameters must be a JSON Schema object", t.Name))
 		}
 		seen[t.Name] = true
 	}
 	if err := checkOptions(req, seen); err != nil {
 		return err
 	}
-	return checkMessages(req.Messages, len(req.Tools) > 0)
+	if err := checkMessages(req.Messages, len(req.Tools) > 0); err != nil {
+		return invalidField("messages", err)
+	}
+	return nil
 }
 
 // checkMessages checks a conversation's shape: it starts with the user,
@@ -241,4 +244,23 @@ func keepingTurn(req Request, protocol, path string, read answerReader) answerRe
 			res.Native = &NativeTurn{Protocol: protocol, Content: rawJSON(turn, nil)}
 		}
 	}
+}
+
+// nativeFor is req as provider may see it: turns another provider made
+// and signed lose their native form, to be rebuilt from text and calls.
+// The request is copied only when a turn must change.
+func nativeFor(req Request, provider string) Request {
+	foreign := func(m Message) bool {
+		return m.Native != nil && m.Native.Provider != "" && m.Native.Provider != provider
+	}
+	if !slices.ContainsFunc(req.Messages, foreign) {
+		return req
+	}
+	req.Messages = slices.Clone(req.Messages)
+	for i, m := range req.Messages {
+		if foreign(m) {
+			req.Messages[i].Native = nil
+		}
+	}
+	return req
 }

@@ -24,7 +24,8 @@ type Count struct {
 	Model    *Model
 	Tokens   int64
 	// Estimated: the provider has no counter (OpenAI's chat API), so the
-	// tokens are Kaine's estimate, four bytes of the prompt a token.
+	// tokens are Kaine's estimate, four bytes of the prompt a token (with
+	// a bound for each image), as a call without usage is billed.
 	Estimated bool
 	Upstream  time.Duration
 }
@@ -36,7 +37,8 @@ func (r *Router) Count(ctx context.Context, plan *Plan) (Count, error) {
 	out := Count{Provider: c.provider.Name, Model: c.model}
 	counter, ok := c.provider.Client.(Counter)
 	if !ok {
-		out.Tokens, out.Estimated = (promptBytes(plan.params.Request)+3)/4, true
+		// The estimate a call without usage is billed on.
+		out.Tokens, out.Estimated = (promptBound(plan.params.Request)+3)/4, true
 		return out, nil
 	}
 	key := c.provider.Key
@@ -53,35 +55,6 @@ func (r *Router) Count(ctx context.Context, plan *Plan) (Count, error) {
 	}
 	out.Tokens = tokens
 	return out, nil
-}
-
-// imageTokensEstimate is what an image is taken to cost, about a
-// megapixel's at Anthropic (1,600) and a few tiles at OpenAI (~85–765).
-const imageTokensEstimate = 1024
-
-// promptBytes is the bytes of what a call sends as its prompt: the system
-// prompt, the turns' text and calls, the tools.
-func promptBytes(req Request) int64 {
-	n := len(req.System) + len(req.Prompt)
-	for _, m := range req.Messages {
-		n += len(m.Text)
-		for _, p := range m.Parts {
-			n += len(p.Text)
-			if p.Image != nil {
-				n += 4 * imageTokensEstimate // as bytes, four a token
-			}
-		}
-		for _, c := range m.ToolCalls {
-			n += len(c.Name) + len(c.Input)
-		}
-		for _, r := range m.ToolResults {
-			n += len(r.Output)
-		}
-	}
-	for _, t := range req.Tools {
-		n += len(t.Name) + len(t.Description) + len(t.Parameters)
-	}
-	return int64(n)
 }
 
 type anthropicCountRequest struct {

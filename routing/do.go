@@ -203,13 +203,14 @@ func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func
 	start := time.Now()
 	var res Result
 	var err error
+	req := nativeFor(plan.params.Request, c.provider.Name)
 	if deliver != nil {
-		res, err = c.provider.Client.Stream(ctx, key, c.model, plan.params.Request, func(chunk Chunk) error {
+		res, err = c.provider.Client.Stream(ctx, key, c.model, req, func(chunk Chunk) error {
 			timer.Reset(timeout)
 			return deliver(chunk)
 		})
 	} else {
-		res, err = c.provider.Client.Generate(ctx, key, c.model, plan.params.Request)
+		res, err = c.provider.Client.Generate(ctx, key, c.model, req)
 	}
 	if err != nil && errors.Is(context.Cause(ctx), ErrTimeout) {
 		err = &UpstreamError{Err: ErrTimeout}

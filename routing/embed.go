@@ -17,10 +17,14 @@ type EmbedRequest struct {
 	Dimensions int
 	// User is the caller's end user, for providers that take one.
 	User string
+	// Base64 asks for vectors as OpenAI's base64 float32s, where the
+	// provider writes them so (OpenAI); others send arrays of numbers.
+	Base64 bool
 }
 
 // Embeddings is an embeddings answer: one vector per text, in order, each
-// a JSON array of numbers as the provider sent it.
+// as the provider sent it: a JSON array of numbers, or a JSON string of
+// base64 float32s (OpenAI's, when asked for).
 type Embeddings struct {
 	Vectors [][]byte
 	Usage   Usage
@@ -42,8 +46,10 @@ type EmbedParams struct {
 	// call: Provider "auto" (or empty) takes the model's own provider.
 	Provider string
 	Model    string
-	// BYOKKey is the caller's own key for the model's provider.
-	BYOKKey string
+	// BYOKKey is the caller's own key for the model's provider;
+	// BYOKProvider, when set, says whose it is, and must be that provider.
+	BYOKKey      string
+	BYOKProvider string
 }
 
 // EmbedPlan is an embeddings call routed and priced, ready to run.
@@ -81,6 +87,8 @@ func (r *Router) PlanEmbed(p EmbedParams) (*EmbedPlan, error) {
 		return nil, fmt.Errorf("%w: %s generates text and makes no embeddings; pick an embedding model", ErrUnknownModel, p.Model)
 	case p.Provider != "" && p.Provider != "auto" && p.Provider != m.Provider:
 		return nil, fmt.Errorf("%w: model %s is served by %s, not %s", ErrUnknownModel, m.Alias, m.Provider, p.Provider)
+	case p.BYOKKey != "" && p.BYOKProvider != "" && p.BYOKProvider != m.Provider:
+		return nil, fmt.Errorf("%w: your own key is for %s, but model %s is served by %s", ErrUnknownProvider, p.BYOKProvider, m.Alias, m.Provider)
 	}
 	if err := m.Retired(plan.at); err != nil {
 		return nil, err

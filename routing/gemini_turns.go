@@ -127,7 +127,7 @@ type geminiInlineData struct {
 
 type geminiBlob struct {
 	MimeType string `json:"mimeType"`
-	Data     []byte `json:"data"` // base64, as encoding/json writes bytes
+	Data     string `json:"data"` // base64
 }
 
 // geminiParts appends a user turn's parts to parts: texts and images,
@@ -140,7 +140,7 @@ func geminiParts(parts []any, userParts []Part) []any {
 			parts = append(parts, geminiPart{Text: p.Text})
 			continue
 		}
-		parts = append(parts, geminiInlineData{InlineData: geminiBlob{MimeType: p.Image.MediaType, Data: p.Image.Data}})
+		parts = append(parts, geminiInlineData{InlineData: geminiBlob{MimeType: p.Image.MediaType, Data: p.Image.Base64}})
 	}
 	return parts
 }

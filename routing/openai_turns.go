@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"encoding/base64"
 	"encoding/json"
 
 	"github.com/tidwall/gjson"
@@ -108,7 +107,7 @@ func openAIUser(m Message) openAIMessage {
 		}
 		url := p.Image.URL
 		if url == "" {
-			url = "data:" + p.Image.MediaType + ";base64," + base64.StdEncoding.EncodeToString(p.Image.Data)
+			url = "data:" + p.Image.MediaType + ";base64," + p.Image.Base64
 		}
 		parts = append(parts, openAIImagePart{Type: "image_url", ImageURL: openAIImageURL{URL: url, Detail: p.Image.Detail}})
 	}

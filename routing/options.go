@@ -20,27 +20,27 @@ func checkOptions(req Request, tools map[string]bool) error {
 	case "", ToolAuto, ToolNone:
 	case ToolRequired:
 		if len(tools) == 0 {
-			return errors.New("tool_choice requires a tool call, but the request lists no tools")
+			return invalidField("tool_choice", errors.New("tool_choice requires a tool call, but the request lists no tools"))
 		}
 	case ToolNamed:
 		if !tools[req.ToolChoice.Name] {
-			return fmt.Errorf("tool_choice names tool %q, which the request does not list", req.ToolChoice.Name)
+			return invalidField("tool_choice", fmt.Errorf("tool_choice names tool %q, which the request does not list", req.ToolChoice.Name))
 		}
 	default:
-		return fmt.Errorf("tool_choice %q is not one of auto, none, required or a tool", req.ToolChoice.Mode)
+		return invalidField("tool_choice", fmt.Errorf("tool_choice %q is not one of auto, none, required or a tool", req.ToolChoice.Mode))
 	}
 	if req.Effort != "" && !efforts[req.Effort] {
-		return fmt.Errorf("effort %q is not one of none, minimal, low, medium or high", req.Effort)
+		return invalidField("effort", fmt.Errorf("effort %q is not one of none, minimal, low, medium or high", req.Effort))
 	}
 	if req.Choices < 0 || req.Choices > maxChoices {
-		return fmt.Errorf("choices must be 1 to %d", maxChoices)
+		return invalidField("choices", fmt.Errorf("choices must be 1 to %d", maxChoices))
 	}
 	if req.ThinkingBudget < 0 || req.ThinkingBudget > 0 && req.ThinkingBudget >= req.MaxTokens {
-		return errors.New("the thinking budget must be less than max tokens")
+		return invalidField("thinking_budget", errors.New("the thinking budget must be less than max tokens"))
 	}
 	for _, s := range req.Stop {
 		if s == "" {
-			return errors.New("a stop sequence is empty")
+			return invalidField("stop", errors.New("a stop sequence is empty"))
 		}
 	}
 	if f := req.Format; f != nil {
@@ -48,10 +48,10 @@ func checkOptions(req Request, tools map[string]bool) error {
 		case FormatJSON:
 		case FormatSchema:
 			if !isJSONObject(f.Schema) {
-				return errors.New("the response format's schema must be a JSON Schema object")
+				return invalidField("format", errors.New("the response format's schema must be a JSON Schema object"))
 			}
 		default:
-			return fmt.Errorf("response format %q is not json_object or json_schema", f.Type)
+			return invalidField("format", fmt.Errorf("response format %q is not json_object or json_schema", f.Type))
 		}
 	}
 	return nil
@@ -70,15 +70,30 @@ func checkParts(parts []Part) error {
 		case img == nil:
 		case p.Text != "":
 			return fmt.Errorf("part %d has both text and an image", i+1)
-		case img.URL != "" && len(img.Data) > 0:
+		case img.URL != "" && img.Base64 != "":
 			return fmt.Errorf("part %d: an image has a URL or data, not both", i+1)
 		case img.URL != "" && !strings.HasPrefix(img.URL, "https://"):
 			return fmt.Errorf("part %d: an image URL must be https", i+1)
-		case img.URL == "" && len(img.Data) == 0:
+		case img.URL == "" && img.Base64 == "":
 			return fmt.Errorf("part %d: the image is empty", i+1)
-		case len(img.Data) > 0 && !imageTypes[img.MediaType]:
+		case img.Base64 != "" && !imageTypes[img.MediaType]:
 			return fmt.Errorf("part %d: image type %q is not one of image/png, image/jpeg, image/gif or image/webp", i+1, img.MediaType)
 		}
 	}
 	return nil
 }
+
+// InvalidFieldError is a request no provider would take, about one of its
+// fields, named as UnsupportedError names them ("tools", "messages",
+// "tool_choice", "effort", "thinking_budget", "choices", "stop", "format"),
+// for a front to name its own.
+type InvalidFieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *InvalidFieldError) Error() string { return e.Err.Error() }
+
+func (e *InvalidFieldError) Unwrap() error { return e.Err }
+
+func invalidField(field string, err error) error { return &InvalidFieldError{Field: field, Err: err} }

@@ -188,6 +188,8 @@ func (r *Router) planBYOK(plan *Plan) error {
 	switch {
 	case name == "" && named != "":
 		name = named
+	case name == "" && r.table.Model(plan.params.Model) != nil: // a model named: the key is for its provider
+		name = r.table.Model(plan.params.Model).Provider
 	case name == "":
 		name = "anthropic"
 	case named != "" && named != name:

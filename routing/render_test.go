@@ -22,8 +22,8 @@ func withPrompt(opt func(*Request)) Request {
 }
 
 var (
-	picture    = []Part{{Text: "What is it?"}, {Image: &Image{URL: "https://example.com/a.png", Detail: "low"}}, {Image: &Image{MediaType: "image/png", Data: []byte{1, 2, 3}}}}
-	inlineOnly = []Part{{Text: "What is it?"}, {Image: &Image{MediaType: "image/png", Data: []byte{1, 2, 3}}}}
+	picture    = []Part{{Text: "What is it?"}, {Image: &Image{URL: "https://example.com/a.png", Detail: "low"}}, {Image: &Image{MediaType: "image/png", Base64: "AQID"}}}
+	inlineOnly = []Part{{Text: "What is it?"}, {Image: &Image{MediaType: "image/png", Base64: "AQID"}}}
 	schema     = &Format{Type: FormatSchema, Name: "city", Description: "A city.", Schema: json.RawMessage(`{"type":"object"}`), Strict: true}
 	twoTools   = []Tool{weatherTool, {Name: "now"}}
 )

@@ -63,15 +63,19 @@ type Part struct {
 }
 
 // Image is an image in a user turn: a URL the provider fetches (https), or
-// the image's bytes.
+// the image itself, base64 as the caller sent it (every provider takes it
+// so: it is never decoded and encoded again).
 type Image struct {
 	URL       string
-	MediaType string // image/png, image/jpeg, image/gif, image/webp; with Data
-	Data      []byte
+	MediaType string // image/png, image/jpeg, image/gif, image/webp; with Base64
+	Base64    string // standard encoding, with padding
 	// Detail is OpenAI's resolution hint ("low", "high"; "" for auto),
 	// which only OpenAI takes.
 	Detail string
 }
+
+// IsImageType reports whether every provider reads images of mediaType.
+func IsImageType(mediaType string) bool { return imageTypes[mediaType] }
 
 // The efforts a Request may think with, as OpenAI names them.
 const (

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -347,6 +348,26 @@ func TestBYOKUsesTheCallersKeyOnceAndChargesTheFee(t *testing.T) {
 	}
 	if s := tr.providers["anthropic"].breaker.State().String(); s != "closed" {
 		t.Fatalf("a caller's key moved the gateway's breaker to %s", s)
+	}
+}
+
+func TestBYOKGoesToTheNamedModelsProvider(t *testing.T) {
+	tr := newTestRouter(t)
+	out, err := tr.run(t, Params{BYOKKey: "sk-caller", Model: "gpt-mini"})
+	if err != nil || out.Provider != "openai" || tr.clients["openai"].keys[0] != "sk-caller" {
+		t.Fatalf("a BYOK call naming gpt-mini: %s %v", out.Provider, err)
+	}
+}
+
+func TestASignedTurnIsReplayedOnlyToItsProvider(t *testing.T) {
+	signed := &NativeTurn{Protocol: protocolAnthropic, Provider: "anthropic", Content: json.RawMessage(`[{"type":"thinking","thinking":"x","signature":"s"}]`)}
+	req := Request{Messages: []Message{{Role: RoleUser, Text: "hi"}, {Role: RoleAssistant, Text: "yo", Native: signed}, {Role: RoleUser, Text: "again"}}}
+	if got := nativeFor(req, "anthropic"); got.Messages[1].Native != signed {
+		t.Fatal("the turn lost its native form at its own provider")
+	}
+	other := nativeFor(req, "anthropic-eu")
+	if other.Messages[1].Native != nil || other.Messages[1].Text != "yo" || req.Messages[1].Native != signed {
+		t.Fatal("another provider of the same protocol got the signed turn, or the caller's request was changed")
 	}
 }
 

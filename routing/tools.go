@@ -45,6 +45,10 @@ const (
 type NativeTurn struct {
 	// Protocol is "anthropic", "gemini" or "openai".
 	Protocol string
+	// Provider, when set, is the provider that made the turn: it is then
+	// replayed to that provider alone, since what it signed (thinking)
+	// proves nothing to another account of the same protocol.
+	Provider string
 	// Content is the turn's content as the provider sent it (Anthropic's
 	// content array, Gemini's candidate content, OpenAI's message).
 	Content json.RawMessage

@@ -198,6 +198,22 @@ func TestNoSecretInDatabaseLogOrAnswers(t *testing.T) {
 	expect(200, "POST", "/google/v1beta/models/gemini-2.5-flash-lite:generateContent?key="+keyA, "",
 		`{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`, map[string]string{"X-Goog-Api-Key": keyA})
 
+	// The unified endpoints, on the caller's own key: working, streamed,
+	// refused with the key repeated, cut mid-stream with it, malformed.
+	chat := `{"model":"anthropic/claude-haiku-4-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`
+	own := func(key string) map[string]string { return map[string]string{"X-Kaine-Provider-Key": key} }
+	expect(200, "POST", "/v1/chat/completions", keyA, chat, own(newBYOK("a unified-endpoint BYOK key")))
+	expect(200, "POST", "/v1/chat/completions", keyB, strings.Replace(chat, `"max_tokens"`, `"stream":true,"max_tokens"`, 1),
+		own(newBYOK("a streamed unified-endpoint BYOK key")))
+	echoed = newBYOK("a unified-endpoint BYOK key the provider repeats")
+	fake.Enqueue(fakeupstream.Reply{Status: 401, ErrorType: "authentication_error", ErrorMessage: "invalid x-api-key: " + echoed})
+	expect(400, "POST", "/v1/chat/completions", keyA, chat, own(echoed))
+	echoed = newBYOK("a unified-endpoint BYOK key in a stream's error event")
+	fake.Enqueue(fakeupstream.Reply{Text: "partial answer", StreamError: "overloaded_error", ErrorMessage: "overloaded, key " + echoed})
+	expect(200, "POST", "/v1/messages", keyA, `{"model":"haiku","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+		map[string]string{"X-Kaine-Provider-Key": echoed, "X-Kaine-Provider": "anthropic"})
+	expect(400, "POST", "/v1/chat/completions", keyA, chat, own(newBYOK("a malformed BYOK key")+" x"))
+
 	// What an operator and a user read back.
 	for _, k := range []string{keyA, keyB} {
 		expect(200, "GET", "/v1/audit?limit=500", k, "", nil)
