@@ -159,3 +159,20 @@ func TestChatCompletionsOnTheCallersOwnKey(t *testing.T) {
 		t.Fatalf("a BYOK call costs the fee: %+v", rec)
 	}
 }
+
+func TestTheFrontsTakeTheKeyWhereEitherSDKPutsIt(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("ada", "read", "write")
+	u.anthropic.Default(fakeupstream.Reply{Text: "Hi."})
+	for path, body := range map[string]string{
+		"/v1/chat/completions": `{"model":"haiku","messages":[{"role":"user","content":"Hi"}]}`,
+		"/v1/messages":         `{"model":"haiku","max_tokens":10,"messages":[{"role":"user","content":"Hi"}]}`,
+	} {
+		for _, header := range []map[string]string{{"Authorization": "Bearer " + k.Key}, {"X-Api-Key": k.Key}} {
+			if status, _, data := g.sendWithHeaders("POST", g.base+path, header, []byte(body)); status != 200 {
+				t.Errorf("%s with %v: %d %s", path, header, status, data)
+			}
+		}
+	}
+}

@@ -35,7 +35,7 @@ var anthropicDropInOnly = map[string]bool{"container": true, "mcp_servers": true
 // ReadMessages reads a Messages request body (a JSON object); countOnly
 // reads a count_tokens body, which has no max_tokens.
 func ReadMessages(body gjson.Result, countOnly bool) (*MessagesRequest, *FieldError) {
-	m := &MessagesRequest{}
+	m := &MessagesRequest{Request: routing.Request{OwnTurns: true}}
 	req := &m.Request
 	var ferr *FieldError
 	body.ForEach(func(key, v gjson.Result) bool {

@@ -54,7 +54,7 @@ var openAIAnswerOnly = map[string]bool{
 
 // ReadChat reads a chat completion request body (a JSON object).
 func ReadChat(body gjson.Result) (*ChatRequest, *FieldError) {
-	c := &ChatRequest{}
+	c := &ChatRequest{Request: routing.Request{OwnTurns: true}}
 	req := &c.Request
 	var maxTokens, maxCompletionTokens int64
 	var ferr *FieldError

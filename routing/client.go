@@ -54,6 +54,11 @@ type Request struct {
 	User string
 	// Extra are a front's fields for providers of its own protocol.
 	Extra *Extra
+	// OwnTurns says the caller keeps the conversation's turns in a shape
+	// of its own (a front's app, in OpenAI's or Anthropic's): the answer's
+	// turn is then not kept as its provider sent it (Result.Native), a
+	// copy no one would replay.
+	OwnTurns bool
 }
 
 // Usage is what one call consumed, normalized across providers: Input is

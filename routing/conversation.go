@@ -232,8 +232,8 @@ func rawJSON(v gjson.Result, fallback json.RawMessage) json.RawMessage {
 }
 
 // keepingTurn wraps read to keep a conversation's assistant turn as its
-// provider sent it (the value at path), for the conversation's next call.
-// A plain call has no next call and keeps nothing.
+// provider sent it (the value at path), for the conversation's next call
+// (see keepsTurn).
 func keepingTurn(req Request, protocol, path string, read answerReader) answerReader {
 	if !keepsTurn(req) {
 		return read

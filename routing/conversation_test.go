@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/keinetech/kaine/routing/fakeupstream"
 )
 
 var weatherTool = Tool{Name: "get_weather", Description: "Weather for a city",
@@ -174,5 +176,22 @@ func TestDoTakesToolCallsWithoutTextAsAnAnswer(t *testing.T) {
 	var f *Failure
 	if !errors.As(err, &f) || f.Kind != EmptyAnswer {
 		t.Fatalf("an empty answer: %v", err)
+	}
+}
+
+func TestATurnIsKeptOnlyForKainesOwnConversations(t *testing.T) {
+	f := newFake(t)
+	f.Default(fakeupstream.Reply{Text: "Checking.", ToolCalls: []fakeupstream.ToolCall{{Name: "get_weather"}}})
+	for _, p := range protocols(f) {
+		req := Request{Prompt: "Weather?", Tools: []Tool{weatherTool}, MaxTokens: 100}
+		kept, err := p.client.Generate(t.Context(), testKey, p.model, req)
+		if err != nil || kept.Native == nil {
+			t.Fatalf("%s: an agent's turn: native %v, %v", p.name, kept.Native, err)
+		}
+		req.OwnTurns = true
+		own, err := p.client.Generate(t.Context(), testKey, p.model, req)
+		if err != nil || own.Native != nil || len(own.ToolCalls) != 1 {
+			t.Fatalf("%s: a front's turn: kept %v, calls %v, %v", p.name, own.Native != nil, own.ToolCalls, err)
+		}
 	}
 }

@@ -179,5 +179,8 @@ func (a *streamedAnswer) result() Result {
 
 // keepsTurn reports whether an answer to req keeps its assistant turn as
 // the provider sent it (Result.Native): a conversation's has a next call
-// to replay it in, a plain call's has none.
-func keepsTurn(req Request) bool { return len(req.Tools) > 0 || len(req.Messages) > 0 }
+// to replay it in, unless its caller replays turns in a shape of its own;
+// a plain call's has none.
+func keepsTurn(req Request) bool {
+	return !req.OwnTurns && (len(req.Tools) > 0 || len(req.Messages) > 0)
+}
