@@ -111,7 +111,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// answer, a 403 included, carries the rate-limit headers, and a key
 	// hammering a route it may not use is limited like any other.
 	aborted := false
-	if api.Limit(rec, call.Identity) && api.Authorize(rec, route, call.Identity) {
+	if api.Limit(rec, call.Identity, route) && api.Authorize(rec, route, call.Identity) {
 		keepAlive(w)
 		aborted = h.serveEndpoint(rec, r, route, &call)
 	}

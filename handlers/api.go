@@ -20,10 +20,12 @@ type Users interface {
 // API holds what the v1 endpoints need. Its fields are set once, before the
 // first request, and never changed.
 type API struct {
-	Errors  Errors
-	Auth    Authenticator
-	Users   Users
-	Limiter *metering.RateLimiter
+	Errors Errors
+	Auth   Authenticator
+	Users  Users
+	// Limiter is the rate limit's state: this instance's own, or the
+	// fleet's shared one.
+	Limiter metering.Limiter
 	Ledger  Ledger
 	Audit   AuditLog
 	// AuditRecorder takes the audit records of work that ends outside any
@@ -83,6 +85,10 @@ type API struct {
 	RequestIDs *RequestIDs
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+
+	// degradedLimiter limits the calls that only read while the fleet's
+	// shared limit cannot be reached.
+	degradedLimiter metering.RateLimiter
 }
 
 // Routes lists every v1 endpoint with the scope it needs.

@@ -41,6 +41,8 @@ func (a *API) reserve(call *Call, estimate money.MicroUSD) *apiError {
 	case errors.Is(err, metering.ErrCapReached):
 		return &apiError{CodeUsageCapReached, "This call could cost up to $" + estimate.String() +
 			", which would pass the account's $" + capacity.String() + " 30-day cap. Check GET /v1/usage, lower max_tokens, or move to a higher tier."}
+	case errors.Is(err, metering.ErrStoreUnavailable):
+		return errStoreUnavailable
 	case err != nil:
 		return &apiError{CodeInternal, "Usage could not be read; try again."}
 	}

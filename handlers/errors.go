@@ -23,6 +23,10 @@ const (
 	CodeRateLimitExceeded = "rate_limit_exceeded"
 	CodeProviderError     = "provider_error"
 	CodeGenerationFailed  = "generation_failed"
+	// CodeStoreUnavailable refuses a call that would spend while a fleet's
+	// shared state (its Redis) cannot be reached: admitting it could pass
+	// a cap or a rate limit no instance can see.
+	CodeStoreUnavailable = "store_unavailable"
 	// CodeInternal is for Kaine's own faults (a database error, say), kept
 	// apart from the provider's so a user knows whom to blame.
 	CodeInternal = "internal_error"
@@ -49,6 +53,7 @@ var statusOf = map[string]int{
 	CodeProviderError:     http.StatusInternalServerError,
 	CodeGenerationFailed:  http.StatusInternalServerError,
 	CodeInternal:          http.StatusInternalServerError,
+	CodeStoreUnavailable:  http.StatusServiceUnavailable,
 	CodeClientClosed:      499, // nginx's convention; no standard status exists
 }
 
@@ -99,6 +104,9 @@ func (e Errors) WriteParam(w http.ResponseWriter, code, message, param string) {
 	if code == CodeUsageCapReached && errorShapeOf(w) != KaineErrors {
 		// The SDKs retry a 429 unless told not to; a cap stays reached.
 		w.Header().Set("X-Should-Retry", "false")
+	}
+	if code == CodeStoreUnavailable {
+		w.Header().Set("Retry-After", storeRetryAfter)
 	}
 	writeJSONBytes(w, StatusOf(code), e.body(w, code, message, param))
 }

@@ -23,13 +23,23 @@ func (a *API) tierOf(u *accounts.User) metering.Tier {
 
 // Limit is the pipeline's rate-limit step. It sets the X-RateLimit-* headers
 // on every authenticated answer and writes the 429 when the account is over
-// its tier's rate.
-func (a *API) Limit(w http.ResponseWriter, id *accounts.Identity) bool {
+// its tier's rate. When a fleet's shared limit cannot be read, a call to a
+// route that spends (write scope) is refused with 503 store_unavailable,
+// and one that only reads is limited by this instance's own count.
+func (a *API) Limit(w http.ResponseWriter, id *accounts.Identity, route *Route) bool {
 	u := a.account(w, id)
 	if u == nil {
 		return false
 	}
-	d := a.Limiter.Allow(id.UserID, a.tierOf(u).RPM, a.now())
+	rpm, now := a.tierOf(u).RPM, a.now()
+	d, err := a.Limiter.Allow(id.UserID, rpm, now)
+	if err != nil {
+		if route.Scope == accounts.ScopeWrite {
+			a.storeUnavailable(w)
+			return false
+		}
+		d, _ = a.degradedLimiter.Allow(id.UserID, rpm, now)
+	}
 	h := w.Header()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
@@ -43,6 +53,20 @@ func (a *API) Limit(w http.ResponseWriter, id *accounts.Identity) bool {
 		" requests per minute; retry in "+strconv.FormatInt(retry, 10)+"s, or move to a higher tier.")
 	return false
 }
+
+// storeRetryAfter is what a call refused for want of the fleet's store is
+// told to wait: long enough for a Redis failover, short enough to resume
+// soon after.
+const storeRetryAfter = "2"
+
+// storeUnavailable writes the 503 for a call that would spend while the
+// fleet's shared state cannot be reached.
+func (a *API) storeUnavailable(w http.ResponseWriter) {
+	a.Errors.Send(w, errStoreUnavailable)
+}
+
+var errStoreUnavailable = &apiError{CodeStoreUnavailable, "The gateway cannot reach the state its fleet shares, so it admits no call that spends; retry in " +
+	storeRetryAfter + "s."}
 
 // ceilSeconds rounds up to whole seconds, at least 1 for any wait at all.
 func ceilSeconds(d time.Duration) int64 {

@@ -50,10 +50,13 @@ type ledgerAccount struct {
 }
 
 // Reservation is a hold on an account's cap for one call's worst case.
-// Settle or Release it exactly once.
+// Settle or Release it exactly once. The zero Reservation holds nothing.
 type Reservation struct {
-	account  *ledgerAccount
-	estimate money.MicroUSD
+	Account  uint64
+	Estimate money.MicroUSD
+	// Lease names the hold in a store that keeps holds by name (a fleet's
+	// Redis); the embedded Ledger keeps none.
+	Lease uint64
 }
 
 // OpenLedger creates the usage bucket and returns a Ledger over db. now is
@@ -92,19 +95,20 @@ func (l *Ledger) Reserve(account uint64, capacity, estimate money.MicroUSD) (Res
 		return Reservation{}, ErrCapReached
 	}
 	a.reserved += estimate
-	return Reservation{account: a, estimate: estimate}, nil
+	return Reservation{Account: account, Estimate: estimate}, nil
 }
 
 // Settle ends a reservation with the call's real cost, which is recorded
 // on today's UTC date whatever the estimate was.
 func (l *Ledger) Settle(r Reservation, cost money.MicroUSD) {
-	if r.account == nil {
-		return
+	v, ok := l.accounts.Load(r.Account)
+	if !ok {
+		return // the zero Reservation: Reserve loaded every account it held for
 	}
-	a := r.account
+	a := v.(*ledgerAccount)
 	day := dayOf(l.now())
 	a.mu.Lock()
-	a.reserved -= r.estimate
+	a.reserved -= r.Estimate
 	if cost > 0 {
 		a.days[day] += cost
 		a.changed[day] = true

@@ -41,8 +41,8 @@ type RateDecision struct {
 }
 
 // Allow counts one request of account against rpm requests per minute.
-// rpm must be positive.
-func (l *RateLimiter) Allow(account uint64, rpm int, now time.Time) RateDecision {
+// rpm must be positive. It never fails.
+func (l *RateLimiter) Allow(account uint64, rpm int, now time.Time) (RateDecision, error) {
 	interval := int64(time.Minute) / int64(rpm) // emission interval T
 	window := interval * int64(rpm)             // τ + T: how far ahead TAT may run
 	tat := l.state(account)
@@ -56,7 +56,7 @@ func (l *RateLimiter) Allow(account uint64, rpm int, now time.Time) RateDecision
 				Limit:      rpm,
 				Reset:      time.Duration(old - t),
 				RetryAfter: time.Duration(next - window - t),
-			}
+			}, nil
 		}
 		if tat.CompareAndSwap(old, next) {
 			return RateDecision{
@@ -64,7 +64,7 @@ func (l *RateLimiter) Allow(account uint64, rpm int, now time.Time) RateDecision
 				Limit:     rpm,
 				Remaining: int((window - (next - t)) / interval),
 				Reset:     time.Duration(next - t),
-			}
+			}, nil
 		}
 	}
 }

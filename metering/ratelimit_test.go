@@ -12,30 +12,30 @@ var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 func TestRateLimitHoldsAtTheBoundaryAndRecovers(t *testing.T) {
 	var l RateLimiter
 	for i := 0; i < 30; i++ {
-		d := l.Allow(1, 30, t0)
+		d, _ := l.Allow(1, 30, t0)
 		if !d.Allowed || d.Remaining != 29-i || d.Limit != 30 {
 			t.Fatalf("request %d: %+v", i+1, d)
 		}
 	}
-	d := l.Allow(1, 30, t0)
+	d, _ := l.Allow(1, 30, t0)
 	if d.Allowed || d.Remaining != 0 || d.RetryAfter != 2*time.Second || d.Reset != time.Minute {
 		t.Fatalf("request 31: %+v; want refused, retry in 2s, full reset in 1m", d)
 	}
 	// One interval later exactly one more request fits.
-	if d := l.Allow(1, 30, t0.Add(2*time.Second)); !d.Allowed || d.Remaining != 0 {
+	if d, _ := l.Allow(1, 30, t0.Add(2*time.Second)); !d.Allowed || d.Remaining != 0 {
 		t.Fatalf("after 2s: %+v", d)
 	}
-	if d := l.Allow(1, 30, t0.Add(2*time.Second)); d.Allowed {
+	if d, _ := l.Allow(1, 30, t0.Add(2*time.Second)); d.Allowed {
 		t.Fatalf("second request after 2s: %+v", d)
 	}
 	// After a full window the whole allowance is back.
 	later := t0.Add(2*time.Second + time.Minute)
 	for i := 0; i < 30; i++ {
-		if d := l.Allow(1, 30, later); !d.Allowed {
+		if d, _ := l.Allow(1, 30, later); !d.Allowed {
 			t.Fatalf("after the window, request %d refused: %+v", i+1, d)
 		}
 	}
-	if d := l.Allow(1, 30, later); d.Allowed {
+	if d, _ := l.Allow(1, 30, later); d.Allowed {
 		t.Fatal("after the window, request 31 allowed")
 	}
 }
@@ -45,10 +45,10 @@ func TestRateLimitAccountsAreIndependent(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		l.Allow(1, 30, t0)
 	}
-	if d := l.Allow(1, 30, t0); d.Allowed {
+	if d, _ := l.Allow(1, 30, t0); d.Allowed {
 		t.Fatal("account 1 over its limit")
 	}
-	if d := l.Allow(2, 30, t0); !d.Allowed || d.Remaining != 29 {
+	if d, _ := l.Allow(2, 30, t0); !d.Allowed || d.Remaining != 29 {
 		t.Fatalf("account 2 shares account 1's limit: %+v", d)
 	}
 }
@@ -62,7 +62,7 @@ func TestRateLimitExactUnderConcurrency(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 100; i++ {
-				if l.Allow(7, 120, t0).Allowed {
+				if d, _ := l.Allow(7, 120, t0); d.Allowed {
 					allowed.Add(1)
 				}
 			}

@@ -1,0 +1,46 @@
+package fleet
+
+import (
+	_ "embed"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/keinetech/kaine/metering"
+)
+
+//go:embed gcra.lua
+var gcraSource string
+
+var gcraScript = redis.NewScript(gcraSource)
+
+// Limiter is the per-account rate limit the whole fleet shares: the same
+// GCRA as metering.RateLimiter, in one script over one key an account, so
+// a burst spread over any number of instances is admitted exactly once.
+type Limiter struct{ store *Store }
+
+// Limiter returns the fleet's rate limit.
+func (s *Store) Limiter() *Limiter { return &Limiter{store: s} }
+
+// Allow counts one request of account against rpm requests per minute, in
+// one round trip.
+func (l *Limiter) Allow(account uint64, rpm int, now time.Time) (metering.RateDecision, error) {
+	interval := int64(time.Minute/time.Microsecond) / int64(rpm)
+	ctx, cancel := l.store.context()
+	defer cancel()
+	got, err := gcraScript.Run(ctx, l.store.client, []string{l.store.accountKey(account, "tat")},
+		now.UnixMicro(), interval, interval*int64(rpm)).Int64Slice()
+	if err != nil {
+		return metering.RateDecision{}, unavailable("fleet rate limit", err)
+	}
+	if len(got) != 4 {
+		return metering.RateDecision{}, unavailable("fleet rate limit", errMalformedReply)
+	}
+	return metering.RateDecision{
+		Allowed:    got[0] == 1,
+		Limit:      rpm,
+		Remaining:  int(got[1]),
+		Reset:      time.Duration(got[2]) * time.Microsecond,
+		RetryAfter: time.Duration(got[3]) * time.Microsecond,
+	}, nil
+}

@@ -1,0 +1,118 @@
+// Package fleet keeps the governance state that many gateways share in
+// Redis: the per-account rate limit and the cap's reservations and usage
+// ledger, each the same contract as its embedded (in-memory and bbolt)
+// counterpart in package metering. Every change an account's state takes
+// is one server-side script over keys that carry the account in a hash
+// tag (kaine:{a:42}:…), so each script touches one slot and the same code
+// runs on a Redis Cluster, account by account.
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/keinetech/kaine/metering"
+)
+
+// Options say where the fleet's Redis is and how to use it.
+type Options struct {
+	// URL is redis://[user@]host:port/db, or rediss:// for TLS.
+	URL string
+	// Password, when set, replaces any password in URL.
+	Password string
+	// Prefix starts every key (default "kaine"), so fleets may share a
+	// server.
+	Prefix string
+	// Lease is how long a reservation holds cap without being settled
+	// before any instance may take it back: the longest call plus a
+	// margin. Default 15 minutes.
+	Lease time.Duration
+	// Timeout bounds each round trip (default 500 ms): a call waits no
+	// longer than this for an answer from Redis.
+	Timeout time.Duration
+	// Now is the clock (default time.Now). Instances' clocks are assumed
+	// NTP-close: the rate limit and leases read them.
+	Now func() time.Time
+}
+
+// Store is a connection to the fleet's Redis.
+type Store struct {
+	client  *redis.Client
+	prefix  string
+	lease   time.Duration
+	timeout time.Duration
+	now     func() time.Time
+}
+
+// Open connects to Redis and checks it answers.
+func Open(o Options) (*Store, error) {
+	opts, err := redis.ParseURL(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("fleet redis URL: %w", err)
+	}
+	if o.Password != "" {
+		opts.Password = o.Password
+	}
+	s := &Store{prefix: o.Prefix, lease: o.Lease, timeout: o.Timeout, now: o.Now}
+	if s.prefix == "" {
+		s.prefix = "kaine"
+	}
+	if s.lease <= 0 {
+		s.lease = 15 * time.Minute
+	}
+	if s.timeout <= 0 {
+		s.timeout = 500 * time.Millisecond
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = s.timeout, s.timeout, s.timeout
+	// A failed call is not retried here: the pipeline answers at once and
+	// the client retries, with no doubt about what the first try did.
+	opts.MaxRetries = -1
+	s.client = redis.NewClient(opts)
+	ctx, cancel := s.context()
+	defer cancel()
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		s.client.Close()
+		return nil, fmt.Errorf("fleet redis at %s: %w", opts.Addr, err)
+	}
+	return s, nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error { return s.client.Close() }
+
+// context bounds one round trip.
+func (s *Store) context() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.timeout)
+}
+
+// accountKey names one of an account's keys; the braces are the hash tag
+// that keeps an account's keys in one cluster slot.
+func (s *Store) accountKey(account uint64, name string) string {
+	return s.prefix + ":{a:" + strconv.FormatUint(account, 10) + "}:" + name
+}
+
+// unavailable wraps a failure to reach Redis or run a script there in
+// metering.ErrStoreUnavailable: the caller decides what a call may do
+// without the shared state.
+func unavailable(what string, err error) error {
+	if errors.Is(err, metering.ErrStoreUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%s: %w: %w", what, metering.ErrStoreUnavailable, err)
+}
+
+// errMalformedReply is a script's answer of the wrong shape: another
+// version of Kaine's scripts, or something else on the same keys.
+var errMalformedReply = errors.New("a script answered in an unexpected shape")
+
+func isNoScript(err error) bool {
+	return redis.HasErrorPrefix(err, "NOSCRIPT")
+}
