@@ -40,30 +40,30 @@ func (r keyRecord) hash() (KeyHash, error) {
 
 const maxKeyNameLen = 100
 
+// MintKey makes a new key for a user: the secret, which is its only copy,
+// and the key as stored, yet without an ID, with the secret's SHA-256.
+func MintKey(userID uint64, name string, scopes Scopes, now time.Time) (secret string, key Key, hash KeyHash, err error) {
+	if len(name) > maxKeyNameLen {
+		return "", Key{}, hash, fmt.Errorf("%w: key name is longer than %d characters", ErrInvalidInput, maxKeyNameLen)
+	}
+	if scopes == 0 || scopes&^(ScopeRead|ScopeWrite) != 0 {
+		return "", Key{}, hash, fmt.Errorf("%w: give at least one of read, write", ErrInvalidScope)
+	}
+	if secret, err = newSecret(); err != nil {
+		return "", Key{}, hash, fmt.Errorf("creating key: %w", err)
+	}
+	key = Key{UserID: userID, Name: name, Prefix: displayPrefix(secret), Scopes: scopes, CreatedAt: now.UTC().Truncate(time.Second)}
+	return secret, key, HashKey(secret), nil
+}
+
 // CreateKey makes a key for a user. The returned secret is the only copy:
 // the store keeps its SHA-256 and a short display prefix.
 func (s *Store) CreateKey(userID uint64, name string, scopes Scopes) (secret string, key Key, err error) {
-	if len(name) > maxKeyNameLen {
-		return "", Key{}, fmt.Errorf("%w: key name is longer than %d characters", ErrInvalidInput, maxKeyNameLen)
-	}
-	if scopes == 0 || scopes&^(ScopeRead|ScopeWrite) != 0 {
-		return "", Key{}, fmt.Errorf("%w: give at least one of read, write", ErrInvalidScope)
-	}
-	secret, err = newSecret()
+	secret, key, hash, err := MintKey(userID, name, scopes, s.now())
 	if err != nil {
-		return "", Key{}, fmt.Errorf("creating key: %w", err)
+		return "", Key{}, err
 	}
-	hash := HashKey(secret)
-	rec := keyRecord{
-		Key: Key{
-			UserID:    userID,
-			Name:      name,
-			Prefix:    displayPrefix(secret),
-			Scopes:    scopes,
-			CreatedAt: s.now().UTC().Truncate(time.Second),
-		},
-		SHA256: hash.String(),
-	}
+	rec := keyRecord{Key: key, SHA256: hash.String()}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketUsers).Get(itob(userID)) == nil {
 			return fmt.Errorf("user %d: %w", userID, ErrUserNotFound)

@@ -48,8 +48,9 @@ func validEmail(email string) error {
 	return nil
 }
 
-// CreateUser adds an account. The caller checks that tier exists.
-func (s *Store) CreateUser(username, email, tier string) (User, error) {
+// NewUser checks a new account's fields and returns the account, yet
+// without an ID: what every store of accounts creates.
+func NewUser(username, email, tier string, now time.Time) (User, error) {
 	if err := validUsername(username); err != nil {
 		return User{}, err
 	}
@@ -59,8 +60,16 @@ func (s *Store) CreateUser(username, email, tier string) (User, error) {
 	if tier == "" {
 		return User{}, fmt.Errorf("%w: tier is required", ErrInvalidInput)
 	}
-	u := User{Username: username, Email: email, Tier: tier, CreatedAt: s.now().UTC().Truncate(time.Second)}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	return User{Username: username, Email: email, Tier: tier, CreatedAt: now.UTC().Truncate(time.Second)}, nil
+}
+
+// CreateUser adds an account. The caller checks that tier exists.
+func (s *Store) CreateUser(username, email, tier string) (User, error) {
+	u, err := NewUser(username, email, tier, s.now())
+	if err != nil {
+		return User{}, err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		byName := tx.Bucket(bucketUsersByName)
 		if byName.Get([]byte(username)) != nil {
 			return fmt.Errorf("%w: %q", ErrUsernameTaken, username)

@@ -58,15 +58,21 @@ func openLedger(t testing.TB, s *Store) *Ledger {
 	return l
 }
 
-// embeddedLedger is a single instance's ledger on a fresh bbolt file.
-func embeddedLedger(t testing.TB, now func() time.Time) *metering.Ledger {
+// boltDB is a fresh bbolt file, as a single instance keeps its state in.
+func boltDB(t testing.TB) *bolt.DB {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "kaine.db"), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	l, err := metering.OpenLedger(db, now)
+	return db
+}
+
+// embeddedLedger is a single instance's ledger.
+func embeddedLedger(t testing.TB, now func() time.Time) *metering.Ledger {
+	t.Helper()
+	l, err := metering.OpenLedger(boltDB(t), now)
 	if err != nil {
 		t.Fatal(err)
 	}
