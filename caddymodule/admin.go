@@ -136,7 +136,7 @@ func (a *App) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := a.checkTier(req.Tier); err != nil {
 		return err
 	}
-	u, err := a.runtime.accounts.CreateUser(req.Username, req.Email, req.Tier)
+	u, err := a.accountStore().CreateUser(req.Username, req.Email, req.Tier)
 	if err != nil {
 		return accountsError(err)
 	}
@@ -144,7 +144,7 @@ func (a *App) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *App) adminListUsers(w http.ResponseWriter) error {
-	users, err := a.runtime.accounts.Users()
+	users, err := a.accountStore().Users()
 	if err != nil {
 		return accountsError(err)
 	}
@@ -168,7 +168,7 @@ func (a *App) adminSetTier(w http.ResponseWriter, r *http.Request, idText string
 	if err := a.checkTier(req.Tier); err != nil {
 		return err
 	}
-	u, err := a.runtime.accounts.SetTier(id, req.Tier)
+	u, err := a.accountStore().SetTier(id, req.Tier)
 	if errors.Is(err, accounts.ErrUserNotFound) {
 		return apiError(http.StatusNotFound, err.Error())
 	}
@@ -201,7 +201,7 @@ func (a *App) adminCreateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return accountsError(err)
 	}
-	store := a.runtime.accounts
+	store := a.accountStore()
 	userID := req.UserID
 	switch {
 	case req.Username != "" && req.UserID != 0:
@@ -233,7 +233,7 @@ func (a *App) adminListKeys(w http.ResponseWriter, r *http.Request) error {
 		}
 		userID = id
 	}
-	keys, err := a.runtime.accounts.Keys(userID)
+	keys, err := a.accountStore().Keys(userID)
 	if err != nil {
 		return accountsError(err)
 	}
@@ -248,7 +248,7 @@ func (a *App) adminRevokeKey(w http.ResponseWriter, idText string) error {
 	if err != nil {
 		return err
 	}
-	key, err := a.runtime.accounts.RevokeKey(id)
+	key, err := a.accountStore().RevokeKey(id)
 	if err != nil {
 		return accountsError(err)
 	}

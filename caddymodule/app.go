@@ -6,6 +6,7 @@ package caddymodule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -81,6 +82,9 @@ type App struct {
 	// like localhost:2020. Default: off. It creates users and hands out
 	// sign-in links with no sign-in of its own: its address is its guard.
 	Console string `json:"console,omitempty"`
+	// Fleet, when set, shares keys, rate limits and caps with every
+	// gateway that names the same Redis (optional).
+	Fleet *Fleet `json:"fleet,omitempty"`
 	// ModelListInterval is how often each configured provider's model list
 	// is read, to show in /v1/providers the served models without a price
 	// and the priced ones no longer served. Negative: never. Default: 6h.
@@ -89,10 +93,14 @@ type App struct {
 	storagePath  string
 	providerKeys map[string]string // resolved secrets; never logged or serialized
 	runtime      *runtime
-	api          *handlers.API
-	router       *handlers.Router
-	logger       *zap.Logger
-	ctx          caddy.Context
+	// fleet is the fleet's shared state (nil: this instance's own), held
+	// in the fleets pool under fleetKey.
+	fleet    *fleetState
+	fleetKey string
+	api      *handlers.API
+	router   *handlers.Router
+	logger   *zap.Logger
+	ctx      caddy.Context
 	// stopFollowing ends this config's follower of video jobs, and
 	// followed is closed when it has.
 	stopFollowing context.CancelFunc
@@ -169,6 +177,12 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("loading storage: %w", err)
 	}
 	a.runtime = rt
+	if a.Fleet != nil {
+		if a.fleet, a.fleetKey, err = acquireFleet(a.Fleet, a.logger); err != nil {
+			return fmt.Errorf("connecting to the fleet: %w", err)
+		}
+	}
+	rt.resumeVideoHolds(a.usageLedger())
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
@@ -198,10 +212,10 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Unmetered:      countUnmetered,
 		UnpricedServed: countUnpricedServed,
 		Errors:         handlers.Errors{DocsURL: a.DocsURL},
-		Auth:           rt.accounts,
-		Users:          rt.accounts,
-		Limiter:        rt.limiter,
-		Ledger:         rt.ledger,
+		Auth:           a.accountStore(),
+		Users:          a.accountStore(),
+		Limiter:        a.limiter(),
+		Ledger:         a.usageLedger(),
 		Audit:          rt.audit,
 		AuditRecorder:  rt.audit,
 		Leads:          rt.leads,
@@ -322,6 +336,11 @@ func (a *App) Validate() error {
 	if err := validConsoleAddress(a.Console); err != nil {
 		return err
 	}
+	if a.Fleet != nil {
+		if err := a.Fleet.validate(); err != nil {
+			return err
+		}
+	}
 	if i := time.Duration(a.ModelListInterval); i > 0 && i < minModelListInterval {
 		return fmt.Errorf("model_list_interval must be at least %s (or negative: never)", minModelListInterval)
 	}
@@ -419,13 +438,18 @@ func (a *App) Stop() error {
 
 // Cleanup releases the runtime reference Provision took.
 func (a *App) Cleanup() error {
-	if a.runtime == nil {
-		return nil
+	var errs []error
+	if a.fleet != nil {
+		if err := releaseFleet(a.fleetKey); err != nil {
+			errs = append(errs, fmt.Errorf("releasing the fleet store: %w", err))
+		}
 	}
-	if err := releaseRuntime(a.storagePath); err != nil {
-		return fmt.Errorf("releasing storage: %w", err)
+	if a.runtime != nil {
+		if err := releaseRuntime(a.storagePath); err != nil {
+			errs = append(errs, fmt.Errorf("releasing storage: %w", err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // hasTier reports whether name is a configured tier.

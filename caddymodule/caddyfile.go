@@ -58,6 +58,7 @@ func init() {
 //			accounts <username>…
 //		}
 //		agents { … }          (see parseAgents)
+//		fleet { … }           (see parseFleet)
 //	}
 //
 // The block may appear once. Settings not given take their defaults.
@@ -110,6 +111,10 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			}
 		case "n8n":
 			if err := parseN8N(d, app); err != nil {
+				return nil, err
+			}
+		case "fleet":
+			if err := parseFleet(d, app); err != nil {
 				return nil, err
 			}
 		case "agents":

@@ -62,7 +62,7 @@ func validDashboardPath(p string, providers []string) error {
 // the same code the v1 endpoints and the admin API use.
 func (a *App) provisionDashboard() error {
 	a.console = nil
-	account := dashboardAccount{api: a.api, rt: a.runtime}
+	account := dashboardAccount{api: a.api, rt: a.runtime, ledger: a.usageLedger()}
 	console, err := dashboard.NewConsole(dashboard.ConsoleOptions{Prefix: "/", Operator: operator{a}, OnError: a.pageError})
 	if err != nil {
 		return fmt.Errorf("dashboard console: %w", err)
@@ -78,7 +78,7 @@ func (a *App) provisionDashboard() error {
 	}
 	d, err := dashboard.New(dashboard.Options{
 		Prefix: path, PublicURL: a.PublicURL,
-		Keys: a.runtime.accounts, SignIn: a.runtime.signin, Account: account, Users: a.runtime.accounts,
+		Keys: a.accountStore(), SignIn: a.runtime.signin, Account: account, Users: a.accountStore(),
 		Mailer: mailer, Limiter: &a.runtime.signinLimiter, ClientIP: clientIP, OnError: a.pageError,
 	})
 	if err != nil {
@@ -113,7 +113,7 @@ func (a *App) loginLink(user uint64) (string, time.Time, error) {
 	if a.dashboard == nil {
 		return "", time.Time{}, apiError(http.StatusConflict, "the dashboard is off in this config (dashboard off): there is nothing to sign in to")
 	}
-	if _, err := a.runtime.accounts.User(user); err != nil {
+	if _, err := a.accountStore().User(user); err != nil {
 		if errors.Is(err, accounts.ErrUserNotFound) {
 			return "", time.Time{}, apiError(http.StatusNotFound, err.Error())
 		}
@@ -128,7 +128,7 @@ func (a *App) loginLink(user uint64) (string, time.Time, error) {
 
 // endSignIns ends every dashboard session of a user and voids their links.
 func (a *App) endSignIns(user uint64) (int, error) {
-	if _, err := a.runtime.accounts.User(user); err != nil {
+	if _, err := a.accountStore().User(user); err != nil {
 		if errors.Is(err, accounts.ErrUserNotFound) {
 			return 0, apiError(http.StatusNotFound, err.Error())
 		}
@@ -144,8 +144,9 @@ func (a *App) endSignIns(user uint64) (int, error) {
 // dashboardAccount is what the pages read of an account, through the code
 // the v1 endpoints use.
 type dashboardAccount struct {
-	api *handlers.API
-	rt  *runtime
+	api    *handlers.API
+	rt     *runtime
+	ledger usageLedger
 }
 
 func (d dashboardAccount) UsageOf(user uint64) (handlers.UsageStatus, error) {
@@ -153,7 +154,7 @@ func (d dashboardAccount) UsageOf(user uint64) (handlers.UsageStatus, error) {
 }
 
 func (d dashboardAccount) Daily(user uint64) ([]metering.DaySpend, error) {
-	return d.rt.ledger.Daily(user)
+	return d.ledger.Daily(user)
 }
 
 func (d dashboardAccount) Spend(user uint64, since time.Time) (metering.Breakdown, error) {
@@ -179,7 +180,7 @@ func (d dashboardAccount) Providers() routing.Status { return d.api.LLM.Status()
 type operator struct{ a *App }
 
 func (o operator) Users() ([]dashboard.OperatorUser, error) {
-	users, err := o.a.runtime.accounts.Users()
+	users, err := o.a.accountStore().Users()
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
 	}
@@ -198,7 +199,7 @@ func (o operator) CreateUser(username, email, tier string) (accounts.User, error
 	if err := o.a.checkTier(tier); err != nil {
 		return accounts.User{}, dashboard.InputError(err)
 	}
-	u, err := o.a.runtime.accounts.CreateUser(username, email, tier)
+	u, err := o.a.accountStore().CreateUser(username, email, tier)
 	return u, inputOr(err)
 }
 
@@ -206,7 +207,7 @@ func (o operator) SetTier(id uint64, tier string) (accounts.User, error) {
 	if err := o.a.checkTier(tier); err != nil {
 		return accounts.User{}, dashboard.InputError(err)
 	}
-	u, err := o.a.runtime.accounts.SetTier(id, tier)
+	u, err := o.a.accountStore().SetTier(id, tier)
 	return u, inputOr(err)
 }
 

@@ -49,14 +49,20 @@ type runtime struct {
 	path     string
 	db       *bolt.DB
 	accounts *accounts.Store
-	limiter  *metering.RateLimiter
-	ledger   *metering.Ledger
-	audit    *metering.AuditLog
-	leads    *leads.Store
+	// limiter and ledger are this instance's own, which configs without a
+	// fleet use.
+	limiter *metering.RateLimiter
+	ledger  *metering.Ledger
+	audit   *metering.AuditLog
+	leads   *leads.Store
 	// videoJobs keeps video jobs, and videoHolds the cap reservations of
 	// those under way, which outlive configs.
 	videoJobs  *videos.Store
 	videoHolds *handlers.VideoHolds
+	// unfinishedVideos are the jobs a previous run left under way, held
+	// again in the first config's ledger (this instance's or the fleet's).
+	unfinishedVideos []videos.Job
+	resumeVideos     sync.Once
 	// agentRunner runs agents across reloads (a run keeps the model and
 	// tools of the config it started under); agentRuns, outbox and
 	// knowledge are the agents' stores.
@@ -230,8 +236,8 @@ func (rt *runtime) httpClient(provider, baseURL string) *http.Client {
 	return routing.NewHTTPClient(t)
 }
 
-// openVideoJobs opens the video job store and holds again, against the
-// caps, the cost of the jobs a previous run left under way.
+// openVideoJobs opens the video job store and reads which jobs a previous
+// run left under way.
 func (rt *runtime) openVideoJobs() error {
 	var err error
 	if rt.videoJobs, err = videos.OpenStore(rt.db, nil); err != nil {
@@ -241,9 +247,17 @@ func (rt *runtime) openVideoJobs() error {
 	if err != nil {
 		return err
 	}
-	rt.videoHolds = handlers.NewVideoHolds()
-	rt.videoHolds.Resume(rt.ledger, unfinished)
+	rt.videoHolds, rt.unfinishedVideos = handlers.NewVideoHolds(), unfinished
 	return nil
+}
+
+// resumeVideoHolds holds again, in the ledger of the first config, the
+// cost of the video jobs a previous run left under way.
+func (rt *runtime) resumeVideoHolds(ledger handlers.Reserver) {
+	rt.resumeVideos.Do(func() {
+		rt.videoHolds.Resume(ledger, rt.unfinishedVideos)
+		rt.unfinishedVideos = nil
+	})
 }
 
 // openAgentStores opens the stores of agent runs, the outbox and the

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/keinetech/kaine/accounts"
+	"github.com/keinetech/kaine/metering"
 )
 
 // Authenticator resolves a presented API key to an identity.
@@ -56,6 +57,9 @@ func (a *API) Authenticate(w http.ResponseWriter, r *http.Request, route *Route)
 		a.Errors.Write(w, CodeRevokedAPIKey, "This API key was revoked. Create a new key and use it instead.")
 	case errors.Is(err, accounts.ErrInvalidKey):
 		a.Errors.Write(w, CodeInvalidAPIKey, "API key not found or revoked. Check that it was copied whole (kn_live_ and 32 letters or digits).")
+	case errors.Is(err, metering.ErrStoreUnavailable):
+		a.Errors.Send(w, &apiError{CodeStoreUnavailable, "This key could not be checked: the gateway cannot reach the state its fleet shares. Retry in " +
+			storeRetryAfter + "s."})
 	default:
 		a.Errors.Write(w, CodeInternal, "The key could not be checked because of an internal error; try again.")
 	}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keinetech/kaine/internal/redistest"
 )
 
 // These tests build the kaine binary once and drive it as an operator
@@ -22,10 +24,18 @@ import (
 
 var kaineBin string
 
+// redisServer is the package's one redis-server, for the fleet tests (nil
+// when redis-server is not installed, outside CI).
+var redisServer *redistest.Server
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "kaine-bin")
 	if err != nil {
 		panic(err)
+	}
+	if redisServer, err = startRedis(filepath.Join(dir, "redis")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	kaineBin = filepath.Join(dir, "kaine")
 	// -race shares the package builds of `go test -race` and checks the
@@ -37,8 +47,20 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if redisServer != nil {
+		redisServer.Stop()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// startRedis starts the fleet tests' redis-server, unless it is not
+// installed outside CI.
+func startRedis(dir string) (*redistest.Server, error) {
+	if _, err := exec.LookPath("redis-server"); err != nil && os.Getenv("CI") == "" {
+		return nil, nil
+	}
+	return redistest.Start(dir)
 }
 
 // instance is one running kaine process with its own ports and storage.

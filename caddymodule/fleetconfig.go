@@ -1,0 +1,95 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+// Fleet makes this gateway one of many that share their keys, rate limits
+// and caps through one Redis (7 or Valkey).
+type Fleet struct {
+	// Redis is redis://[user@]host:port/db, or rediss:// for TLS.
+	Redis string `json:"redis"`
+	// Password, usually a placeholder like {env.REDIS_PASSWORD}, replaces
+	// any password in the URL.
+	Password string `json:"password,omitempty"`
+	// Prefix starts every key this fleet writes. Default: kaine.
+	Prefix string `json:"prefix,omitempty"`
+	// Lease is how long a call's cap reservation holds without being
+	// settled before any instance may take it back (its instance died):
+	// longer than any call. Default: 15m.
+	Lease caddy.Duration `json:"lease,omitempty"`
+}
+
+const (
+	defaultFleetLease = 15 * time.Minute
+	minFleetLease     = time.Minute
+)
+
+// parseFleet reads
+//
+//	fleet {
+//		redis    redis://kaine-redis:6379/0
+//		password {env.REDIS_PASSWORD}
+//		prefix   kaine
+//		lease    15m
+//	}
+func parseFleet(d *caddyfile.Dispenser, app *App) error {
+	if app.Fleet != nil {
+		return d.Err("fleet may appear only once")
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	f := &Fleet{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch key := d.Val(); key {
+		case "redis":
+			if err := oneArg(d, &f.Redis); err != nil {
+				return err
+			}
+		case "password":
+			if err := oneArg(d, &f.Password); err != nil {
+				return err
+			}
+		case "prefix":
+			if err := oneArg(d, &f.Prefix); err != nil {
+				return err
+			}
+		case "lease":
+			if err := positiveDuration(d, &f.Lease, "15m"); err != nil {
+				return err
+			}
+		default:
+			return d.Errf("fleet: unrecognized setting %q (known: redis, password, prefix, lease)", key)
+		}
+	}
+	if err := f.validate(); err != nil {
+		return d.Err(err.Error())
+	}
+	app.Fleet = f
+	return nil
+}
+
+// validate checks the settings as written (placeholders unresolved).
+func (f *Fleet) validate() error {
+	u, err := url.Parse(f.Redis)
+	if f.Redis == "" || err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return fmt.Errorf("fleet: redis %q is not a redis:// or rediss:// URL with a host", f.Redis)
+	}
+	if f.Lease != 0 && time.Duration(f.Lease) < minFleetLease {
+		return fmt.Errorf("fleet: lease must be at least %s, longer than any call", minFleetLease)
+	}
+	return nil
+}
+
+func (f *Fleet) lease() time.Duration {
+	if f.Lease == 0 {
+		return defaultFleetLease
+	}
+	return time.Duration(f.Lease)
+}

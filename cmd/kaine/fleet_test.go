@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/keinetech/kaine/routing/fakeupstream"
+)
+
+// startFleet starts n gateways sharing the package's Redis under a key
+// prefix of the test's own, with a BYOK fee that makes every call cost
+// exactly its estimate, and tiers for the limits the tests try.
+func startFleet(t *testing.T, n int, fake *fakeupstream.Server) []*instance {
+	t.Helper()
+	if redisServer == nil {
+		t.Skip("redis-server is not installed (apt-get install redis-server)")
+	}
+	config := fmt.Sprintf(`provider openai {
+			api_key test-key
+			base_url %s/v1
+		}
+		routing {
+			byok_fee_usd 0.05
+		}
+		tier capped {
+			cap_usd 1
+			rpm 100000
+		}
+		tier limited {
+			cap_usd 1000
+			rpm 60
+		}
+		fleet {
+			redis %s
+			prefix %s
+		}`, fake.URL, redisServer.URL(), strings.ReplaceAll(t.Name(), "/", "-"))
+	fleet := make([]*instance, n)
+	var wg sync.WaitGroup
+	for i := range fleet {
+		in := newInstance(t)
+		in.providers = config
+		in.writeConfig(testDocs)
+		fleet[i] = in
+		wg.Go(in.start)
+	}
+	wg.Wait()
+	return fleet
+}
+
+// fleetUser creates an account on tier through one instance and a key for
+// it, and returns the key.
+func fleetUser(in *instance, username, tier string) (string, uint64) {
+	in.t.Helper()
+	in.adminJSON("POST", "/kaine/users", map[string]string{"username": username, "email": username + "@example.com", "tier": tier}, nil, http.StatusCreated)
+	return in.anotherKey(username, "read,write")
+}
+
+func call(method, url, key, body string) (int, []byte) {
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, []byte(err.Error())
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+func TestAFleetOfThreeKeepsOneCapOneRateAndOneKeyList(t *testing.T) {
+	fake := fakeupstream.New()
+	defer fake.Close()
+	fake.Default(fakeupstream.Reply{Text: "ok"})
+	fleet := startFleet(t, 3, fake)
+
+	// Overshoot: the cap admits exactly 20 calls at $0.05, whatever
+	// instance they reach.
+	capped, _ := fleetUser(fleet[0], "ada", "capped")
+	var admitted, refused atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 150 {
+		wg.Go(func() {
+			status, body := call("POST", fleet[i%3].base+"/v1/llm", capped, `{"prompt":"hi","provider":"openai","byo_key":"sk-callers-own"}`)
+			switch {
+			case status == 200:
+				admitted.Add(1)
+			case status == 429 && bytes.Contains(body, []byte("usage_cap_reached")):
+				refused.Add(1)
+			default:
+				t.Errorf("%d %s", status, body)
+			}
+		})
+	}
+	wg.Wait()
+	if admitted.Load() != 20 || refused.Load() != 130 {
+		t.Fatalf("150 calls over three instances against a cap of 20: %d admitted, %d refused", admitted.Load(), refused.Load())
+	}
+	for _, in := range fleet {
+		eventually(t, "usage is the cap on every instance", func() bool {
+			_, body := call("GET", in.base+"/v1/usage", capped, "")
+			return bytes.Contains(body, []byte(`"used_usd":1,`)) && bytes.Contains(body, []byte(`"reserved_usd":0`))
+		})
+	}
+
+	// The rate: 60 a minute across the fleet, a burst of 60 and no more.
+	limited, keyID := fleetUser(fleet[1], "bob", "limited")
+	admitted.Store(0)
+	start := time.Now()
+	for i := range 90 {
+		wg.Go(func() {
+			if status, _ := call("GET", fleet[i%3].base+"/v1/me", limited, ""); status == 200 {
+				admitted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if burst := time.Since(start); burst < time.Second && admitted.Load() != 60 {
+		t.Fatalf("a burst of 90 at 60 rpm over three instances: %d admitted in %s", admitted.Load(), burst)
+	}
+
+	// Revocation on one instance holds on the others within a second.
+	fleet[2].adminJSON("DELETE", fmt.Sprintf("/kaine/keys/%d", keyID), nil, nil, http.StatusOK)
+	for _, in := range fleet[:2] {
+		eventually(t, "a revoked key is refused", func() bool {
+			status, body := call("GET", in.base+"/v1/me", limited, "")
+			return status == 401 && bytes.Contains(body, []byte("revoked_api_key"))
+		})
+	}
+}
+
+// eventually polls check for up to a second.
+func eventually(t *testing.T, what string, check func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for !check() {
+		if ctx.Err() != nil {
+			t.Fatalf("not within a second: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
