@@ -56,7 +56,7 @@ func (s *Store) Authenticate(key string) (*Identity, error) {
 func (s *Store) loadKey(hash KeyHash) (*cachedKey, error) {
 	s.revokeMu.RLock()
 	defer s.revokeMu.RUnlock()
-	var rec keyRecord
+	var rec StoredKey
 	found := false
 	err := s.db.View(func(tx *bolt.Tx) error {
 		id := tx.Bucket(bucketKeys).Get(hash[:])

@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -22,19 +21,19 @@ type Key struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
-// keyRecord is a Key as stored: with the SHA-256 of its secret.
-type keyRecord struct {
+// StoredKey is a Key as stored: with the SHA-256 of its secret, never the
+// secret. The fleet keeps the same record, so keys move without secrets.
+type StoredKey struct {
 	Key
 	SHA256 string `json:"sha256"`
 }
 
-func (r keyRecord) hash() (KeyHash, error) {
-	var h KeyHash
-	b, err := hex.DecodeString(r.SHA256)
-	if err != nil || len(b) != len(h) {
-		return h, fmt.Errorf("key %d has a malformed hash", r.ID)
+// Hash is the SHA-256 the key is stored under.
+func (r StoredKey) Hash() (KeyHash, error) {
+	h, err := ParseKeyHash(r.SHA256)
+	if err != nil {
+		return h, fmt.Errorf("key %d: %w", r.ID, err)
 	}
-	copy(h[:], b)
 	return h, nil
 }
 
@@ -63,7 +62,7 @@ func (s *Store) CreateKey(userID uint64, name string, scopes Scopes) (secret str
 	if err != nil {
 		return "", Key{}, err
 	}
-	rec := keyRecord{Key: key, SHA256: hash.String()}
+	rec := StoredKey{Key: key, SHA256: hash.String()}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketUsers).Get(itob(userID)) == nil {
 			return fmt.Errorf("user %d: %w", userID, ErrUserNotFound)
@@ -94,7 +93,7 @@ func (s *Store) Keys(userID uint64) ([]Key, error) {
 	var keys []Key
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketKeysByID).ForEach(func(_, v []byte) error {
-			var rec keyRecord
+			var rec StoredKey
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return fmt.Errorf("decoding key: %w", err)
 			}
@@ -115,7 +114,7 @@ func (s *Store) Keys(userID uint64) ([]Key, error) {
 func (s *Store) RevokeKey(id uint64) (Key, error) {
 	s.revokeMu.Lock()
 	defer s.revokeMu.Unlock()
-	var rec keyRecord
+	var rec StoredKey
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		byID := tx.Bucket(bucketKeysByID)
 		if err := getJSON(byID, itob(id), &rec, ErrKeyNotFound); err != nil {
@@ -131,7 +130,7 @@ func (s *Store) RevokeKey(id uint64) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("revoking key %d: %w", id, err)
 	}
-	hash, err := rec.hash()
+	hash, err := rec.Hash()
 	if err != nil {
 		return Key{}, err
 	}

@@ -49,7 +49,7 @@ func (s *Store) FlushLastUsed() error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		byID := tx.Bucket(bucketKeysByID)
 		for id, unix := range used {
-			var rec keyRecord
+			var rec StoredKey
 			if err := getJSON(byID, itob(id), &rec, ErrKeyNotFound); err != nil {
 				return err
 			}

@@ -112,7 +112,7 @@ func bulkCreateKeys(s *Store, userID uint64, n, perTx int) ([]string, error) {
 				if err != nil {
 					return err
 				}
-				rec := keyRecord{
+				rec := StoredKey{
 					Key: Key{
 						ID:        id,
 						UserID:    userID,

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 )
 
@@ -26,6 +27,17 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 type KeyHash [sha256.Size]byte
 
 func (h KeyHash) String() string { return hex.EncodeToString(h[:]) }
+
+// ParseKeyHash reads a hash as String writes it.
+func ParseKeyHash(s string) (KeyHash, error) {
+	var h KeyHash
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(h) {
+		return h, errors.New("a malformed key hash")
+	}
+	copy(h[:], b)
+	return h, nil
+}
 
 // newSecret returns a fresh key. Rejection sampling keeps every base62
 // character equally likely (256 is not a multiple of 62).

@@ -216,8 +216,8 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Users:          a.accountStore(),
 		Limiter:        a.limiter(),
 		Ledger:         a.usageLedger(),
-		Audit:          rt.audit,
-		AuditRecorder:  rt.audit,
+		Audit:          a.auditLog(),
+		AuditRecorder:  a.auditLog(),
 		Leads:          rt.leads,
 		Videos:         videoProviders,
 		VideoJobs:      rt.videoJobs,
@@ -372,7 +372,11 @@ func (a *App) Start() error {
 	// Set here, not in Provision: a config that fails validation must not
 	// change the shared runtime (a bad retention would sweep the audit log).
 	a.runtime.retention.Store(int64(a.AuditRetention))
-	a.runtime.audit.SetFlushInterval(time.Duration(a.AuditFlushInterval))
+	a.auditLog().SetFlushInterval(time.Duration(a.AuditFlushInterval))
+	if a.fleet != nil {
+		a.fleet.audit.SetRetention(time.Duration(a.AuditRetention))
+	}
+	a.runtime.asyncAudit.Store(&auditSink{a.auditLog()})
 	var configured []string
 	for name, key := range a.providerKeys {
 		if key != "" {
@@ -432,21 +436,23 @@ func (a *App) Stop() error {
 		<-a.followed
 	}
 	a.runtime.flush()
-	a.runtime.audit.Flush()
+	a.auditLog().Flush()
 	return nil
 }
 
 // Cleanup releases the runtime reference Provision took.
 func (a *App) Cleanup() error {
+	// The runtime first: the agent runs it cancels at its end are
+	// audited in the fleet's log, which must still be open.
 	var errs []error
-	if a.fleet != nil {
-		if err := releaseFleet(a.fleetKey); err != nil {
-			errs = append(errs, fmt.Errorf("releasing the fleet store: %w", err))
-		}
-	}
 	if a.runtime != nil {
 		if err := releaseRuntime(a.storagePath); err != nil {
 			errs = append(errs, fmt.Errorf("releasing storage: %w", err))
+		}
+	}
+	if a.fleet != nil {
+		if err := releaseFleet(a.fleetKey); err != nil {
+			errs = append(errs, fmt.Errorf("releasing the fleet store: %w", err))
 		}
 	}
 	return errors.Join(errs...)

@@ -62,7 +62,7 @@ func validDashboardPath(p string, providers []string) error {
 // the same code the v1 endpoints and the admin API use.
 func (a *App) provisionDashboard() error {
 	a.console = nil
-	account := dashboardAccount{api: a.api, rt: a.runtime, ledger: a.usageLedger()}
+	account := dashboardAccount{api: a.api, rt: a.runtime, ledger: a.usageLedger(), audit: a.auditLog()}
 	console, err := dashboard.NewConsole(dashboard.ConsoleOptions{Prefix: "/", Operator: operator{a}, OnError: a.pageError})
 	if err != nil {
 		return fmt.Errorf("dashboard console: %w", err)
@@ -147,6 +147,7 @@ type dashboardAccount struct {
 	api    *handlers.API
 	rt     *runtime
 	ledger usageLedger
+	audit  auditLog
 }
 
 func (d dashboardAccount) UsageOf(user uint64) (handlers.UsageStatus, error) {
@@ -158,11 +159,11 @@ func (d dashboardAccount) Daily(user uint64) ([]metering.DaySpend, error) {
 }
 
 func (d dashboardAccount) Spend(user uint64, since time.Time) (metering.Breakdown, error) {
-	return d.rt.audit.Spend(user, since)
+	return d.audit.Spend(user, since)
 }
 
 func (d dashboardAccount) AuditPage(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error) {
-	return d.rt.audit.Page(user, endpoint, before, limit)
+	return d.audit.Page(user, endpoint, before, limit)
 }
 
 func (d dashboardAccount) WorkflowsOf(ctx context.Context, user uint64, limit int) (handlers.WorkflowList, error) {
@@ -245,7 +246,7 @@ func (o operator) Providers() routing.Status { return o.a.api.LLM.Status() }
 
 func (o operator) Health() dashboard.Health {
 	h := dashboard.Health{}
-	h.AuditQueue, h.AuditQueueSize = o.a.runtime.audit.Pending()
+	h.AuditQueue, h.AuditQueueSize = o.a.auditLog().Pending()
 	if fi, err := os.Stat(o.a.storagePath); err == nil {
 		h.DatabaseBytes = fi.Size()
 	}

@@ -34,6 +34,7 @@ type fleetState struct {
 	limiter  *fleet.Limiter
 	ledger   *fleet.Ledger
 	accounts *fleet.Accounts
+	audit    *fleet.AuditLog
 	logger   *zap.Logger
 
 	stop    chan struct{}
@@ -54,7 +55,8 @@ func acquireFleet(f *Fleet, logger *zap.Logger) (*fleetState, string, error) {
 	password := repl.ReplaceAll(f.Password, "")
 	key := fleetPoolKey(f, password)
 	val, _, err := fleets.LoadOrNew(key, func() (caddy.Destructor, error) {
-		return openFleet(fleet.Options{URL: repl.ReplaceAll(f.Redis, ""), Password: password, Prefix: f.Prefix, Lease: f.lease()}, logger)
+		return openFleet(fleet.Options{URL: repl.ReplaceAll(f.Redis, ""), Password: password, Prefix: f.Prefix, Lease: f.lease(),
+			Observe: observeFleet}, logger)
 	})
 	if err != nil {
 		return nil, "", err
@@ -91,17 +93,28 @@ func openFleet(o fleet.Options, logger *zap.Logger) (*fleetState, error) {
 		store.Close()
 		return nil, err
 	}
+	s.audit, err = store.AuditLog(metering.AuditOptions{OnError: func(err error) {
+		logger.Error("fleet audit log", zap.Error(err))
+	}}, defaultAuditRetention)
+	if err != nil {
+		s.accounts.Close()
+		s.ledger.Close(context.Background())
+		store.Close()
+		return nil, err
+	}
 	s.stopped.Add(1)
 	go s.flushLoop()
 	logger.Info("fleet store connected", zap.String("prefix", o.Prefix))
 	return s, nil
 }
 
-// flushLoop writes the keys' last-used times on a timer until Destruct.
+// flushLoop writes the keys' last-used times and reports the leases on a
+// timer until Destruct.
 func (s *fleetState) flushLoop() {
 	defer s.stopped.Done()
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
+	reclaimed := int64(0)
 	for {
 		select {
 		case <-s.stop:
@@ -110,18 +123,23 @@ func (s *fleetState) flushLoop() {
 			if err := s.accounts.FlushLastUsed(); err != nil {
 				s.logger.Warn("fleet store", zap.Error(err))
 			}
+			fleetLeasesOpen.Set(float64(s.ledger.Open.Load()))
+			now := s.ledger.Reclaimed.Load()
+			fleetLeasesReclaimed.Add(float64(now - reclaimed))
+			reclaimed = now
 		}
 	}
 }
 
 // Destruct runs when the last config naming this fleet is cleaned up: the
-// queued settles and last-used times go to Redis (waiting a bounded time),
-// then the connections close.
+// queued audit records, settles and last-used times go to Redis (waiting a
+// bounded time), then the connections close.
 func (s *fleetState) Destruct() error {
 	close(s.stop)
 	s.stopped.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), fleetCloseTimeout)
 	defer cancel()
+	s.audit.Close()
 	err := errors.Join(s.accounts.Close(), s.ledger.Close(ctx), s.store.Close())
 	if err != nil {
 		return fmt.Errorf("closing the fleet store: %w", err)
@@ -166,6 +184,26 @@ func (a *App) usageLedger() usageLedger {
 		return a.fleet.ledger
 	}
 	return a.runtime.ledger
+}
+
+// auditLog is what the gateway uses of its audit log: this instance's (in
+// bbolt) or the fleet's.
+type auditLog interface {
+	handlers.AuditLog
+	Record(metering.AuditRecord)
+	Flush()
+	SetFlushInterval(time.Duration)
+	Pending() (queued, capacity int)
+	Page(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error)
+	Spend(user uint64, since time.Time) (metering.Breakdown, error)
+}
+
+// auditLog returns the audit log this config's calls are recorded in.
+func (a *App) auditLog() auditLog {
+	if a.fleet != nil {
+		return a.fleet.audit
+	}
+	return a.runtime.audit
 }
 
 // limiter returns the rate limit this config's calls count against.

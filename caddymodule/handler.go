@@ -122,7 +122,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	a.RequestID, a.Endpoint, a.Method = requestID, r.URL.Path, r.Method
 	a.Status, a.Error = rec.Status, rec.ErrorCode
 	a.LatencyMS, a.Time = end.Sub(start).Milliseconds(), end
-	rt.audit.Record(*a)
+	h.app.auditLog().Record(*a)
 	if aborted {
 		// The answer was cut mid-way; abort the connection so the client
 		// sees a broken response rather than a short one.

@@ -55,8 +55,44 @@ var (
 	}, []string{"provider", "policy"})
 )
 
+// The fleet's store, when a config names one.
+var (
+	fleetRoundTrips = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "kaine", Subsystem: "fleet", Name: "redis_seconds",
+		Help:    "Round trips to the fleet's Redis by operation (a script's name, a command's, or pipeline:<first>).",
+		Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5},
+	}, []string{"op"})
+	fleetErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kaine", Subsystem: "fleet", Name: "redis_errors_total",
+		Help: "Round trips to the fleet's Redis that failed (unreachable, timed out, or a script's error), by operation.",
+	}, []string{"op"})
+	fleetUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "kaine", Subsystem: "fleet", Name: "up",
+		Help: "1 when the last round trip to the fleet's Redis succeeded, 0 when it failed: calls that spend are then refused.",
+	})
+	fleetLeasesOpen = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "kaine", Subsystem: "fleet", Name: "leases_open",
+		Help: "Cap holds this instance made whose settle Redis has not yet taken.",
+	})
+	fleetLeasesReclaimed = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "kaine", Subsystem: "fleet", Name: "leases_reclaimed_total",
+		Help: "Holds taken back at the end of their lease (their instance died or lost Redis), seen by this instance.",
+	})
+)
+
 var collectors = []prometheus.Collector{providerCalls, providerFailovers, providerBreaker, providerLatency, llmCost, llmTokens,
-	passthroughUnmetered, unpricedCalls, providerModels}
+	passthroughUnmetered, unpricedCalls, providerModels, fleetRoundTrips, fleetErrors, fleetUp, fleetLeasesOpen, fleetLeasesReclaimed}
+
+// observeFleet hears of every round trip to the fleet's Redis.
+func observeFleet(op string, took time.Duration, err error) {
+	fleetRoundTrips.WithLabelValues(op).Observe(took.Seconds())
+	if err != nil {
+		fleetErrors.WithLabelValues(op).Inc()
+		fleetUp.Set(0)
+		return
+	}
+	fleetUp.Set(1)
+}
 
 func countUnmetered(provider, reason string) {
 	passthroughUnmetered.WithLabelValues(provider, reason).Inc()

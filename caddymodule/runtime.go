@@ -72,7 +72,11 @@ type runtime struct {
 	knowledge   *knowledge.Store
 	// retention is how long audit records are kept, in nanoseconds; the
 	// latest config sets it.
-	retention  atomic.Int64
+	retention atomic.Int64
+	// asyncAudit is where work that ends outside a request (an agent run)
+	// is audited: the latest config's audit log, this instance's or the
+	// fleet's.
+	asyncAudit atomic.Pointer[auditSink]
 	requestIDs *handlers.RequestIDs
 	logger     *zap.Logger
 	// breakers and the provider connection pools outlive configs: a reload
@@ -281,7 +285,22 @@ func (rt *runtime) startAgentRunner() {
 	rt.agentRunner.OnError = func(run agents.Run, err error) {
 		rt.logger.Error("agent run", zap.Uint64("user_id", run.Account), zap.Uint64("run_id", run.ID), zap.Error(err))
 	}
-	rt.agentRunner.OnAsyncEnd = handlers.RunAuditor(rt.audit, rt.requestIDs)
+	rt.agentRunner.OnAsyncEnd = handlers.RunAuditor(rt, rt.requestIDs)
+}
+
+// auditSink holds an audit log, for an atomic.Pointer.
+type auditSink struct {
+	log interface{ Record(metering.AuditRecord) }
+}
+
+// Record audits work that ended outside a request in the latest config's
+// audit log (this instance's until a config has started).
+func (rt *runtime) Record(r metering.AuditRecord) {
+	if sink := rt.asyncAudit.Load(); sink != nil {
+		sink.log.Record(r)
+		return
+	}
+	rt.audit.Record(r)
 }
 
 // Destruct runs when the last config using this storage is cleaned up.

@@ -37,13 +37,6 @@ var (
 	touchKeysScript  = redis.NewScript(touchKeysSource)
 )
 
-// keyRecord is a key as the fleet keeps it: accounts.Key and the SHA-256
-// of its secret, the same JSON as the embedded store's.
-type keyRecord struct {
-	accounts.Key
-	SHA256 string `json:"sha256"`
-}
-
 // accountsKey names one of the fleet's account indexes. They share one hash
 // tag: a script that creates a key checks the account in the same slot.
 func (s *Store) accountsKey(name string) string { return s.prefix + ":{accounts}:" + name }
@@ -138,7 +131,7 @@ func (a *Accounts) SetTier(id uint64, tier string) (accounts.User, error) {
 	}
 	ctx, cancel := a.store.context()
 	defer cancel()
-	raw, err := setTierScript.Run(ctx, a.store.client, []string{a.users}, id, tier, a.changes).Text()
+	raw, err := setTierScript.Run(ctx, a.store.client, []string{a.users}, id, tier, a.changes, a.origin).Text()
 	if errors.Is(err, redis.Nil) {
 		return accounts.User{}, fmt.Errorf("changing tier of user %d: %w", id, accounts.ErrUserNotFound)
 	}
@@ -160,14 +153,14 @@ func (a *Accounts) CreateKey(userID uint64, name string, scopes accounts.Scopes)
 	if err != nil {
 		return "", accounts.Key{}, err
 	}
-	raw, err := json.Marshal(keyRecord{Key: key, SHA256: hash.String()})
+	raw, err := json.Marshal(accounts.StoredKey{Key: key, SHA256: hash.String()})
 	if err != nil {
 		return "", accounts.Key{}, fmt.Errorf("encoding key: %w", err)
 	}
 	ctx, cancel := a.store.context()
 	defer cancel()
 	id, err := createKeyScript.Run(ctx, a.store.client, []string{a.users, a.keys, a.keyRecords, a.ids},
-		userID, hash.String(), raw, a.changes).Uint64()
+		userID, hash.String(), raw, a.changes, a.origin).Uint64()
 	switch {
 	case err != nil:
 		return "", accounts.Key{}, unavailable("creating key", err)
@@ -195,7 +188,7 @@ func (a *Accounts) Keys(userID uint64) ([]accounts.Key, error) {
 	}
 	var keys []accounts.Key
 	for _, raw := range records.Val() {
-		var rec keyRecord
+		var rec accounts.StoredKey
 		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
 			return nil, fmt.Errorf("decoding key: %w", err)
 		}
@@ -219,20 +212,20 @@ func (a *Accounts) RevokeKey(id uint64) (accounts.Key, error) {
 	ctx, cancel := a.store.context()
 	defer cancel()
 	raw, err := revokeKeyScript.Run(ctx, a.store.client, []string{a.keyRecords},
-		id, a.store.now().UTC().Truncate(time.Second).Format(time.RFC3339), a.changes).Text()
+		id, a.store.now().UTC().Truncate(time.Second).Format(time.RFC3339), a.changes, a.origin).Text()
 	if errors.Is(err, redis.Nil) {
 		return accounts.Key{}, fmt.Errorf("revoking key %d: %w", id, accounts.ErrKeyNotFound)
 	}
 	if err != nil {
 		return accounts.Key{}, unavailable("revoking key", err)
 	}
-	var rec keyRecord
+	var rec accounts.StoredKey
 	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
 		return accounts.Key{}, fmt.Errorf("decoding key %d: %w", id, err)
 	}
-	hash, err := parseHash(rec.SHA256)
+	hash, err := rec.Hash()
 	if err != nil {
-		return accounts.Key{}, fmt.Errorf("key %d: %w", id, err)
+		return accounts.Key{}, err
 	}
 	a.forgetKey(hash)
 	return rec.Key, nil

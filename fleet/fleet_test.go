@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,12 +35,12 @@ func newClock() *testClock {
 func (c *testClock) now() time.Time          { return time.Unix(0, c.nanos.Load()) }
 func (c *testClock) advance(d time.Duration) { c.nanos.Add(int64(d)) }
 
-// openStore connects to the package's server under a key prefix of the
-// test's own.
+// openStore connects to the package's server under a key prefix of this
+// run of the test's own.
 func openStore(t testing.TB, o Options) *Store {
 	t.Helper()
 	o.URL = server.URL()
-	o.Prefix = "test:" + strings.ReplaceAll(t.Name(), "/", ":")
+	o.Prefix = "test:" + strings.ReplaceAll(t.Name(), "/", ":") + ":" + rand.Text()
 	s, err := Open(o)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,7 @@ package fleet
 
 import (
 	"context"
-	"encoding/hex"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +31,10 @@ type Accounts struct {
 	store *Store
 	// The Redis keys and channel, named once.
 	users, usernames, keys, keyRecords, lastUsed, ids, changes string
+	// origin names this instance in the changes it publishes: it has
+	// applied its own already, and hearing them late would only drop what
+	// it read since.
+	origin string
 
 	keyCache  sync.Map // accounts.KeyHash → *cachedKey
 	userCache sync.Map // user ID → *cachedUser
@@ -67,7 +71,8 @@ type cachedUser struct {
 func (s *Store) Accounts() (*Accounts, error) {
 	a := &Accounts{store: s, users: s.accountsKey("users"), usernames: s.accountsKey("usernames"),
 		keys: s.accountsKey("keys"), keyRecords: s.accountsKey("key_records"), lastUsed: s.accountsKey("last_used"),
-		ids: s.accountsKey("ids"), changes: s.accountsKey("changes"), used: map[uint64]int64{}, done: make(chan struct{})}
+		ids: s.accountsKey("ids"), changes: s.accountsKey("changes"), used: map[uint64]int64{}, done: make(chan struct{}),
+		origin: rand.Text()}
 	a.sub = s.client.Subscribe(context.Background(), a.changes)
 	ctx, cancel := s.context()
 	defer cancel()
@@ -100,10 +105,14 @@ func (a *Accounts) listen() {
 	}
 }
 
-func (a *Accounts) heard(change string) {
+func (a *Accounts) heard(message string) {
+	change, origin, _ := strings.Cut(message, " ")
+	if origin == a.origin {
+		return
+	}
 	switch kind, id, _ := strings.Cut(change, ":"); kind {
 	case "key":
-		if hash, err := parseHash(id); err == nil {
+		if hash, err := accounts.ParseKeyHash(id); err == nil {
 			a.forgetKey(hash)
 			return
 		}
@@ -181,7 +190,7 @@ func (a *Accounts) readKey(hash accounts.KeyHash) (*cachedKey, error) {
 	case err != nil:
 		return nil, unavailable("looking up key", err)
 	default:
-		var rec keyRecord
+		var rec accounts.StoredKey
 		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
 			return nil, fmt.Errorf("decoding key: %w", err)
 		}
@@ -260,14 +269,4 @@ func (a *Accounts) Close() error {
 	a.sub.Close()
 	<-a.done
 	return err
-}
-
-func parseHash(s string) (accounts.KeyHash, error) {
-	var h accounts.KeyHash
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != len(h) {
-		return h, errors.New("a malformed key hash")
-	}
-	copy(h[:], b)
-	return h, nil
 }

@@ -57,8 +57,11 @@ type Ledger struct {
 	sending bool       // a batch is on its way
 	stop    chan struct{}
 	done    chan struct{}
-	// Reclaimed counts the holds taken back at the end of their lease.
+	// Reclaimed counts the holds taken back at the end of their lease,
+	// and Open the holds this instance made that Redis has not yet seen
+	// settled.
 	Reclaimed atomic.Int64
+	Open      atomic.Int64
 }
 
 type settlement struct {
@@ -112,6 +115,7 @@ func (l *Ledger) Reserve(account uint64, capacity, estimate money.MicroUSD) (met
 	if got[0] != 1 {
 		return metering.Reservation{}, metering.ErrCapReached
 	}
+	l.Open.Add(1)
 	return metering.Reservation{Account: account, Estimate: estimate, Lease: lease}, nil
 }
 
@@ -209,6 +213,7 @@ func (l *Ledger) sendBatch() error {
 			taken++
 		}
 	}
+	l.Open.Add(-int64(taken))
 	l.mu.Lock()
 	l.pending = l.pending[taken:]
 	if len(l.pending) == 0 {

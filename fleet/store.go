@@ -38,6 +38,8 @@ type Options struct {
 	// Now is the clock (default time.Now). Instances' clocks are assumed
 	// NTP-close: the rate limit and leases read them.
 	Now func() time.Time
+	// Observe, when set, hears of every round trip (for metrics).
+	Observe Observer
 }
 
 // Store is a connection to the fleet's Redis.
@@ -76,6 +78,9 @@ func Open(o Options) (*Store, error) {
 	// the client retries, with no doubt about what the first try did.
 	opts.MaxRetries = -1
 	s.client = redis.NewClient(opts)
+	if o.Observe != nil {
+		s.client.AddHook(observing{o.Observe})
+	}
 	ctx, cancel := s.context()
 	defer cancel()
 	if err := s.client.Ping(ctx).Err(); err != nil {

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -67,199 +65,24 @@ var (
 	bucketAuditByTime     = []byte("audit_by_time")     // unix nanos, seq → user, endpoint
 )
 
-// AuditOptions tune the writer. Zero values take the defaults.
-type AuditOptions struct {
-	// BatchSize commits a batch once it holds this many records. Default:
-	// 256. A commit's last part (bbolt writing the dirty pages) runs
-	// without a pause, so at high rates small batches keep it short; at
-	// low rates FlushInterval keeps commits few.
-	BatchSize int
-	// FlushInterval commits a batch at most this long after its first
-	// record arrived: the most a crash can lose of records already taken.
-	// Default: 250ms.
-	FlushInterval time.Duration
-	// QueueSize bounds the records waiting for the writer; when full,
-	// Record waits (back-pressure) rather than drop. Default: 8192, four
-	// seconds of 2,000 calls a second. The queue is a ring every slot of
-	// which ends up in memory: at ~200 bytes a record, 65,536 slots held
-	// 13 MB, half the gateway's live heap.
-	QueueSize int
-	// OnError reports a failed batch or a record dropped after Close.
-	OnError func(error)
-}
-
-// AuditLog writes audit records with group commit: callers enqueue, one
-// goroutine writes each batch in a single bbolt transaction.
+// AuditLog is a single instance's audit log in bbolt, written with group
+// commit (AuditWriter): one transaction a batch.
 type AuditLog struct {
-	db   *bolt.DB
-	opts AuditOptions
-
-	queue chan AuditRecord
-	// interval is the flush interval in force, in nanoseconds; a reload may
-	// change it while the writer runs.
-	interval atomic.Int64
-	flushes  chan chan struct{}
-	stop     chan struct{}
-	done     chan struct{}
-	closed   atomic.Bool
-	once     sync.Once
+	*AuditWriter
+	db *bolt.DB
 }
 
 // OpenAuditLog creates the audit buckets and starts the writer.
 func OpenAuditLog(db *bolt.DB, opts AuditOptions) (*AuditLog, error) {
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 256
-	}
-	if opts.FlushInterval <= 0 {
-		opts.FlushInterval = 250 * time.Millisecond
-	}
-	if opts.QueueSize <= 0 {
-		opts.QueueSize = 8192
-	}
-	if opts.OnError == nil {
-		opts.OnError = func(error) {}
-	}
 	err := db.Update(func(tx *bolt.Tx) error {
 		return keyrange.CreateBuckets(tx, bucketAudit, bucketAuditByEndpoint, bucketAuditByTime)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing audit buckets: %w", err)
 	}
-	l := &AuditLog{
-		db:      db,
-		opts:    opts,
-		queue:   make(chan AuditRecord, opts.QueueSize),
-		flushes: make(chan chan struct{}),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
-	}
-	l.interval.Store(int64(opts.FlushInterval))
-	go l.run()
+	l := &AuditLog{db: db}
+	l.AuditWriter = NewAuditWriter(opts, l.writeBatch)
 	return l, nil
-}
-
-// FlushInterval is the flush interval in force.
-func (l *AuditLog) FlushInterval() time.Duration { return time.Duration(l.interval.Load()) }
-
-// SetFlushInterval changes how long a batch may wait before its commit,
-// from the next batch on. A longer interval means fewer commits (each has
-// a fixed cost, ~1 ms of CPU here) and more records a crash can lose.
-func (l *AuditLog) SetFlushInterval(d time.Duration) {
-	if d > 0 {
-		l.interval.Store(int64(d))
-	}
-}
-
-// ErrAuditClosed is reported for a record that arrived after Close.
-var ErrAuditClosed = errors.New("audit log closed")
-
-// Pending says how many records wait for the writer, of how many the
-// queue holds before Record blocks.
-func (l *AuditLog) Pending() (queued, capacity int) { return len(l.queue), cap(l.queue) }
-
-// Record enqueues one record. It never blocks on the database, only on a
-// full queue.
-func (l *AuditLog) Record(r AuditRecord) {
-	if l.closed.Load() {
-		l.dropped(r)
-		return
-	}
-	select {
-	case l.queue <- r:
-	case <-l.done:
-		l.dropped(r)
-		return
-	}
-	// Close marks the log closed before it stops the writer, so a record
-	// enqueued while closed was still false is in the writer's final drain.
-	// One that got in later may have missed it: report what is left.
-	if l.closed.Load() {
-		for {
-			select {
-			case left := <-l.queue:
-				l.dropped(left)
-			default:
-				return
-			}
-		}
-	}
-}
-
-func (l *AuditLog) dropped(r AuditRecord) {
-	l.opts.OnError(fmt.Errorf("dropping audit record of request %s: %w", r.RequestID, ErrAuditClosed))
-}
-
-// Flush commits every record enqueued before the call, then returns.
-func (l *AuditLog) Flush() {
-	ack := make(chan struct{})
-	select {
-	case l.flushes <- ack:
-		<-ack
-	case <-l.done:
-	}
-}
-
-// Close commits what is queued and stops the writer. Later records are
-// reported through OnError and dropped.
-func (l *AuditLog) Close() {
-	l.once.Do(func() {
-		l.closed.Store(true)
-		close(l.stop)
-		<-l.done
-	})
-}
-
-func (l *AuditLog) run() {
-	defer close(l.done)
-	batch := make([]AuditRecord, 0, l.opts.BatchSize)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	commit := func() {
-		timer.Stop()
-		if len(batch) == 0 {
-			return
-		}
-		if err := l.write(batch); err != nil {
-			l.opts.OnError(err)
-		}
-		clear(batch)
-		batch = batch[:0]
-	}
-	drain := func() {
-		for {
-			select {
-			case r := <-l.queue:
-				batch = append(batch, r)
-				if len(batch) >= l.opts.BatchSize {
-					commit()
-				}
-			default:
-				return
-			}
-		}
-	}
-	for {
-		select {
-		case r := <-l.queue:
-			if len(batch) == 0 {
-				timer.Reset(l.FlushInterval())
-			}
-			batch = append(batch, r)
-			if len(batch) >= l.opts.BatchSize {
-				commit()
-			}
-		case <-timer.C:
-			commit()
-		case ack := <-l.flushes:
-			drain()
-			commit()
-			close(ack)
-		case <-l.stop:
-			drain()
-			commit()
-			return
-		}
-	}
 }
 
 // yieldEvery is how many records the writer stores between yields: each
@@ -267,8 +90,8 @@ func (l *AuditLog) run() {
 // arrives meanwhile waits for the next yield.
 const yieldEvery = 8
 
-// write stores a batch in one transaction.
-func (l *AuditLog) write(batch []AuditRecord) error {
+// writeBatch stores a batch in one transaction.
+func (l *AuditLog) writeBatch(batch []AuditRecord) error {
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		records := tx.Bucket(bucketAudit)
 		byEndpoint := tx.Bucket(bucketAuditByEndpoint)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,7 +42,7 @@ func startFleet(t *testing.T, n int, fake *fakeupstream.Server) []*instance {
 		fleet {
 			redis %s
 			prefix %s
-		}`, fake.URL, redisServer.URL(), strings.ReplaceAll(t.Name(), "/", "-"))
+		}`, fake.URL, redisServer.URL(), fleetPrefix(t))
 	fleet := make([]*instance, n)
 	var wg sync.WaitGroup
 	for i := range fleet {
@@ -53,6 +54,11 @@ func startFleet(t *testing.T, n int, fake *fakeupstream.Server) []*instance {
 	}
 	wg.Wait()
 	return fleet
+}
+
+// fleetPrefix keeps this run of a test's keys apart in the shared Redis.
+func fleetPrefix(t *testing.T) string {
+	return strings.ReplaceAll(t.Name(), "/", "-") + "-" + rand.Text()
 }
 
 // fleetUser creates an account on tier through one instance and a key for
@@ -110,6 +116,14 @@ func TestAFleetOfThreeKeepsOneCapOneRateAndOneKeyList(t *testing.T) {
 		})
 	}
 
+	// Every instance reads every instance's records of those calls.
+	for _, in := range fleet {
+		eventually(t, "the audit log holds the 150 calls", func() bool {
+			_, body := call("GET", in.base+"/v1/audit?limit=500&endpoint=/v1/llm", capped, "")
+			return bytes.Contains(body, []byte(`"count":150`))
+		})
+	}
+
 	// The rate: 60 a minute across the fleet, a burst of 60 and no more.
 	limited, keyID := fleetUser(fleet[1], "bob", "limited")
 	admitted.Store(0)
@@ -124,6 +138,14 @@ func TestAFleetOfThreeKeepsOneCapOneRateAndOneKeyList(t *testing.T) {
 	wg.Wait()
 	if burst := time.Since(start); burst < time.Second && admitted.Load() != 60 {
 		t.Fatalf("a burst of 90 at 60 rpm over three instances: %d admitted in %s", admitted.Load(), burst)
+	}
+
+	// The metrics tell the round trips and that the store is up.
+	_, metrics := call("GET", "http://"+fleet[0].adminAddr+"/metrics", "", "")
+	for _, want := range []string{"kaine_fleet_up 1", `kaine_fleet_redis_seconds_count{op="reserve"}`, `kaine_fleet_redis_seconds_count{op="rate"}`} {
+		if !bytes.Contains(metrics, []byte(want)) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	// Revocation on one instance holds on the others within a second.
@@ -146,5 +168,34 @@ func eventually(t *testing.T, what string, check func() bool) {
 			t.Fatalf("not within a second: %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestASingleGatewayMovesIntoAFleet(t *testing.T) {
+	if redisServer == nil {
+		t.Skip("redis-server is not installed (apt-get install redis-server)")
+	}
+	single := newInstance(t)
+	single.start()
+	key := single.newKey("ada", "read,write")
+	single.stop()
+
+	prefix := fleetPrefix(t)
+	storage := single.dir + "/data/kaine.db"
+	out, err := single.kaine("fleet", "import", "--from", storage, "--redis", redisServer.URL(), "--prefix", prefix)
+	if err != nil || !strings.Contains(out, `{"imported_users":1,"imported_keys":1}`) {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if out, err := single.kaine("fleet", "import", "--from", storage, "--redis", redisServer.URL(), "--prefix", prefix); err == nil ||
+		!strings.Contains(out, "already has accounts") {
+		t.Fatalf("a second import: %v\n%s", err, out)
+	}
+
+	member := newInstance(t)
+	member.providers = fmt.Sprintf("fleet {\n\t\t\tredis %s\n\t\t\tprefix %s\n\t\t}", redisServer.URL(), prefix)
+	member.writeConfig(testDocs)
+	member.start()
+	if status, body := call("GET", member.base+"/v1/me", key, ""); status != 200 || !bytes.Contains(body, []byte(`"username":"ada"`)) {
+		t.Fatalf("the imported key on a fleet member: %d %s", status, body)
 	}
 }

@@ -1,0 +1,364 @@
+package fleet
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tidwall/gjson"
+
+	"github.com/keinetech/kaine/metering"
+	"github.com/keinetech/kaine/money"
+)
+
+var (
+	//go:embed audit_add.lua
+	auditAddSource string
+	//go:embed audit_page.lua
+	auditPageSource string
+
+	auditAddScript  = redis.NewScript(auditAddSource)
+	auditPageScript = redis.NewScript(auditPageSource)
+)
+
+const (
+	// maxAuditBacklog bounds the records kept in memory while Redis does
+	// not take them (about 40 MB); past it the oldest are dropped, and
+	// said so.
+	maxAuditBacklog = 100_000
+	// auditTokenTTL is how long a batch is remembered as added: longer
+	// than any resend of it.
+	auditTokenTTL = time.Hour
+	// auditRetry is how often a backlog is sent again while no new
+	// batch comes.
+	auditRetry = time.Second
+	// seqBits is how many bits of a record's ID hold its stream entry's
+	// sequence number within its millisecond.
+	seqBits = 12
+)
+
+// AuditLog is the fleet's audit log: one Redis stream an account, each
+// record written once by the instance that served the call, in batches
+// off the hot path (metering.AuditWriter), and read newest first by any
+// instance. A record's ID is its stream entry's: milliseconds << 12 |
+// sequence, increasing with the time it was written.
+type AuditLog struct {
+	*metering.AuditWriter
+	store     *Store
+	onError   func(error)
+	instance  uint64
+	batches   atomic.Uint64
+	retention atomic.Int64 // nanoseconds
+
+	sendMu  sync.Mutex // one send at a time: the writer's or the retry's
+	mu      sync.Mutex
+	backlog []auditBatch // not yet taken by Redis, oldest first
+	held    int          // records in backlog
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// auditBatch is one account's records of one write, named by a token so
+// that Redis adds it once however often it is sent.
+type auditBatch struct {
+	account uint64
+	token   uint64
+	records [][]byte // JSON
+	index   []string // each record's endpoint
+}
+
+// AuditLog starts the fleet's audit writer; records older than retention
+// are trimmed. Close flushes and stops it.
+func (s *Store) AuditLog(opts metering.AuditOptions, retention time.Duration) (*AuditLog, error) {
+	ctx, cancel := s.context()
+	defer cancel()
+	instance, err := s.client.Incr(ctx, s.prefix+":instances").Uint64()
+	if err != nil {
+		return nil, unavailable("numbering this instance", err)
+	}
+	l := &AuditLog{store: s, onError: opts.OnError, instance: instance, stop: make(chan struct{}), done: make(chan struct{})}
+	if l.onError == nil {
+		l.onError = func(error) {}
+	}
+	l.retention.Store(int64(retention))
+	l.AuditWriter = metering.NewAuditWriter(opts, l.write)
+	go l.retry()
+	return l, nil
+}
+
+// SetRetention changes how long records are kept, from the next batch on.
+func (l *AuditLog) SetRetention(d time.Duration) {
+	if d > 0 {
+		l.retention.Store(int64(d))
+	}
+}
+
+// write queues a batch, one part an account, behind what Redis has not yet
+// taken, and sends them all.
+func (l *AuditLog) write(batch []metering.AuditRecord) error {
+	byAccount := map[uint64]*auditBatch{}
+	var order []*auditBatch
+	for i := range batch {
+		r := &batch[i]
+		data, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("encoding audit record: %w", err)
+		}
+		b := byAccount[r.UserID]
+		if b == nil {
+			b = &auditBatch{account: r.UserID, token: l.instance<<40 | l.batches.Add(1)}
+			byAccount[r.UserID] = b
+			order = append(order, b)
+		}
+		b.records, b.index = append(b.records, data), append(b.index, r.Endpoint)
+	}
+	l.mu.Lock()
+	for _, b := range order {
+		l.backlog = append(l.backlog, *b)
+		l.held += len(b.records)
+	}
+	for l.held > maxAuditBacklog {
+		l.held -= len(l.backlog[0].records)
+		l.onError(fmt.Errorf("dropping %d audit records of account %d: Redis has not taken them and %d wait", len(l.backlog[0].records), l.backlog[0].account, maxAuditBacklog))
+		l.backlog = l.backlog[1:]
+	}
+	l.mu.Unlock()
+	return l.send()
+}
+
+// retry sends the backlog again every second until Close.
+func (l *AuditLog) retry() {
+	defer close(l.done)
+	tick := time.NewTicker(auditRetry)
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-tick.C:
+			if l.waiting() > 0 {
+				if err := l.send(); err != nil {
+					l.onError(err)
+				}
+			}
+		}
+	}
+}
+
+// waiting says how many records Redis has not taken yet.
+func (l *AuditLog) waiting() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.held
+}
+
+// send sends the backlog in one pipeline and forgets what Redis took.
+func (l *AuditLog) send() error {
+	l.sendMu.Lock()
+	defer l.sendMu.Unlock()
+	l.mu.Lock()
+	pending := l.backlog
+	l.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	retention := time.Duration(l.retention.Load())
+	oldest := strconv.FormatInt(l.store.now().Add(-retention).UnixMilli(), 10)
+	cmds, err := l.pipeline(pending, oldest, retention)
+	if isNoScript(err) {
+		// A restarted Redis forgot the script: load it, and send again.
+		ctx, cancel := l.store.context()
+		err = auditAddScript.Load(ctx, l.store.client).Err()
+		cancel()
+		if err == nil {
+			cmds, err = l.pipeline(pending, oldest, retention)
+		}
+	}
+	return l.taken(pending, cmds, err)
+}
+
+// pipeline sends the batches in one pipeline.
+func (l *AuditLog) pipeline(pending []auditBatch, oldest string, retention time.Duration) ([]*redis.Cmd, error) {
+	ctx, cancel := l.store.context()
+	defer cancel()
+	pipe := l.store.client.Pipeline()
+	cmds := make([]*redis.Cmd, len(pending))
+	for i, b := range pending {
+		keys, args := l.batchArgs(b, oldest, retention)
+		cmds[i] = auditAddScript.EvalSha(ctx, pipe, keys, args...)
+	}
+	_, err := pipe.Exec(ctx)
+	return cmds, err
+}
+
+// taken drops from the backlog the batches whose script answered.
+func (l *AuditLog) taken(pending []auditBatch, cmds []*redis.Cmd, err error) error {
+	done := map[uint64]bool{}
+	for i, c := range cmds {
+		if c.Err() == nil {
+			done[pending[i].token] = true
+		}
+	}
+	l.mu.Lock()
+	kept := l.backlog[:0:0]
+	for _, b := range l.backlog {
+		if done[b.token] {
+			l.held -= len(b.records)
+			continue
+		}
+		kept = append(kept, b)
+	}
+	l.backlog = kept
+	l.mu.Unlock()
+	if err != nil {
+		return unavailable(fmt.Sprintf("writing audit records (%d wait)", l.waiting()), err)
+	}
+	return nil
+}
+
+func (l *AuditLog) batchArgs(b auditBatch, oldest string, retention time.Duration) ([]string, []any) {
+	keys := []string{l.store.accountKey(b.account, "audit_batch:"+strconv.FormatUint(b.token, 10)), l.stream(b.account)}
+	position := map[string]int{}
+	args := []any{oldest, retention.Milliseconds(), auditTokenTTL.Milliseconds()}
+	for i, data := range b.records {
+		endpoint := b.index[i]
+		p, ok := position[endpoint]
+		if !ok {
+			keys = append(keys, l.endpointIndex(b.account, endpoint))
+			p = len(keys)
+			position[endpoint] = p
+		}
+		args = append(args, p, data)
+	}
+	return keys, args
+}
+
+func (l *AuditLog) stream(account uint64) string { return l.store.accountKey(account, "audit") }
+
+func (l *AuditLog) endpointIndex(account uint64, endpoint string) string {
+	return l.store.accountKey(account, "audit_by_endpoint:"+endpoint)
+}
+
+// Close writes what is queued, tries once more to send what Redis has not
+// taken, and stops.
+func (l *AuditLog) Close() {
+	l.AuditWriter.Close()
+	close(l.stop)
+	<-l.done
+	if n := l.waiting(); n > 0 {
+		if err := l.send(); err != nil {
+			l.onError(fmt.Errorf("closing with %d audit records Redis did not take: %w", l.waiting(), err))
+		}
+	}
+}
+
+// Query returns an account's newest records first, at most limit of them,
+// only those for endpoint when it is not empty.
+func (l *AuditLog) Query(user uint64, endpoint string, limit int) ([]metering.AuditRecord, error) {
+	return l.Page(user, endpoint, 0, limit)
+}
+
+// Page is Query continued below the record id before (0: from the newest).
+func (l *AuditLog) Page(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error) {
+	start := "+"
+	if before != 0 {
+		start = "(" + streamID(before)
+	}
+	ctx, cancel := l.store.context()
+	defer cancel()
+	if endpoint == "" {
+		entries, err := l.store.client.XRevRangeN(ctx, l.stream(user), start, "-", int64(limit)).Result()
+		if err != nil {
+			return nil, unavailable("reading audit log", err)
+		}
+		out := make([]metering.AuditRecord, 0, len(entries))
+		for _, e := range entries {
+			r, err := decodeAudit(user, e.ID, e.Values["r"])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	flat, err := auditPageScript.Run(ctx, l.store.client, []string{l.stream(user), l.endpointIndex(user, endpoint)}, start, limit).StringSlice()
+	if err != nil {
+		return nil, unavailable("reading audit log", err)
+	}
+	out := make([]metering.AuditRecord, 0, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		r, err := decodeAudit(user, flat[i], flat[i+1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// spendChunk is how many records Spend reads a round trip.
+const spendChunk = 1000
+
+// Spend sums an account's records since a time by endpoint and by model.
+func (l *AuditLog) Spend(user uint64, since time.Time) (metering.Breakdown, error) {
+	b := metering.Breakdown{ByEndpoint: map[string]money.MicroUSD{}, ByModel: map[string]money.MicroUSD{}}
+	// Records are written after their call ends, so none since then has
+	// an earlier entry.
+	start := strconv.FormatInt(since.UnixMilli(), 10)
+	for {
+		ctx, cancel := l.store.context()
+		entries, err := l.store.client.XRangeN(ctx, l.stream(user), start, "+", spendChunk).Result()
+		cancel()
+		if err != nil {
+			return metering.Breakdown{}, unavailable("summing the audit log", err)
+		}
+		for _, e := range entries {
+			raw, _ := e.Values["r"].(string)
+			fields := gjson.GetMany(raw, "timestamp", "endpoint", "model", "cost_usd")
+			if fields[0].Time().Before(since) {
+				continue
+			}
+			cost, err := money.ParseUSD(fields[3].Raw)
+			if err != nil {
+				return metering.Breakdown{}, fmt.Errorf("reading an audit record's cost: %w", err)
+			}
+			b.ByEndpoint[fields[1].Str] += cost
+			b.ByModel[fields[2].Str] += cost
+			b.Calls++
+		}
+		if len(entries) < spendChunk {
+			return b, nil
+		}
+		start = "(" + entries[len(entries)-1].ID
+	}
+}
+
+func decodeAudit(user uint64, id string, value any) (metering.AuditRecord, error) {
+	var r metering.AuditRecord
+	raw, _ := value.(string)
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		return r, fmt.Errorf("decoding audit record %s: %w", id, err)
+	}
+	r.ID, r.UserID = recordID(id), user
+	return r, nil
+}
+
+// recordID turns a stream entry's ID ("1765000000000-3") into a record's.
+func recordID(entry string) uint64 {
+	ms, seq, _ := strings.Cut(entry, "-")
+	m, _ := strconv.ParseUint(ms, 10, 64)
+	s, _ := strconv.ParseUint(seq, 10, 64)
+	return m<<seqBits | min(s, 1<<seqBits-1)
+}
+
+// streamID is recordID's inverse.
+func streamID(record uint64) string {
+	return strconv.FormatUint(record>>seqBits, 10) + "-" + strconv.FormatUint(record&(1<<seqBits-1), 10)
+}
