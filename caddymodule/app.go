@@ -97,10 +97,13 @@ type App struct {
 	// in the fleets pool under fleetKey.
 	fleet    *fleetState
 	fleetKey string
-	api      *handlers.API
-	router   *handlers.Router
-	logger   *zap.Logger
-	ctx      caddy.Context
+	// home forwards the business data's endpoints to the fleet's home
+	// instance (nil: served here).
+	home   http.Handler
+	api    *handlers.API
+	router *handlers.Router
+	logger *zap.Logger
+	ctx    caddy.Context
 	// stopFollowing ends this config's follower of video jobs, and
 	// followed is closed when it has.
 	stopFollowing context.CancelFunc
@@ -242,6 +245,17 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	if err := a.provisionDashboard(); err != nil {
 		return err
+	}
+	if a.Fleet != nil {
+		home, err := a.Fleet.home(caddy.NewReplacer())
+		if err != nil {
+			return err
+		}
+		if home != "" {
+			if a.home, err = homeProxy(home, a.api.Errors, a.runtime.httpClient("fleet home", home).Transport, a.logger); err != nil {
+				return fmt.Errorf("fleet home: %w", err)
+			}
+		}
 	}
 	a.router = handlers.NewRouter(a.api.Routes())
 	return nil

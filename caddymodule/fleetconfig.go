@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -23,6 +24,12 @@ type Fleet struct {
 	// settled before any instance may take it back (its instance died):
 	// longer than any call. Default: 15m.
 	Lease caddy.Duration `json:"lease,omitempty"`
+	// Home is the address of the instance that keeps the fleet's business
+	// data (leads, pages, videos, agent runs, knowledge, outbox), such as
+	// http://kaine-home:8080: this instance forwards those endpoints there
+	// unchanged. Empty on the home itself; a placeholder such as
+	// {env.KAINE_HOME} may resolve to empty there.
+	Home string `json:"home,omitempty"`
 }
 
 const (
@@ -37,6 +44,7 @@ const (
 //		password {env.REDIS_PASSWORD}
 //		prefix   kaine
 //		lease    15m
+//		home     http://kaine-home:8080
 //	}
 func parseFleet(d *caddyfile.Dispenser, app *App) error {
 	if app.Fleet != nil {
@@ -64,8 +72,12 @@ func parseFleet(d *caddyfile.Dispenser, app *App) error {
 			if err := positiveDuration(d, &f.Lease, "15m"); err != nil {
 				return err
 			}
+		case "home":
+			if err := oneArg(d, &f.Home); err != nil {
+				return err
+			}
 		default:
-			return d.Errf("fleet: unrecognized setting %q (known: redis, password, prefix, lease)", key)
+			return d.Errf("fleet: unrecognized setting %q (known: redis, password, prefix, lease, home)", key)
 		}
 	}
 	if err := f.validate(); err != nil {
@@ -81,8 +93,30 @@ func (f *Fleet) validate() error {
 	if f.Redis == "" || err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 		return fmt.Errorf("fleet: redis %q is not a redis:// or rediss:// URL with a host", f.Redis)
 	}
+	if f.Home != "" && !strings.Contains(f.Home, "{") { // a placeholder is checked once resolved
+		if err := validHome(f.Home); err != nil {
+			return err
+		}
+	}
 	if f.Lease != 0 && time.Duration(f.Lease) < minFleetLease {
 		return fmt.Errorf("fleet: lease must be at least %s, longer than any call", minFleetLease)
+	}
+	return nil
+}
+
+// home resolves the home's address: empty on the home itself.
+func (f *Fleet) home(repl *caddy.Replacer) (string, error) {
+	home := repl.ReplaceAll(f.Home, "")
+	if home == "" {
+		return "", nil
+	}
+	return home, validHome(home)
+}
+
+func validHome(home string) error {
+	h, err := url.Parse(home)
+	if err != nil || (h.Scheme != "http" && h.Scheme != "https") || h.Host == "" || (h.Path != "" && h.Path != "/") {
+		return fmt.Errorf("fleet: home %q is not an http:// or https:// address with a host and no path", home)
 	}
 	return nil
 }

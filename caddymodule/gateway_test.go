@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -75,7 +76,7 @@ func startGatewayWithGlobal(t testing.TB, globalOptions, kaineOptions string) *g
 // Kaine's (a plain reverse_proxy to compare with).
 func startGatewayWithSites(t testing.TB, globalOptions, kaineOptions, sites string) *gateway {
 	t.Helper()
-	g := &gateway{t: t, storage: filepath.Join(t.TempDir(), "kaine.db"), client: &http.Client{}}
+	g := &gateway{t: t, storage: filepath.Join(t.TempDir(), "kaine.db"), client: &http.Client{Transport: redialing{http.DefaultTransport}}}
 	httpPort, adminPort := freePort(t), freePort(t)
 	g.base = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	g.admin = fmt.Sprintf("http://localhost:%d", adminPort)
@@ -116,6 +117,29 @@ func (g *gateway) load(caddyfile string) {
 	// server's than when a kept-alive connection to it was made: a request
 	// must not go out on one (a POST is not retried when it is reset).
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+}
+
+// redialing sends a request again once when its connection was refused or
+// reset before it was sent: on Linux the old config's SO_REUSEPORT socket
+// resets what waits in its accept queue when a reload closes it (see the
+// README's "Reload and operate"), and the SDKs resend such errors too.
+type redialing struct{ next http.RoundTripper }
+
+func (r redialing) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	var op *net.OpError
+	if err == nil || !errors.As(err, &op) || op.Op != "dial" {
+		return resp, err
+	}
+	if req.Body != nil {
+		if req.GetBody == nil {
+			return resp, err
+		}
+		if req.Body, err = req.GetBody(); err != nil {
+			return nil, err
+		}
+	}
+	return r.next.RoundTrip(req)
 }
 
 // restart stops the gateway, closing its storage, and starts it again on

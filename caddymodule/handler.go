@@ -82,6 +82,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		route = api.Unrouted(allowed)
 	} else {
+		if route.Home && h.app.home != nil {
+			// The home answers, with its own request ID.
+			w.Header().Del("X-Request-Id")
+			h.app.home.ServeHTTP(w, r)
+			return nil
+		}
 		// Errors from here on, the pipeline's included, take the route's
 		// shape.
 		w = handlers.WithErrorShape(w, route.ErrorShapeFor(r))

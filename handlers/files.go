@@ -20,7 +20,7 @@ func (a *API) filesRoute() []Route {
 	if a.Files == nil {
 		return nil
 	}
-	return []Route{{Path: filesPrefix, Prefix: true, Handle: a.serveFile}}
+	return []Route{{Path: filesPrefix, Prefix: true, Handle: a.serveFile, Home: true}}
 }
 
 // serveFile answers GET and HEAD /files/{name}: one file at the top of the

@@ -44,6 +44,10 @@ type Route struct {
 	// Errors is the shape of the route's error bodies, for the SDK its
 	// callers use.
 	Errors ErrorShape
+	// Home marks an endpoint of the business data (leads, pages, videos,
+	// agent runs, knowledge, outbox) that a fleet keeps on one instance,
+	// its home: the others forward such calls there unchanged.
+	Home bool
 }
 
 // Router finds the route for a request. Static paths are a map lookup.

@@ -199,3 +199,39 @@ func TestASingleGatewayMovesIntoAFleet(t *testing.T) {
 		t.Fatalf("the imported key on a fleet member: %d %s", status, body)
 	}
 }
+
+func TestTheFleetsBusinessDataLivesAtItsHome(t *testing.T) {
+	if redisServer == nil {
+		t.Skip("redis-server is not installed (apt-get install redis-server)")
+	}
+	prefix := fleetPrefix(t)
+	home := newInstance(t)
+	home.providers = fmt.Sprintf("fleet {\n\t\t\tredis %s\n\t\t\tprefix %s\n\t\t}", redisServer.URL(), prefix)
+	home.writeConfig(testDocs)
+	home.start()
+	members := make([]*instance, 2)
+	for i := range members {
+		members[i] = newInstance(t)
+		members[i].providers = fmt.Sprintf("fleet {\n\t\t\tredis %s\n\t\t\tprefix %s\n\t\t\thome %s\n\t\t}", redisServer.URL(), prefix, home.base)
+		members[i].writeConfig(testDocs)
+		members[i].start()
+	}
+	key, _ := fleetUser(members[0], "ada", "starter")
+	status, body := call("POST", members[0].base+"/v1/leads", key, `{"name":"Grace","email":"grace@example.com","source":"referral"}`)
+	if status != 201 && status != 200 {
+		t.Fatalf("a lead through one member: %d %s", status, body)
+	}
+	for _, in := range []*instance{members[1], home} {
+		if status, body := call("GET", in.base+"/v1/leads", key, ""); status != 200 || !bytes.Contains(body, []byte("grace@example.com")) {
+			t.Fatalf("the lead through another: %d %s", status, body)
+		}
+	}
+	home.stop()
+	status, body = call("GET", members[1].base+"/v1/leads", key, "")
+	if status != 503 || !bytes.Contains(body, []byte("store_unavailable")) {
+		t.Fatalf("with the home down: %d %s", status, body)
+	}
+	if status, _ := call("GET", members[1].base+"/v1/me", key, ""); status != 200 {
+		t.Fatalf("what is not the home's is still served: %d", status)
+	}
+}
