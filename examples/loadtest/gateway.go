@@ -31,7 +31,7 @@ const upstreamKey = "load-test-key"
 // caddyfile is the gateway's config: Kaine with an unlimited tier and both
 // providers pointing at the fake, and a plain reverse_proxy site to the
 // fake as the baseline. Arguments: admin address, storage file, fake
-// address, Kaine port, reverse_proxy port.
+// address, Kaine port, reverse_proxy port, more kaine settings (a fleet).
 const caddyfile = `{
 	admin %[1]s
 	persist_config off
@@ -49,6 +49,7 @@ const caddyfile = `{
 			api_key ` + upstreamKey + `
 			base_url http://%[3]s
 		}
+		%[6]s
 	}
 }
 http://127.0.0.1:%[4]d {
@@ -86,9 +87,10 @@ func buildGateway(ctx context.Context, dir string) (string, error) {
 	return binary, nil
 }
 
-// startGateway writes the Caddyfile into dir, runs binary with it (under
-// taskset on CPU 0 when pin is set) and waits until /v1/ping answers.
-func startGateway(ctx context.Context, binary, dir, fakeAddr string, pin bool) (*gateway, error) {
+// startGateway writes the Caddyfile into dir, with extra in its kaine
+// block, runs binary with it (under taskset on CPU 0 when pin is set) and
+// waits until /v1/ping answers.
+func startGateway(ctx context.Context, binary, dir, fakeAddr string, pin bool, extra string) (*gateway, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -102,7 +104,7 @@ func startGateway(ctx context.Context, binary, dir, fakeAddr string, pin bool) (
 		admin:     &http.Client{Timeout: adminTimeout},
 	}
 	config := filepath.Join(dir, "Caddyfile")
-	text := fmt.Sprintf(caddyfile, g.adminAddr, filepath.Join(dir, "kaine.db"), fakeAddr, ports[1], ports[2])
+	text := fmt.Sprintf(caddyfile, g.adminAddr, filepath.Join(dir, "kaine.db"), fakeAddr, ports[1], ports[2], extra)
 	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		return nil, fmt.Errorf("writing the Caddyfile: %w", err)
 	}

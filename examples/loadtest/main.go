@@ -15,8 +15,10 @@
 //	chat           POST /v1/chat/completions, the unified endpoint, in OpenAI's shape
 //	               whatever the provider: to OpenAI as is, to Anthropic translated
 //	               both ways (-api anthropic); full pipeline
+//	fleet          with -fleet: the drop-in through a second gateway in fleet mode, its
+//	               keys, rate limit, cap, usage and audit in a redis-server on loopback
 //
-// Every round runs each step for the five scenarios in turn, so slow drift
+// Every round runs each step for the scenarios in turn, so slow drift
 // (GC, caches, the machine's other work) spreads over all of them:
 //
 //   - open-loop latency at each of -rates for -duration: requests leave on a
@@ -30,7 +32,8 @@
 // It prints the medians over -rounds rounds: p50/p90/p99 per rate, maximum
 // req/s, stream times, the gateway's CPU seconds per 1,000 requests; then
 // the overhead over direct, its ratio to reverse_proxy's and throughput as a
-// fraction of reverse_proxy's; the same for chat against dropin's; then the gateway's RSS after each round (and
+// fraction of reverse_proxy's; the same for chat (and fleet) against
+// dropin's, and what fleet mode adds in µs; then the gateway's RSS after each round (and
 // its anonymous part, without the binary and the database's mmap), with the
 // CPU other processes took meanwhile; and how late the generator sent the
 // open-loop calls against their schedule.
@@ -54,6 +57,9 @@
 //	                    (default on with 2 CPUs or more and taskset installed)
 //	-kaine PATH         use this kaine binary instead of building ./cmd/kaine
 //	-json FILE          also write the raw results, every round, as JSON
+//	-fleet              also start redis-server on loopback and a second gateway
+//	                    in fleet mode (pinned like the first), and measure the
+//	                    drop-in through it as the scenario "fleet"
 //
 // A default run takes about two minutes, plus the build of the gateway.
 package main
@@ -65,6 +71,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -86,6 +93,7 @@ type config struct {
 	JSONPath       string        `json:"-"`
 	ProfileDir     string        `json:"-"`
 	HeldStreams    int           `json:"held_streams"`
+	Fleet          bool          `json:"fleet"`
 }
 
 func main() {
@@ -113,6 +121,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&cfg.Kaine, "kaine", "", "kaine binary to use instead of building ./cmd/kaine")
 	flag.StringVar(&cfg.JSONPath, "json", "", "file to write the raw results to, as JSON")
 	flag.IntVar(&cfg.HeldStreams, "held-streams", 0, "after the rounds, hold this many streams open at once through reverse_proxy and the drop-in route, and report the gateway's memory per open stream")
+	flag.BoolVar(&cfg.Fleet, "fleet", false, "also run a second gateway in fleet mode, with redis-server on loopback, and measure the drop-in through it")
 	flag.StringVar(&cfg.ProfileDir, "profile", "", "after the rounds, record the gateway's CPU profile under full load of each gateway scenario into this directory")
 	flag.Parse()
 	switch {
@@ -166,21 +175,37 @@ func run(cfg config) error {
 		return err
 	}
 	defer fake.close()
-	gw, err := startGateway(ctx, binary, dir, fake.addr, cfg.Pin)
+	gw, err := startGateway(ctx, binary, dir, fake.addr, cfg.Pin, "")
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := gw.stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "loadtest:", err)
-		}
-	}()
+	defer stopGateway(gw)
 	key, err := gw.createKey(ctx)
 	if err != nil {
 		return err
 	}
+	var fleet *gateway
+	var fleetKey string
+	if cfg.Fleet {
+		redis, err := startRedis(ctx, filepath.Join(dir, "redis"))
+		if err != nil {
+			return err
+		}
+		defer redis.stop()
+		fleetDir := filepath.Join(dir, "fleet")
+		if err := os.MkdirAll(fleetDir, 0o700); err != nil {
+			return err
+		}
+		if fleet, err = startGateway(ctx, binary, fleetDir, fake.addr, cfg.Pin, redis.fleetSettings()); err != nil {
+			return err
+		}
+		defer stopGateway(fleet)
+		if fleetKey, err = fleet.createKey(ctx); err != nil {
+			return err
+		}
+	}
 
-	targets := newTargets(apis[cfg.API], fake.url(), gw, key)
+	targets := newTargets(apis[cfg.API], fake.url(), gw, key, fleet, fleetKey)
 	if err := checkTargets(ctx, targets); err != nil {
 		return err
 	}
@@ -204,12 +229,19 @@ func run(cfg config) error {
 		}
 	}
 	if cfg.ProfileDir != "" {
-		if err := profileGateway(ctx, targets, gw, cfg.Workers, cfg.ProfileDir); err != nil {
+		if err := profileGateway(ctx, targets, cfg.Workers, cfg.ProfileDir); err != nil {
 			return err
 		}
 	}
 	fmt.Printf("\ntotal run time %s\n", res.Elapsed.Round(time.Second))
 	return nil
+}
+
+// stopGateway stops a gateway, saying so when it had to be killed.
+func stopGateway(gw *gateway) {
+	if err := gw.stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+	}
 }
 
 // rateList is the -rates flag: a comma-separated list of req/s.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -56,7 +57,12 @@ func measure(ctx context.Context, cfg config, targets []*target, gw *gateway) (*
 	if res.StartMemory, err = readMemory(gw.pid()); err != nil {
 		return nil, err
 	}
-	cpu := cpuMeter{pid: gw.pid(), ticksPerSecond: clockTicksPerSecond()}
+	cpu := cpuMeter{ticksPerSecond: clockTicksPerSecond()}
+	for _, t := range targets {
+		if t.gw != nil && !slices.Contains(cpu.pids, t.gw.pid()) {
+			cpu.pids = append(cpu.pids, t.gw.pid())
+		}
+	}
 	for round := range cfg.Rounds {
 		started := time.Now()
 		before, err := cpu.snapshot()
@@ -89,7 +95,7 @@ func measureRound(ctx context.Context, cfg config, targets []*target, cpu cpuMet
 	results := make([]scenarioResult, len(targets))
 	order := make([]int, len(targets))
 	for i, t := range targets {
-		results[i] = scenarioResult{Scenario: t.name, ViaGateway: t.viaGateway}
+		results[i] = scenarioResult{Scenario: t.name, ViaGateway: t.gw != nil}
 		order[i] = (i + round) % len(targets)
 	}
 	var err error
@@ -118,9 +124,9 @@ func measureRound(ctx context.Context, cfg config, targets []*target, cpu cpuMet
 	return results, ctx.Err() // an interrupted step returns early; its results are not kept
 }
 
-// cpuMeter measures the gateway's CPU time around a step.
+// cpuMeter measures the gateways' CPU time around a step.
 type cpuMeter struct {
-	pid            int
+	pids           []int // the gateways'
 	ticksPerSecond float64
 }
 
@@ -128,16 +134,16 @@ type cpuMeter struct {
 // gateway used meanwhile, or 0 for a scenario that does not cross it.
 func (m cpuMeter) during(t *target, step func()) (float64, error) {
 	time.Sleep(settle)
-	if !t.viaGateway {
+	if t.gw == nil {
 		step()
 		return 0, nil
 	}
-	before, err := readCPUTicks(m.pid)
+	before, err := readCPUTicks(t.gw.pid())
 	if err != nil {
 		return 0, err
 	}
 	step()
-	after, err := readCPUTicks(m.pid)
+	after, err := readCPUTicks(t.gw.pid())
 	if err != nil {
 		return 0, err
 	}
@@ -145,7 +151,7 @@ func (m cpuMeter) during(t *target, step func()) (float64, error) {
 }
 
 // cpuSnapshot is the CPU time, in ticks, the machine, this process and the
-// gateway have used up to one moment.
+// gateways have used up to one moment.
 type cpuSnapshot struct{ machine, self, gateway int64 }
 
 func (m cpuMeter) snapshot() (cpuSnapshot, error) {
@@ -157,12 +163,18 @@ func (m cpuMeter) snapshot() (cpuSnapshot, error) {
 	if s.self, err = readCPUTicks(os.Getpid()); err != nil {
 		return s, err
 	}
-	s.gateway, err = readCPUTicks(m.pid)
-	return s, err
+	for _, pid := range m.pids {
+		ticks, err := readCPUTicks(pid)
+		if err != nil {
+			return s, err
+		}
+		s.gateway += ticks
+	}
+	return s, nil
 }
 
 // othersCores is the CPU, in cores, that processes other than this one and
-// the gateway used between two snapshots.
+// the gateways used between two snapshots.
 func (m cpuMeter) othersCores(from, to cpuSnapshot, elapsed time.Duration) float64 {
 	ticks := (to.machine - from.machine) - (to.self - from.self) - (to.gateway - from.gateway)
 	return max(0, float64(ticks)/m.ticksPerSecond/elapsed.Seconds())

@@ -15,14 +15,14 @@ import (
 const profileSeconds = 5
 
 // profileGateway records the gateway's CPU profile (from Caddy's admin
-// /debug/pprof) while each gateway scenario runs closed-loop at full load,
+// /debug/pprof) while each of its scenarios runs closed-loop at full load,
 // one file per scenario in dir, for `go tool pprof`.
-func profileGateway(ctx context.Context, targets []*target, gw *gateway, workers int, dir string) error {
+func profileGateway(ctx context.Context, targets []*target, workers int, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("profile dir: %w", err)
 	}
 	for _, t := range targets {
-		if !t.viaGateway {
+		if t.gw == nil {
 			continue
 		}
 		path := filepath.Join(dir, t.name+".cpu.pprof")
@@ -31,7 +31,7 @@ func profileGateway(ctx context.Context, targets []*target, gw *gateway, workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			profileErr = gw.cpuProfile(ctx, path)
+			profileErr = t.gw.cpuProfile(ctx, path)
 		}()
 		load := closedLoop(ctx, t, workers, profileSeconds*time.Second)
 		wg.Wait()

@@ -20,6 +20,9 @@ const (
 	// endpoint, whose cost is compared with the drop-in's.
 	dropInScenario = "dropin"
 	chatScenario   = "chat"
+	// fleetScenario is the drop-in through a gateway in fleet mode, whose
+	// cost is compared with the single instance's drop-in.
+	fleetScenario = "fleet"
 )
 
 // scenarioSummary is one table row: medians over the rounds.
@@ -108,9 +111,21 @@ func printReport(w io.Writer, res *runResult) {
 		fmt.Fprintln(w)
 		printOverheads(w, rows, *direct, *base)
 	}
-	if chat := findRow(rows, chatScenario); direct != nil && dropIn != nil && chat != nil {
+	if direct != nil && dropIn != nil {
+		var compared []scenarioSummary
+		for _, name := range []string{chatScenario, fleetScenario} {
+			if row := findRow(rows, name); row != nil {
+				compared = append(compared, *row)
+			}
+		}
+		if len(compared) > 0 {
+			fmt.Fprintln(w)
+			printOverheads(w, append([]scenarioSummary{*direct}, compared...), *direct, *dropIn)
+		}
+	}
+	if fleet := findRow(rows, fleetScenario); fleet != nil && dropIn != nil {
 		fmt.Fprintln(w)
-		printOverheads(w, []scenarioSummary{*direct, *chat}, *direct, *dropIn)
+		printFleetCost(w, *fleet, *dropIn)
 	}
 	fmt.Fprintln(w)
 	printRounds(w, res)
@@ -172,6 +187,16 @@ func printOverheads(w io.Writer, rows []scenarioSummary, direct, base scenarioSu
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
 	tw.Flush()
+}
+
+// printFleetCost says what fleet mode adds to the single instance's
+// drop-in: the measure is the p50 in µs and throughput.
+func printFleetCost(w io.Writer, fleet, single scenarioSummary) {
+	fmt.Fprint(w, "fleet − dropin p50:")
+	for k, rate := range fleet.rates {
+		fmt.Fprintf(w, " %+d µs at %d/s;", (rate.p50 - single.rates[k].p50).Microseconds(), rate.rate)
+	}
+	fmt.Fprintf(w, " throughput %.2f× dropin's\n", fleet.perSecond/single.perSecond)
 }
 
 // printRounds shows the gateway's memory after each round, to show any

@@ -63,12 +63,13 @@ type target struct {
 	body       []byte
 	streamBody []byte
 	streamEnd  []byte
-	viaGateway bool // the call crosses the kaine process, so its CPU counts
+	gw         *gateway // the kaine process the call crosses, whose CPU counts (nil: none)
 	client     *http.Client
 }
 
-// newTargets builds the five scenarios, in the table's order.
-func newTargets(api apiCall, fakeURL string, gw *gateway, kaineKey string) []*target {
+// newTargets builds the five scenarios, in the table's order, and the
+// sixth when a fleet gateway runs: the drop-in through it.
+func newTargets(api apiCall, fakeURL string, gw *gateway, kaineKey string, fleet *gateway, fleetKey string) []*target {
 	withKey := func(name, value string) http.Header {
 		h := api.header.Clone()
 		h.Set(name, value)
@@ -79,16 +80,21 @@ func newTargets(api apiCall, fakeURL string, gw *gateway, kaineKey string) []*ta
 	targets := []*target{
 		{name: directScenario, url: fakeURL + api.path, header: upstreamHeader,
 			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
-		{name: baselineScenario, url: gw.proxyURL + api.path, header: upstreamHeader, viaGateway: true,
+		{name: baselineScenario, url: gw.proxyURL + api.path, header: upstreamHeader, gw: gw,
 			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
-		{name: dropInScenario, url: gw.kaineURL + api.dropinPath, header: withKey(api.keyHeader, api.keyPrefix+kaineKey), viaGateway: true,
+		{name: dropInScenario, url: gw.kaineURL + api.dropinPath, header: withKey(api.keyHeader, api.keyPrefix+kaineKey), gw: gw,
 			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
 		{name: "llm", url: gw.kaineURL + "/v1/llm", header: http.Header{
-			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, viaGateway: true,
+			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, gw: gw,
 			body: []byte(llm + "}"), streamBody: []byte(llm + `,"stream":true}`), streamEnd: []byte("event: done")},
 		{name: chatScenario, url: gw.kaineURL + "/v1/chat/completions", header: http.Header{
-			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, viaGateway: true,
+			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, gw: gw,
 			body: []byte(api.chatBody + "}"), streamBody: []byte(api.chatBody + `,"stream":true}`), streamEnd: []byte("data: [DONE]")},
+	}
+	if fleet != nil {
+		targets = append(targets, &target{name: fleetScenario, url: fleet.kaineURL + api.dropinPath,
+			header: withKey(api.keyHeader, api.keyPrefix+fleetKey), gw: fleet,
+			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)})
 	}
 	for _, t := range targets {
 		t.client = &http.Client{
