@@ -1,7 +1,9 @@
 -- The generic cell rate algorithm over one account's theoretical arrival
 -- time (TAT), as metering.RateLimiter runs it in one process.
--- KEYS[1]: the TAT, microseconds since the epoch.
--- ARGV: now (µs), emission interval (µs), window (interval × rpm, µs).
+-- KEYS[1]: the TAT, microseconds since the fleet's epoch (2026-01-01 UTC).
+-- ARGV: now, emission interval, window (interval × rpm), all in µs and
+-- fractional: at a billion calls a minute the interval is 0.06 µs, and a
+-- double holds µs since 2026 to a thousandth for centuries.
 -- Returns {allowed (1/0), remaining, reset (µs), retry after (µs)}.
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
@@ -12,8 +14,8 @@ if tat < now then
 end
 local next = tat + interval
 if next - now > window then
-	return {0, 0, tat - now, next - window - now}
+	return {0, 0, math.ceil(tat - now), math.ceil(next - window - now)}
 end
--- Numbers go to Redis as %d: Lua would write 1.7e+15.
-redis.call('SET', KEYS[1], string.format('%d', next), 'PX', string.format('%d', math.ceil((next - now) / 1000) + 1))
-return {1, math.floor((window - (next - now)) / interval), next - now, 0}
+-- %.17g keeps every digit; Lua's own conversion keeps 14.
+redis.call('SET', KEYS[1], string.format('%.17g', next), 'PX', string.format('%d', math.ceil((next - now) / 1000) + 1))
+return {1, math.floor((window - (next - now)) / interval), math.ceil(next - now), 0}

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	_ "embed"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,14 +23,18 @@ type Limiter struct{ store *Store }
 // Limiter returns the fleet's rate limit.
 func (s *Store) Limiter() *Limiter { return &Limiter{store: s} }
 
+// epoch is where the limiter's clock starts: microseconds since then fit
+// a Lua number to a thousandth of one for centuries.
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // Allow counts one request of account against rpm requests per minute, in
 // one round trip.
 func (l *Limiter) Allow(account uint64, rpm int, now time.Time) (metering.RateDecision, error) {
-	interval := int64(time.Minute/time.Microsecond) / int64(rpm)
+	interval := float64(time.Minute/time.Nanosecond) / float64(rpm) / 1000 // µs
 	ctx, cancel := l.store.context()
 	defer cancel()
 	got, err := gcraScript.Run(ctx, l.store.client, []string{l.store.accountKey(account, "tat")},
-		now.UnixMicro(), interval, interval*int64(rpm)).Int64Slice()
+		micros(float64(now.Sub(epoch).Nanoseconds())/1000), micros(interval), micros(interval*float64(rpm))).Int64Slice()
 	if err != nil {
 		return metering.RateDecision{}, unavailable("fleet rate limit", err)
 	}
@@ -44,3 +49,5 @@ func (l *Limiter) Allow(account uint64, rpm int, now time.Time) (metering.RateDe
 		RetryAfter: time.Duration(got[3]) * time.Microsecond,
 	}, nil
 }
+
+func micros(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
