@@ -54,9 +54,13 @@ func acquireFleet(f *Fleet, logger *zap.Logger) (*fleetState, string, error) {
 	repl := caddy.NewReplacer()
 	password := repl.ReplaceAll(f.Password, "")
 	key := fleetPoolKey(f, password)
+	redisURL := repl.ReplaceAll(f.Redis, "")
+	if err := validRedis(redisURL); err != nil {
+		return nil, "", err
+	}
 	val, _, err := fleets.LoadOrNew(key, func() (caddy.Destructor, error) {
-		return openFleet(fleet.Options{URL: repl.ReplaceAll(f.Redis, ""), Password: password, Prefix: f.Prefix, Lease: f.lease(),
-			Observe: observeFleet}, logger)
+		return openFleet(fleet.Options{URL: redisURL, Password: password, Prefix: f.Prefix, Lease: f.lease(),
+			Observe: observeFleet, OnError: func(err error) { logger.Error("fleet store", zap.Error(err)) }}, logger)
 	})
 	if err != nil {
 		return nil, "", err

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -89,9 +90,10 @@ func parseFleet(d *caddyfile.Dispenser, app *App) error {
 
 // validate checks the settings as written (placeholders unresolved).
 func (f *Fleet) validate() error {
-	u, err := url.Parse(f.Redis)
-	if f.Redis == "" || err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		return fmt.Errorf("fleet: redis %q is not a redis:// or rediss:// URL with a host", f.Redis)
+	if !strings.Contains(f.Redis, "{") { // a placeholder is checked once resolved
+		if err := validRedis(f.Redis); err != nil {
+			return err
+		}
 	}
 	if f.Home != "" && !strings.Contains(f.Home, "{") { // a placeholder is checked once resolved
 		if err := validHome(f.Home); err != nil {
@@ -111,6 +113,16 @@ func (f *Fleet) home(repl *caddy.Replacer) (string, error) {
 		return "", nil
 	}
 	return home, validHome(home)
+}
+
+// validRedis checks a Redis URL without ever printing it: it may hold a
+// password.
+func validRedis(raw string) error {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return errors.New("fleet: redis is not a redis:// or rediss:// URL with a host")
+	}
+	return nil
 }
 
 func validHome(home string) error {

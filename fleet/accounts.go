@@ -132,6 +132,7 @@ func (a *Accounts) SetTier(id uint64, tier string) (accounts.User, error) {
 	ctx, cancel := a.store.context()
 	defer cancel()
 	raw, err := setTierScript.Run(ctx, a.store.client, []string{a.users}, id, tier, a.changes, a.origin).Text()
+	a.forgetUser(id) // its answer lost, the change may still have been made
 	if errors.Is(err, redis.Nil) {
 		return accounts.User{}, fmt.Errorf("changing tier of user %d: %w", id, accounts.ErrUserNotFound)
 	}
@@ -142,7 +143,6 @@ func (a *Accounts) SetTier(id uint64, tier string) (accounts.User, error) {
 	if err := json.Unmarshal([]byte(raw), &u); err != nil {
 		return accounts.User{}, fmt.Errorf("decoding user %d: %w", id, err)
 	}
-	a.forgetUser(id)
 	return u, nil
 }
 
@@ -217,6 +217,9 @@ func (a *Accounts) RevokeKey(id uint64) (accounts.Key, error) {
 		return accounts.Key{}, fmt.Errorf("revoking key %d: %w", id, accounts.ErrKeyNotFound)
 	}
 	if err != nil {
+		// The answer lost, the key may be revoked already: read every key
+		// again before trusting it.
+		a.doubtAll()
 		return accounts.Key{}, unavailable("revoking key", err)
 	}
 	var rec accounts.StoredKey

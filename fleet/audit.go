@@ -38,6 +38,9 @@ const (
 	// auditRetry is how often a backlog is sent again while no new
 	// batch comes.
 	auditRetry = time.Second
+	// auditSendBatches bounds the batches one pipeline sends, so a long
+	// backlog goes in pieces that each fit a round trip's timeout.
+	auditSendBatches = 64
 	// seqBits is how many bits of a record's ID hold its stream entry's
 	// sequence number within its millisecond.
 	seqBits = 12
@@ -52,8 +55,6 @@ type AuditLog struct {
 	*metering.AuditWriter
 	store     *Store
 	onError   func(error)
-	instance  uint64
-	batches   atomic.Uint64
 	retention atomic.Int64 // nanoseconds
 
 	sendMu  sync.Mutex // one send at a time: the writer's or the retry's
@@ -70,6 +71,7 @@ type AuditLog struct {
 type auditBatch struct {
 	account uint64
 	token   uint64
+	made    time.Time
 	records [][]byte // JSON
 	index   []string // each record's endpoint
 }
@@ -77,13 +79,7 @@ type auditBatch struct {
 // AuditLog starts the fleet's audit writer; records older than retention
 // are trimmed. Close flushes and stops it.
 func (s *Store) AuditLog(opts metering.AuditOptions, retention time.Duration) (*AuditLog, error) {
-	ctx, cancel := s.context()
-	defer cancel()
-	instance, err := s.client.Incr(ctx, s.prefix+":instances").Uint64()
-	if err != nil {
-		return nil, unavailable("numbering this instance", err)
-	}
-	l := &AuditLog{store: s, onError: opts.OnError, instance: instance, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &AuditLog{store: s, onError: opts.OnError, stop: make(chan struct{}), done: make(chan struct{})}
 	if l.onError == nil {
 		l.onError = func(error) {}
 	}
@@ -113,7 +109,7 @@ func (l *AuditLog) write(batch []metering.AuditRecord) error {
 		}
 		b := byAccount[r.UserID]
 		if b == nil {
-			b = &auditBatch{account: r.UserID, token: l.instance<<40 | l.batches.Add(1)}
+			b = &auditBatch{account: r.UserID, token: uniqueName(), made: l.store.now()}
 			byAccount[r.UserID] = b
 			order = append(order, b)
 		}
@@ -124,9 +120,11 @@ func (l *AuditLog) write(batch []metering.AuditRecord) error {
 		l.backlog = append(l.backlog, *b)
 		l.held += len(b.records)
 	}
-	for l.held > maxAuditBacklog {
+	// Past the bound, or older than its token is kept (a resend could
+	// then add it twice), a batch is dropped, said so.
+	for len(l.backlog) > 0 && (l.held > maxAuditBacklog || l.store.now().Sub(l.backlog[0].made) > auditTokenTTL) {
 		l.held -= len(l.backlog[0].records)
-		l.onError(fmt.Errorf("dropping %d audit records of account %d: Redis has not taken them and %d wait", len(l.backlog[0].records), l.backlog[0].account, maxAuditBacklog))
+		l.onError(fmt.Errorf("dropping %d audit records of account %d: Redis has not taken them (%d wait)", len(l.backlog[0].records), l.backlog[0].account, l.held))
 		l.backlog = l.backlog[1:]
 	}
 	l.mu.Unlock()
@@ -159,29 +157,34 @@ func (l *AuditLog) waiting() int {
 	return l.held
 }
 
-// send sends the backlog in one pipeline and forgets what Redis took.
+// send sends the backlog, a bounded piece a pipeline, and forgets what
+// Redis took.
 func (l *AuditLog) send() error {
 	l.sendMu.Lock()
 	defer l.sendMu.Unlock()
-	l.mu.Lock()
-	pending := l.backlog
-	l.mu.Unlock()
-	if len(pending) == 0 {
-		return nil
-	}
-	retention := time.Duration(l.retention.Load())
-	oldest := strconv.FormatInt(l.store.now().Add(-retention).UnixMilli(), 10)
-	cmds, err := l.pipeline(pending, oldest, retention)
-	if isNoScript(err) {
-		// A restarted Redis forgot the script: load it, and send again.
-		ctx, cancel := l.store.context()
-		err = auditAddScript.Load(ctx, l.store.client).Err()
-		cancel()
-		if err == nil {
-			cmds, err = l.pipeline(pending, oldest, retention)
+	for {
+		l.mu.Lock()
+		pending := l.backlog[:min(len(l.backlog), auditSendBatches)]
+		l.mu.Unlock()
+		if len(pending) == 0 {
+			return nil
+		}
+		retention := time.Duration(l.retention.Load())
+		oldest := strconv.FormatInt(l.store.now().Add(-retention).UnixMilli(), 10)
+		cmds, err := l.pipeline(pending, oldest, retention)
+		if isNoScript(err) {
+			// A restarted Redis forgot the script: load it, and send again.
+			ctx, cancel := l.store.context()
+			err = auditAddScript.Load(ctx, l.store.client).Err()
+			cancel()
+			if err == nil {
+				cmds, err = l.pipeline(pending, oldest, retention)
+			}
+		}
+		if err := l.taken(pending, cmds, err); err != nil {
+			return err
 		}
 	}
-	return l.taken(pending, cmds, err)
 }
 
 // pipeline sends the batches in one pipeline.
@@ -198,13 +201,22 @@ func (l *AuditLog) pipeline(pending []auditBatch, oldest string, retention time.
 	return cmds, err
 }
 
-// taken drops from the backlog the batches whose script answered.
+// taken drops from the backlog the batches Redis answered, and those it
+// refused (a script's error would come back on every resend), said so;
+// the unanswered stay.
 func (l *AuditLog) taken(pending []auditBatch, cmds []*redis.Cmd, err error) error {
 	done := map[uint64]bool{}
-	for i, c := range cmds {
-		if c.Err() == nil {
-			done[pending[i].token] = true
+	unanswered := 0
+	for i, b := range pending {
+		switch e := cmdError(cmds, i, err); {
+		case e == nil:
+		case isReply(e):
+			l.onError(fmt.Errorf("dropping %d audit records of account %d: Redis refused them: %w", len(b.records), b.account, e))
+		default:
+			unanswered++
+			continue
 		}
+		done[b.token] = true
 	}
 	l.mu.Lock()
 	kept := l.backlog[:0:0]
@@ -217,7 +229,7 @@ func (l *AuditLog) taken(pending []auditBatch, cmds []*redis.Cmd, err error) err
 	}
 	l.backlog = kept
 	l.mu.Unlock()
-	if err != nil {
+	if unanswered > 0 {
 		return unavailable(fmt.Sprintf("writing audit records (%d wait)", l.waiting()), err)
 	}
 	return nil

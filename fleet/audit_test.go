@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -134,16 +135,19 @@ func TestAuditRecordsWaitForRedisAndAreWrittenOnce(t *testing.T) {
 	for l.waiting() > 0 && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
 	}
-	// A resend of a batch Redis took adds nothing.
-	l.mu.Lock()
-	l.backlog = append(l.backlog, auditBatch{account: 1, token: l.instance<<40 | 1, records: [][]byte{[]byte(`{}`)}, index: []string{"/v1/llm"}})
-	l.held++
-	l.mu.Unlock()
-	if err := l.send(); err != nil {
-		t.Fatal(err)
+	// A batch sent twice (its answer lost the first time) is added once.
+	record, _ := json.Marshal(auditRecord(1, "/v1/llm", 6, at))
+	twice := auditBatch{account: 1, token: uniqueName(), made: time.Now(), records: [][]byte{record}, index: []string{"/v1/llm"}}
+	for range 2 {
+		l.mu.Lock()
+		l.backlog, l.held = append(l.backlog, twice), l.held+1
+		l.mu.Unlock()
+		if err := l.send(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	got, err := l.Query(1, "", 100)
-	if err != nil || len(got) != 5 {
-		t.Fatalf("%d records after Redis came back, want 5: %v", len(got), err)
+	if err != nil || len(got) != 6 {
+		t.Fatalf("%d records after Redis came back, want 6: %v", len(got), err)
 	}
 }

@@ -35,8 +35,13 @@ func (s *Store) Import(users []accounts.User, keys []accounts.StoredKey, days ma
 	if !first {
 		return fmt.Errorf("%w: it was imported into before (%s)", ErrNotEmpty, marker)
 	}
+	written := false
+	defer func() {
+		if !written { // nothing was written: a later import may run
+			s.client.Del(ctx, marker)
+		}
+	}()
 	if n, err := s.client.HLen(ctx, s.accountsKey("users")).Result(); err != nil || n > 0 {
-		s.client.Del(ctx, marker)
 		if err != nil {
 			return unavailable("importing", err)
 		}
@@ -81,6 +86,7 @@ func (s *Store) Import(users []accounts.User, keys []accounts.StoredKey, days ma
 		}
 	}
 	writes = append(writes, func(p redis.Pipeliner) { p.HSet(ctx, s.accountsKey("ids"), "user", lastUser, "key", lastKey) })
+	written = true
 	for start := 0; start < len(writes); start += importChunk {
 		pipe := s.client.TxPipeline()
 		for _, w := range writes[start:min(start+importChunk, len(writes))] {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,11 +85,19 @@ func (s *Store) Accounts() (*Accounts, error) {
 	return a, nil
 }
 
+// subscriptionCheck is how long the subscription may be silent before it
+// is pinged; a ping unanswered by the next check means the connection may
+// be dead without saying so (a half-open TCP connection), and everything
+// cached is doubted.
+const subscriptionCheck = 2 * time.Second
+
 // listen forgets what the fleet changes until Close.
 func (a *Accounts) listen() {
 	defer close(a.done)
+	ctx := context.Background()
+	awaitingPong := false
 	for {
-		msg, err := a.sub.Receive(context.Background())
+		msg, err := a.sub.ReceiveTimeout(ctx, subscriptionCheck)
 		if a.closed.Load() {
 			return
 		}
@@ -97,10 +106,23 @@ func (a *Accounts) listen() {
 			a.heard(m.Payload)
 		case *redis.Subscription:
 			a.doubtAll() // subscribed again after a cut: messages may be lost
+		case *redis.Pong:
+			awaitingPong = false
 		}
-		if err != nil {
+		var timeout net.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &timeout) && timeout.Timeout():
+			if awaitingPong {
+				a.doubtAll()
+			}
+			awaitingPong = true
+			if a.sub.Ping(ctx) != nil {
+				a.doubtAll()
+			}
+		default:
 			a.doubtAll()
-			time.Sleep(100 * time.Millisecond) // go-redis reconnects at the next Receive
+			time.Sleep(100 * time.Millisecond) // go-redis reconnects at the next receive
 		}
 	}
 }
@@ -177,8 +199,10 @@ func (a *Accounts) Authenticate(key string) (*accounts.Identity, error) {
 	return &entry.identity, nil
 }
 
-// readKey reads a key's record from Redis and remembers it, unknown or
-// revoked too, so a bad key costs Redis one read a TTL.
+// readKey reads a key's record from Redis and remembers it, revoked too.
+// An unknown key is not remembered: keys made up by the million must not
+// fill the instance's memory (each costs Redis one read, as it costs the
+// embedded store one bbolt read).
 func (a *Accounts) readKey(hash accounts.KeyHash) (*cachedKey, error) {
 	gen := a.generation.Load()
 	ctx, cancel := a.store.context()
@@ -187,20 +211,31 @@ func (a *Accounts) readKey(hash accounts.KeyHash) (*cachedKey, error) {
 	raw, err := findKeyScript.Run(ctx, a.store.client, []string{a.keys, a.keyRecords}, hash.String()).Text()
 	switch {
 	case errors.Is(err, redis.Nil):
+		return entry, nil
 	case err != nil:
 		return nil, unavailable("looking up key", err)
-	default:
-		var rec accounts.StoredKey
-		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
-			return nil, fmt.Errorf("decoding key: %w", err)
-		}
-		entry.known, entry.revoked = true, rec.RevokedAt != nil
-		entry.identity = accounts.Identity{KeyID: rec.ID, UserID: rec.UserID, Scopes: rec.Scopes}
 	}
-	if a.generation.Load() == gen {
-		a.keyCache.Store(hash, entry)
+	var rec accounts.StoredKey
+	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+		return nil, fmt.Errorf("decoding key: %w", err)
 	}
+	entry.known, entry.revoked = true, rec.RevokedAt != nil
+	entry.identity = accounts.Identity{KeyID: rec.ID, UserID: rec.UserID, Scopes: rec.Scopes}
+	remember(&a.keyCache, hash, entry, gen, &a.generation)
 	return entry, nil
+}
+
+// remember stores what a read found unless something was forgotten since
+// the read began (it may hold what was just changed); a forgetting that
+// slips in between the check and the store undoes it.
+func remember[K comparable, V any](cache *sync.Map, key K, value *V, gen uint64, generation *atomic.Uint64) {
+	if generation.Load() != gen {
+		return
+	}
+	cache.Store(key, value)
+	if generation.Load() != gen {
+		cache.CompareAndDelete(key, value)
+	}
 }
 
 func (a *Accounts) cachedUser(id uint64) (*accounts.User, bool) {
@@ -220,9 +255,7 @@ func (a *Accounts) staleUser(id uint64) (*accounts.User, bool) {
 }
 
 func (a *Accounts) rememberUser(u *accounts.User, gen uint64) {
-	if a.generation.Load() == gen {
-		a.userCache.Store(u.ID, &cachedUser{user: *u, read: a.store.now()})
-	}
+	remember(&a.userCache, u.ID, &cachedUser{user: *u, read: a.store.now()}, gen, &a.generation)
 }
 
 // touch notes that a key was used now; FlushLastUsed writes it.

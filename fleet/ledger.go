@@ -44,12 +44,7 @@ const settleBatch = 256
 // sent after the answer, batched in pipelines, and retried until Redis
 // takes them; each counts once however often it is sent.
 type Ledger struct {
-	store *Store
-	// instance and calls make lease names unique across the fleet and
-	// its restarts: instance is this process's number from Redis.
-	instance uint64
-	calls    atomic.Uint64
-
+	store   *Store
 	mu      sync.Mutex
 	pending []settlement
 	wake    chan struct{}
@@ -73,14 +68,7 @@ type settlement struct {
 // Ledger returns the fleet's ledger and starts its settle sender; Close
 // stops it.
 func (s *Store) Ledger() (*Ledger, error) {
-	ctx, cancel := s.context()
-	defer cancel()
-	instance, err := s.client.Incr(ctx, s.prefix+":instances").Uint64()
-	if err != nil {
-		return nil, unavailable("numbering this instance", err)
-	}
-	l := &Ledger{store: s, instance: instance, wake: make(chan struct{}, 1),
-		stop: make(chan struct{}), done: make(chan struct{})}
+	l := &Ledger{store: s, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	l.flushed = sync.NewCond(&l.mu)
 	go l.send()
 	return l, nil
@@ -99,13 +87,19 @@ func dayOf(t time.Time) int64 { return t.UTC().Unix() / 86400 }
 func (l *Ledger) Reserve(account uint64, capacity, estimate money.MicroUSD) (metering.Reservation, error) {
 	estimate = max(estimate, 0)
 	now := l.store.now()
-	lease := l.instance<<40 | l.calls.Add(1)
+	lease := uniqueName()
 	ctx, cancel := l.store.context()
 	defer cancel()
 	got, err := reserveScript.Run(ctx, l.store.client, l.keys(account),
 		now.UnixMilli(), dayOf(now), metering.WindowDays, int64(capacity), int64(estimate),
 		lease, now.Add(l.store.lease).UnixMilli(), reclaimedMemory.Milliseconds()).Int64Slice()
 	if err != nil {
+		if !isReply(err) {
+			// The answer lost, the hold may be there: release it rather
+			// than leave it to hold the cap for a whole lease.
+			l.Open.Add(1)
+			l.Settle(metering.Reservation{Account: account, Lease: lease}, 0)
+		}
 		return metering.Reservation{}, unavailable("fleet reservation", err)
 	}
 	if len(got) != 2 {
@@ -178,8 +172,10 @@ func (l *Ledger) queued() int {
 	return len(l.pending)
 }
 
-// sendBatch sends the oldest queued settles in one pipeline; those Redis
-// did not take stay queued, in order.
+// sendBatch sends the oldest queued settles in one pipeline. A settle
+// Redis answered is done; one it refused (a script error, a key of another
+// type under the prefix) never will be, and is dropped and reported rather
+// than left to block those behind it; the unanswered wait, in order.
 func (l *Ledger) sendBatch() error {
 	l.mu.Lock()
 	if l.sending || len(l.pending) == 0 {
@@ -192,43 +188,40 @@ func (l *Ledger) sendBatch() error {
 
 	ctx, cancel := l.store.context()
 	defer cancel()
-	pipe := l.store.client.Pipeline()
-	for _, s := range batch {
-		settleScript.EvalSha(ctx, pipe, l.keys(s.r.Account), s.r.Lease, int64(s.cost), dayOf(s.at))
-	}
-	cmds, err := pipe.Exec(ctx)
+	cmds, err := l.pipeline(ctx, batch)
 	if isNoScript(err) {
-		// A restarted Redis forgot the script: load it, and resend.
+		// A restarted Redis forgot the script: load it, and send again.
 		if err = settleScript.Load(ctx, l.store.client).Err(); err == nil {
-			cmds, err = l.resend(ctx, batch)
+			cmds, err = l.pipeline(ctx, batch)
 		}
 	}
-	taken := len(batch)
-	if err != nil {
-		taken = 0
-		for _, c := range cmds {
-			if c.Err() != nil {
-				break
-			}
-			taken++
+	var wait []settlement
+	for i, s := range batch {
+		switch e := cmdError(cmds, i, err); {
+		case e == nil:
+		case isReply(e):
+			l.store.onError(fmt.Errorf("dropping the settle of account %d ($%s): Redis refused it: %w", s.r.Account, s.cost, e))
+		default:
+			wait = append(wait, s)
 		}
 	}
-	l.Open.Add(-int64(taken))
+	l.Open.Add(-int64(len(batch) - len(wait)))
 	l.mu.Lock()
-	l.pending = l.pending[taken:]
+	l.pending = append(wait, l.pending[len(batch):]...)
 	if len(l.pending) == 0 {
 		l.pending = nil // let a long queue's array go
 		l.flushed.Broadcast()
 	}
 	l.sending = false
 	l.mu.Unlock()
-	if err != nil {
+	if len(wait) > 0 {
 		return unavailable("fleet settle", err)
 	}
 	return nil
 }
 
-func (l *Ledger) resend(ctx context.Context, batch []settlement) ([]redis.Cmder, error) {
+// pipeline sends the settles in one pipeline.
+func (l *Ledger) pipeline(ctx context.Context, batch []settlement) ([]redis.Cmder, error) {
 	pipe := l.store.client.Pipeline()
 	for _, s := range batch {
 		settleScript.EvalSha(ctx, pipe, l.keys(s.r.Account), s.r.Lease, int64(s.cost), dayOf(s.at))

@@ -74,9 +74,10 @@ func opName(cmd redis.Cmder) string {
 	return strings.ToLower(name)
 }
 
-// failure is err unless it only says a key was missing.
+// failure is err unless it only says a key was missing, or that a
+// restarted Redis must be given a script again (which is done at once).
 func failure(err error) error {
-	if errors.Is(err, redis.Nil) {
+	if errors.Is(err, redis.Nil) || isNoScript(err) {
 		return nil
 	}
 	return err

@@ -23,8 +23,8 @@ type Limiter struct{ store *Store }
 // Limiter returns the fleet's rate limit.
 func (s *Store) Limiter() *Limiter { return &Limiter{store: s} }
 
-// epoch is where the limiter's clock starts: microseconds since then fit
-// a Lua number to a thousandth of one for centuries.
+// epoch is where the limiter's clock starts: microseconds since then keep
+// their fraction in a Lua number (see gcra.lua).
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Allow counts one request of account against rpm requests per minute, in

@@ -11,6 +11,9 @@ local used = spent(KEYS[1], today, window)
 if used >= cap or used + held(KEYS[3]) + estimate > cap then
 	return {0, taken}
 end
+if redis.call('HEXISTS', KEYS[3], ARGV[6]) == 1 then
+	return redis.error_reply('a hold of this name is open already')
+end
 redis.call('ZADD', KEYS[2], ARGV[7], ARGV[6])
 redis.call('HSET', KEYS[3], ARGV[6], ARGV[5])
 redis.call('HINCRBY', KEYS[3], 'total', ARGV[5])

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -40,6 +41,9 @@ type Options struct {
 	Now func() time.Time
 	// Observe, when set, hears of every round trip (for metrics).
 	Observe Observer
+	// OnError hears of what is lost for good: a settle or audit batch
+	// Redis refused, records past the bound kept while it is away.
+	OnError func(error)
 }
 
 // Store is a connection to the fleet's Redis.
@@ -49,18 +53,20 @@ type Store struct {
 	lease   time.Duration
 	timeout time.Duration
 	now     func() time.Time
+	onError func(error)
 }
 
 // Open connects to Redis and checks it answers.
 func Open(o Options) (*Store, error) {
 	opts, err := redis.ParseURL(o.URL)
 	if err != nil {
-		return nil, fmt.Errorf("fleet redis URL: %w", err)
+		// Not err itself: it holds the URL, and a URL may hold a password.
+		return nil, errors.New("fleet redis URL: not a redis:// or rediss:// URL")
 	}
 	if o.Password != "" {
 		opts.Password = o.Password
 	}
-	s := &Store{prefix: o.Prefix, lease: o.Lease, timeout: o.Timeout, now: o.Now}
+	s := &Store{prefix: o.Prefix, lease: o.Lease, timeout: o.Timeout, now: o.Now, onError: o.OnError}
 	if s.prefix == "" {
 		s.prefix = "kaine"
 	}
@@ -73,10 +79,16 @@ func Open(o Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.onError == nil {
+		s.onError = func(error) {}
+	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = s.timeout, s.timeout, s.timeout
-	// A failed call is not retried here: the pipeline answers at once and
-	// the client retries, with no doubt about what the first try did.
+	// A failed call is not retried here, nor a refused dial: the pipeline
+	// answers at once (a call that would spend, 503) and the client
+	// retries, with no doubt about what the first try did. go-redis would
+	// otherwise dial five times, and a call wait out its whole timeout.
 	opts.MaxRetries = -1
+	opts.DialerRetries, opts.DialerRetryTimeout = 1, time.Millisecond
 	s.client = redis.NewClient(opts)
 	if o.Observe != nil {
 		s.client.AddHook(observing{o.Observe})
@@ -120,4 +132,32 @@ var errMalformedReply = errors.New("a script answered in an unexpected shape")
 
 func isNoScript(err error) bool {
 	return redis.HasErrorPrefix(err, "NOSCRIPT")
+}
+
+// isReply reports whether err is Redis's own answer (a script's error, a
+// key of the wrong type), not a failure to reach it: sending the command
+// again would get the same answer.
+func isReply(err error) bool {
+	var reply redis.Error
+	return errors.As(err, &reply) && !isNoScript(err)
+}
+
+// cmdError is the error of a pipeline's i-th command, or the pipeline's
+// when the command was never sent.
+func cmdError[C redis.Cmder](cmds []C, i int, pipelineErr error) error {
+	if i < len(cmds) {
+		return cmds[i].Err()
+	}
+	return pipelineErr
+}
+
+// uniqueName names a hold or an audit batch: 64 random bits, unique across
+// the fleet and its restarts whatever Redis forgets (never 0, the zero
+// Reservation's).
+func uniqueName() uint64 {
+	for {
+		if n := rand.Uint64(); n != 0 {
+			return n
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -168,10 +169,18 @@ type meAnswer struct {
 func (a *API) account(w http.ResponseWriter, id *accounts.Identity) *accounts.User {
 	u, err := a.Users.User(id.UserID)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The account of this key could not be read; try again.")
+		a.Errors.Send(w, accountError(err))
 		return nil
 	}
 	return u
+}
+
+// accountError is the answer when the account of a key cannot be read.
+func accountError(err error) *apiError {
+	if errors.Is(err, metering.ErrStoreUnavailable) {
+		return errStoreUnavailable
+	}
+	return &apiError{CodeInternal, "The account of this key could not be read; try again."}
 }
 
 func (a *API) me(w http.ResponseWriter, _ *http.Request, call *Call) {

@@ -33,7 +33,7 @@ func (a *API) Reserve(w http.ResponseWriter, call *Call, estimate money.MicroUSD
 func (a *API) reserve(call *Call, estimate money.MicroUSD) *apiError {
 	u, err := a.Users.User(call.Identity.UserID)
 	if err != nil {
-		return &apiError{CodeInternal, "The account of this key could not be read; try again."}
+		return accountError(err)
 	}
 	capacity := a.tierOf(u).Cap
 	r, err := a.Ledger.Reserve(u.ID, capacity, estimate)

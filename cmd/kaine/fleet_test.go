@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +35,10 @@ func startFleet(t *testing.T, n int, fake *fakeupstream.Server) []*instance {
 		}
 		tier capped {
 			cap_usd 1
+			rpm 100000
+		}
+		tier roomy {
+			cap_usd 1000
 			rpm 100000
 		}
 		tier limited {
@@ -110,7 +116,7 @@ func TestAFleetOfThreeKeepsOneCapOneRateAndOneKeyList(t *testing.T) {
 		t.Fatalf("150 calls over three instances against a cap of 20: %d admitted, %d refused", admitted.Load(), refused.Load())
 	}
 	for _, in := range fleet {
-		eventually(t, "usage is the cap on every instance", func() bool {
+		within(t, time.Second, "usage is the cap on every instance", func() bool {
 			_, body := call("GET", in.base+"/v1/usage", capped, "")
 			return bytes.Contains(body, []byte(`"used_usd":1,`)) && bytes.Contains(body, []byte(`"reserved_usd":0`))
 		})
@@ -118,7 +124,7 @@ func TestAFleetOfThreeKeepsOneCapOneRateAndOneKeyList(t *testing.T) {
 
 	// Every instance reads every instance's records of those calls.
 	for _, in := range fleet {
-		eventually(t, "the audit log holds the 150 calls", func() bool {
+		within(t, time.Second, "the audit log holds the 150 calls", func() bool {
 			_, body := call("GET", in.base+"/v1/audit?limit=500&endpoint=/v1/llm", capped, "")
 			return bytes.Contains(body, []byte(`"count":150`))
 		})
@@ -151,21 +157,21 @@ func TestAFleetOfThreeKeepsOneCapOneRateAndOneKeyList(t *testing.T) {
 	// Revocation on one instance holds on the others within a second.
 	fleet[2].adminJSON("DELETE", fmt.Sprintf("/kaine/keys/%d", keyID), nil, nil, http.StatusOK)
 	for _, in := range fleet[:2] {
-		eventually(t, "a revoked key is refused", func() bool {
+		within(t, time.Second, "a revoked key is refused", func() bool {
 			status, body := call("GET", in.base+"/v1/me", limited, "")
 			return status == 401 && bytes.Contains(body, []byte("revoked_api_key"))
 		})
 	}
 }
 
-// eventually polls check for up to a second.
-func eventually(t *testing.T, what string, check func() bool) {
+// within polls check until it holds, failing the test after d.
+func within(t *testing.T, d time.Duration, what string, check func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	for !check() {
 		if ctx.Err() != nil {
-			t.Fatalf("not within a second: %s", what)
+			t.Fatalf("not within %s: %s", d, what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -234,4 +240,76 @@ func TestTheFleetsBusinessDataLivesAtItsHome(t *testing.T) {
 	if status, _ := call("GET", members[1].base+"/v1/me", key, ""); status != 200 {
 		t.Fatalf("what is not the home's is still served: %d", status)
 	}
+}
+
+func TestAFleetThroughARedisRestartLosesAndDoublesNothing(t *testing.T) {
+	fake := fakeupstream.New()
+	defer fake.Close()
+	fake.Default(fakeupstream.Reply{Text: "ok"})
+	fleet := startFleet(t, 3, fake)
+	key, _ := fleetUser(fleet[0], "ada", "roomy")
+
+	var ok, refused, sent atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				sent.Add(1)
+				status, body := call("POST", fleet[(i+n)%3].base+"/v1/llm", key, `{"prompt":"hi","provider":"openai","byo_key":"sk-callers-own"}`)
+				switch {
+				case status == 200:
+					ok.Add(1)
+				case status == 503 && bytes.Contains(body, []byte("store_unavailable")):
+					refused.Add(1)
+				default:
+					t.Errorf("%d %s", status, body)
+				}
+				time.Sleep(30 * time.Millisecond) // under the 500 records one audit page holds
+			}
+		})
+	}
+	time.Sleep(time.Second)
+	redisServer.Stop()
+	time.Sleep(time.Second)
+	if err := redisServer.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	close(stop)
+	wg.Wait()
+	t.Logf("%d calls: %d answered, %d refused while Redis was down", sent.Load(), ok.Load(), refused.Load())
+	if refused.Load() == 0 || ok.Load() < 50 || sent.Load() >= 500 {
+		t.Fatalf("the outage did not show: %d answered, %d refused of %d", ok.Load(), refused.Load(), sent.Load())
+	}
+
+	// Every call is audited once, and the ledger holds the fee of every
+	// answered call once: nothing lost while Redis was away, nothing
+	// counted twice when it came back.
+	want := fmt.Sprintf(`"used_usd":%s,`, strconv.FormatFloat(float64(ok.Load())*0.05, 'f', -1, 64))
+	within(t, 3*time.Second, "usage is the answered calls' fees", func() bool {
+		_, body := call("GET", fleet[1].base+"/v1/usage", key, "")
+		return bytes.Contains(body, []byte(want))
+	})
+	within(t, 3*time.Second, "every call is audited once", func() bool {
+		return auditCount(fleet[2], key) == int(sent.Load())
+	})
+}
+
+// auditCount counts an account's /v1/llm records, up to the 500 one page
+// holds.
+func auditCount(in *instance, key string) int {
+	_, body := call("GET", in.base+"/v1/audit?limit=500&endpoint=/v1/llm", key, "")
+	var page struct {
+		Count int `json:"count"`
+	}
+	if json.Unmarshal(body, &page) != nil {
+		return -1
+	}
+	return page.Count
 }
