@@ -218,6 +218,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Auth:           a.accountStore(),
 		Users:          a.accountStore(),
 		Limiter:        a.limiter(),
+		Admitter:       a.admitter(),
 		Ledger:         a.usageLedger(),
 		Audit:          a.auditLog(),
 		AuditRecorder:  a.auditLog(),

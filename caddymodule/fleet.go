@@ -210,6 +210,15 @@ func (a *App) auditLog() auditLog {
 	return a.runtime.audit
 }
 
+// admitter returns what checks the rate and reserves at once: the fleet's
+// ledger (nil without a fleet: in one process each is quick on its own).
+func (a *App) admitter() metering.Admitter {
+	if a.fleet != nil {
+		return a.fleet.ledger
+	}
+	return nil
+}
+
 // limiter returns the rate limit this config's calls count against.
 func (a *App) limiter() metering.Limiter {
 	if a.fleet != nil {

@@ -113,11 +113,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		logFields.Add(zap.Uint64("key_id", call.Identity.KeyID))
 	}
 	rec := &handlers.Recorder{ResponseWriter: w}
+	if api.Admitter != nil { // a fleet's rate check may be put off (see handlers.API.Limit)
+		rec.BeforeAnswer = func() bool { return !api.CheckDueRate(rec, &call) }
+	}
 	// The limit comes before the scope check so that every authenticated
 	// answer, a 403 included, carries the rate-limit headers, and a key
 	// hammering a route it may not use is limited like any other.
 	aborted := false
-	if api.Limit(rec, call.Identity, route) && api.Authorize(rec, route, call.Identity) {
+	if api.Limit(rec, &call, route) && api.Authorize(rec, route, call.Identity) {
 		keepAlive(w)
 		aborted = h.serveEndpoint(rec, r, route, &call)
 	}

@@ -1,23 +1,4 @@
--- The generic cell rate algorithm over one account's theoretical arrival
--- time (TAT), as metering.RateLimiter runs it in one process.
--- KEYS[1]: the TAT, microseconds since the fleet's epoch (2026-01-01 UTC).
--- ARGV: now, emission interval, window (interval × rpm), all in µs and
--- fractional: a double holds µs since 2026 to 0.01 µs for years and to
--- 0.5 µs in 2100, fine against the 60 µs interval of a million calls a
--- minute; at the billion a load test sets, the interval (0.06 µs) is only
--- roughly kept, which such a limit never needs.
--- Returns {allowed (1/0), remaining, reset (µs), retry after (µs)}.
-local now = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local window = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then
-	tat = now
-end
-local next = tat + interval
-if next - now > window then
-	return {0, 0, math.ceil(tat - now), math.ceil(next - window - now)}
-end
--- %.17g keeps every digit; Lua's own conversion keeps 14.
-redis.call('SET', KEYS[1], string.format('%.17g', next), 'PX', string.format('%d', math.ceil((next - now) / 1000) + 1))
-return {1, math.floor((window - (next - now)) / interval), math.ceil(next - now), 0}
+-- Counts one call against the account's rate (see rate_prelude.lua).
+-- KEYS[1]: the account's TAT. ARGV: now, emission interval, window
+-- (interval × rpm), in µs.
+return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))

@@ -25,7 +25,11 @@ var (
 	//go:embed usage.lua
 	usageSource string
 
+	//go:embed admit.lua
+	admitSource string
+
 	reserveScript = redis.NewScript(ledgerPrelude + reserveSource)
+	admitScript   = redis.NewScript(ratePrelude + ledgerPrelude + admitSource)
 	settleScript  = redis.NewScript(ledgerPrelude + settleSource)
 	usageScript   = redis.NewScript(ledgerPrelude + usageSource)
 )
@@ -111,6 +115,41 @@ func (l *Ledger) Reserve(account uint64, capacity, estimate money.MicroUSD) (met
 	}
 	l.Open.Add(1)
 	return metering.Reservation{Account: account, Estimate: estimate, Lease: lease}, nil
+}
+
+// Admit counts a call against the account's rate and, when the rate allows
+// it, holds estimate against its cap: both in one round trip, so a call in
+// a fleet waits for Redis once before its answer. A refused rate returns
+// its decision and no reservation; a reached cap, metering.ErrCapReached.
+func (l *Ledger) Admit(account uint64, rpm int, at time.Time, capacity, estimate money.MicroUSD) (metering.RateDecision, metering.Reservation, error) {
+	estimate = max(estimate, 0)
+	now := l.store.now()
+	lease := uniqueName()
+	ctx, cancel := l.store.context()
+	defer cancel()
+	args := append([]any{now.UnixMilli(), dayOf(now), metering.WindowDays, int64(capacity), int64(estimate),
+		lease, now.Add(l.store.lease).UnixMilli(), reclaimedMemory.Milliseconds()}, rateArgs(rpm, at)...)
+	got, err := admitScript.Run(ctx, l.store.client, append(l.keys(account), l.store.accountKey(account, "tat")), args...).Int64Slice()
+	if err == nil && len(got) != 6 {
+		err = errMalformedReply
+	}
+	if err != nil {
+		if !isReply(err) {
+			l.Open.Add(1)
+			l.Settle(metering.Reservation{Account: account, Lease: lease}, 0) // see Reserve
+		}
+		return metering.RateDecision{}, metering.Reservation{}, unavailable("fleet admission", err)
+	}
+	d := decision(rpm, got[:4])
+	l.Reclaimed.Add(got[5])
+	switch {
+	case !d.Allowed:
+		return d, metering.Reservation{}, nil
+	case got[4] != 1:
+		return d, metering.Reservation{}, metering.ErrCapReached
+	}
+	l.Open.Add(1)
+	return d, metering.Reservation{Account: account, Estimate: estimate, Lease: lease}, nil
 }
 
 // Settle ends a reservation with the call's real cost, counted on today's

@@ -46,3 +46,20 @@ end
 local function held(holds)
 	return tonumber(redis.call('HGET', holds, 'total')) or 0
 end
+
+-- hold holds estimate against the cap under lease until expiry, unless the
+-- usage settled in the window, the open holds and this one would pass it.
+-- Returns 1 when held, 0 when the cap refuses.
+local function hold(days, leases, holds, today, window, cap, estimate, lease, expiry)
+	local used = spent(days, today, window)
+	if used >= cap or used + held(holds) + tonumber(estimate) > cap then
+		return 0
+	end
+	if redis.call('HEXISTS', holds, lease) == 1 then
+		return redis.error_reply('a hold of this name is open already')
+	end
+	redis.call('ZADD', leases, expiry, lease)
+	redis.call('HSET', holds, lease, estimate)
+	redis.call('HINCRBY', holds, 'total', estimate)
+	return 1
+end

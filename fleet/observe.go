@@ -19,7 +19,7 @@ type Observer func(op string, took time.Duration, err error)
 var scriptNames = map[string]string{}
 
 func init() {
-	for name, s := range map[string]*redis.Script{"rate": gcraScript, "reserve": reserveScript, "settle": settleScript,
+	for name, s := range map[string]*redis.Script{"rate": gcraScript, "reserve": reserveScript, "admit": admitScript, "settle": settleScript,
 		"usage": usageScript, "create_user": createUserScript, "create_key": createKeyScript, "revoke_key": revokeKeyScript,
 		"set_tier": setTierScript, "find_key": findKeyScript, "touch_keys": touchKeysScript, "audit_add": auditAddScript,
 		"audit_page": auditPageScript} {

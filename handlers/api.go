@@ -27,8 +27,12 @@ type API struct {
 	// Limiter is the rate limit's state: this instance's own, or the
 	// fleet's shared one.
 	Limiter metering.Limiter
-	Ledger  Ledger
-	Audit   AuditLog
+	// Admitter, in a fleet, checks the rate and reserves at once, for the
+	// routes that Reserve (nil: each on its own). It must share Ledger's
+	// reservations.
+	Admitter metering.Admitter
+	Ledger   Ledger
+	Audit    AuditLog
 	// AuditRecorder takes the audit records of work that ends outside any
 	// request (a video job the follower sees end).
 	AuditRecorder interface{ Record(metering.AuditRecord) }
@@ -99,12 +103,12 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/me", Scope: accounts.ScopeRead, Handle: a.me},
 		{Method: http.MethodGet, Path: "/v1/usage", Scope: accounts.ScopeRead, Handle: a.usage},
 		{Method: http.MethodGet, Path: "/v1/audit", Scope: accounts.ScopeRead, Handle: a.audit},
-		{Method: http.MethodPost, Path: "/v1/llm", Scope: accounts.ScopeWrite, Handle: a.llm},
-		{Method: http.MethodPost, Path: "/v1/chat/completions", Scope: accounts.ScopeWrite, Handle: a.chatCompletions, Errors: OpenAIErrors, SDKKeys: true},
+		{Method: http.MethodPost, Path: "/v1/llm", Scope: accounts.ScopeWrite, Handle: a.llm, Reserves: true},
+		{Method: http.MethodPost, Path: "/v1/chat/completions", Scope: accounts.ScopeWrite, Handle: a.chatCompletions, Errors: OpenAIErrors, SDKKeys: true, Reserves: true},
 		{Method: http.MethodGet, Path: "/v1/providers", Scope: accounts.ScopeRead, Handle: a.providers},
-		{Method: http.MethodPost, Path: "/v1/messages", Scope: accounts.ScopeWrite, Handle: a.messages, Errors: AnthropicErrors, SDKKeys: true},
+		{Method: http.MethodPost, Path: "/v1/messages", Scope: accounts.ScopeWrite, Handle: a.messages, Errors: AnthropicErrors, SDKKeys: true, Reserves: true},
 		{Method: http.MethodPost, Path: "/v1/messages/count_tokens", Scope: accounts.ScopeWrite, Handle: a.countTokens, Errors: AnthropicErrors, SDKKeys: true},
-		{Method: http.MethodPost, Path: "/v1/embeddings", Scope: accounts.ScopeWrite, Handle: a.embeddings, Errors: OpenAIErrors, SDKKeys: true},
+		{Method: http.MethodPost, Path: "/v1/embeddings", Scope: accounts.ScopeWrite, Handle: a.embeddings, Errors: OpenAIErrors, SDKKeys: true, Reserves: true},
 		{Method: http.MethodGet, Path: "/v1/models", Scope: accounts.ScopeRead, Handle: a.models, Errors: SDKErrors, SDKKeys: true},
 		{Method: http.MethodGet, Path: "/v1/models/{id}", Scope: accounts.ScopeRead, Handle: a.model, Errors: SDKErrors, SDKKeys: true},
 		{Method: http.MethodGet, Path: "/v1/leads", Scope: accounts.ScopeRead, Handle: a.listLeads, Home: true},

@@ -21,6 +21,9 @@ type Reserver interface {
 // writes the 429 and reports false. The endpoint must then call
 // call.Settle with the real cost (or 0) however the call ends.
 func (a *API) Reserve(w http.ResponseWriter, call *Call, estimate money.MicroUSD) bool {
+	if call.rateDue != nil {
+		return a.admit(w, call, estimate)
+	}
 	if err := a.reserve(call, estimate); err != nil {
 		a.Errors.Send(w, err)
 		return false
@@ -39,8 +42,7 @@ func (a *API) reserve(call *Call, estimate money.MicroUSD) *apiError {
 	r, err := a.Ledger.Reserve(u.ID, capacity, estimate)
 	switch {
 	case errors.Is(err, metering.ErrCapReached):
-		return &apiError{CodeUsageCapReached, "This call could cost up to $" + estimate.String() +
-			", which would pass the account's $" + capacity.String() + " 30-day cap. Check GET /v1/usage, lower max_tokens, or move to a higher tier."}
+		return capReached(estimate, capacity)
 	case errors.Is(err, metering.ErrStoreUnavailable):
 		return errStoreUnavailable
 	case err != nil:
@@ -48,6 +50,38 @@ func (a *API) reserve(call *Call, estimate money.MicroUSD) *apiError {
 	}
 	call.reservation, call.reserved, call.ledger = r, true, a.Ledger
 	return nil
+}
+
+// admit is Reserve for a call whose rate check Limit put off: both in one
+// step (metering.Admitter), the rate's headers set and its refusal first.
+func (a *API) admit(w http.ResponseWriter, call *Call, estimate money.MicroUSD) bool {
+	due := call.rateDue
+	call.rateDue = nil
+	u, err := a.Users.User(call.Identity.UserID)
+	if err != nil {
+		a.Errors.Send(w, accountError(err))
+		return false
+	}
+	capacity := a.tierOf(u).Cap
+	d, r, err := a.Admitter.Admit(u.ID, due.rpm, due.at, capacity, estimate)
+	switch {
+	case err != nil && !errors.Is(err, metering.ErrCapReached):
+		a.storeUnavailable(w)
+		return false
+	case !a.rateAnswer(w, d):
+		return false
+	case err != nil:
+		a.Errors.Send(w, capReached(estimate, capacity))
+		return false
+	}
+	call.reservation, call.reserved, call.ledger = r, true, a.Ledger
+	return true
+}
+
+// capReached is the refusal of a call whose worst case would pass the cap.
+func capReached(estimate, capacity money.MicroUSD) *apiError {
+	return &apiError{CodeUsageCapReached, "This call could cost up to $" + estimate.String() +
+		", which would pass the account's $" + capacity.String() + " 30-day cap. Check GET /v1/usage, lower max_tokens, or move to a higher tier."}
 }
 
 // Settle ends the call's reservation with its real cost and puts the cost

@@ -132,7 +132,7 @@ func (a *API) dropInRoutes() []Route {
 	routes := make([]Route, 0, len(a.DropIns))
 	for _, d := range a.DropIns {
 		d.proxy = d.newProxy(a)
-		routes = append(routes, Route{Path: d.Mount + "/", Prefix: true, Scope: accounts.ScopeWrite, SDKKeys: true,
+		routes = append(routes, Route{Path: d.Mount + "/", Prefix: true, Scope: accounts.ScopeWrite, SDKKeys: true, Reserves: true,
 			Handle: func(w http.ResponseWriter, r *http.Request, call *Call) { a.serveDropIn(d, w, r, call) }})
 	}
 	return routes

@@ -70,6 +70,10 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		if !a.Reserve(w, call, 0) {
 			return
 		}
+	default: // free: the rate alone, before the provider sees the call
+		if !a.CheckDueRate(w, call) {
+			return
+		}
 	}
 	call.Audit.Provider = d.Name
 	ctx, cancel := context.WithCancelCause(context.WithValue(r.Context(), exchangeKey{}, ex))

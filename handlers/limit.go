@@ -26,20 +26,53 @@ func (a *API) tierOf(u *accounts.User) metering.Tier {
 // its tier's rate. When a fleet's shared limit cannot be read, a call to a
 // route that spends (write scope) is refused with 503 store_unavailable,
 // and one that only reads is limited by this instance's own count.
-func (a *API) Limit(w http.ResponseWriter, id *accounts.Identity, route *Route) bool {
-	u := a.account(w, id)
+//
+// With an Admitter (a fleet), a route that Reserves has its check put off
+// until its reservation, which makes both at once; the pipeline's answer
+// hook (CheckDueRate) makes it if the call answers without one.
+func (a *API) Limit(w http.ResponseWriter, call *Call, route *Route) bool {
+	u := a.account(w, call.Identity)
 	if u == nil {
 		return false
 	}
 	rpm, now := a.tierOf(u).RPM, a.now()
-	d, err := a.Limiter.Allow(id.UserID, rpm, now)
+	if a.Admitter != nil && route.Reserves {
+		call.rateDue = &dueRate{rpm: rpm, at: now}
+		return true
+	}
+	return a.countRate(w, call.Identity.UserID, rpm, now, route.Scope == accounts.ScopeWrite)
+}
+
+// CheckDueRate makes the rate check Limit put off, for a call that answers
+// or reaches further without a reservation; it writes the refusal and
+// reports false. Without a check due it does nothing.
+func (a *API) CheckDueRate(w http.ResponseWriter, call *Call) bool {
+	due := call.rateDue
+	if due == nil {
+		return true
+	}
+	call.rateDue = nil
+	return a.countRate(w, call.Identity.UserID, due.rpm, due.at, true)
+}
+
+// countRate counts one call of account against rpm, sets the headers, and
+// writes the refusal. When the shared limit cannot be read, a call that
+// spends is refused; one that only reads counts against this instance's.
+func (a *API) countRate(w http.ResponseWriter, account uint64, rpm int, now time.Time, spends bool) bool {
+	d, err := a.Limiter.Allow(account, rpm, now)
 	if err != nil {
-		if route.Scope == accounts.ScopeWrite {
+		if spends {
 			a.storeUnavailable(w)
 			return false
 		}
-		d, _ = a.degradedLimiter.Allow(id.UserID, rpm, now)
+		d, _ = a.degradedLimiter.Allow(account, rpm, now)
 	}
+	return a.rateAnswer(w, d)
+}
+
+// rateAnswer sets the X-RateLimit-* headers of a decision and, when it
+// refuses, writes the 429.
+func (a *API) rateAnswer(w http.ResponseWriter, d metering.RateDecision) bool {
 	h := w.Header()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))

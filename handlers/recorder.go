@@ -8,10 +8,28 @@ type Recorder struct {
 	http.ResponseWriter
 	Status    int
 	ErrorCode string
+	// BeforeAnswer, when set, runs once before the answer's first byte,
+	// and may answer in its place (a rate check put off refuses the call):
+	// it then reports true, and the endpoint's own answer is dropped.
+	BeforeAnswer func() (answered bool)
+	dropping     bool
+}
+
+// answeredBefore runs BeforeAnswer, once, and says whether the endpoint's
+// answer is to be dropped.
+func (r *Recorder) answeredBefore() bool {
+	if before := r.BeforeAnswer; before != nil {
+		r.BeforeAnswer = nil
+		r.dropping = before()
+	}
+	return r.dropping
 }
 
 // WriteHeader notes the status.
 func (r *Recorder) WriteHeader(status int) {
+	if r.answeredBefore() {
+		return
+	}
 	if r.Status == 0 {
 		r.Status = status
 	}
@@ -20,6 +38,9 @@ func (r *Recorder) WriteHeader(status int) {
 
 // Write notes an implicit 200.
 func (r *Recorder) Write(b []byte) (int, error) {
+	if r.answeredBefore() {
+		return len(b), nil
+	}
 	if r.Status == 0 {
 		r.Status = http.StatusOK
 	}

@@ -22,6 +22,15 @@ type Call struct {
 	reservation metering.Reservation
 	reserved    bool
 	ledger      Reserver
+	// rateDue is the rate check a fleet put off until the call's
+	// reservation, to make both in one round trip (nil: none due).
+	rateDue *dueRate
+}
+
+// dueRate is a rate check put off: the account's rate and when it came.
+type dueRate struct {
+	rpm int
+	at  time.Time
 }
 
 // HandlerFunc serves one endpoint of an authenticated (or public) call.
@@ -44,6 +53,11 @@ type Route struct {
 	// Errors is the shape of the route's error bodies, for the SDK its
 	// callers use.
 	Errors ErrorShape
+	// Reserves marks an endpoint that reserves its cost before anything it
+	// does reaches further than the gateway (a model call), and checks the
+	// rate then (CheckDueRate) when it answers without one: in a fleet its
+	// rate check waits for the reservation, and both take one round trip.
+	Reserves bool
 	// Home marks an endpoint of the business data (leads, pages, videos,
 	// agent runs, knowledge, outbox) that a fleet keeps on one instance,
 	// its home: the others forward such calls there unchanged.

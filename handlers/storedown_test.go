@@ -47,7 +47,7 @@ func TestWithoutTheFleetStoreSpendingIsRefusedAndReadingLimitedLocally(t *testin
 	}
 
 	w := httptest.NewRecorder()
-	if api.Limit(w, id, &Route{Scope: accounts.ScopeWrite}) {
+	if api.Limit(w, &Call{Identity: id}, &Route{Scope: accounts.ScopeWrite}) {
 		t.Fatal("a call that spends passed the rate limit with no store")
 	}
 	refused(w)
@@ -61,12 +61,12 @@ func TestWithoutTheFleetStoreSpendingIsRefusedAndReadingLimitedLocally(t *testin
 	read := &Route{Scope: accounts.ScopeRead}
 	for i := range 2 {
 		w = httptest.NewRecorder()
-		if !api.Limit(w, id, read) || w.Header().Get("X-RateLimit-Limit") != "2" {
+		if !api.Limit(w, &Call{Identity: id}, read) || w.Header().Get("X-RateLimit-Limit") != "2" {
 			t.Fatalf("read %d within this instance's own count: %d %v", i+1, w.Code, w.Header())
 		}
 	}
 	w = httptest.NewRecorder()
-	if api.Limit(w, id, read) || w.Code != 429 {
+	if api.Limit(w, &Call{Identity: id}, read) || w.Code != 429 {
 		t.Fatalf("a third read at 2 rpm: %d", w.Code)
 	}
 }

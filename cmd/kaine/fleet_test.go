@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/keinetech/kaine/money"
 	"github.com/keinetech/kaine/routing/fakeupstream"
 )
 
@@ -148,10 +148,28 @@ func TestAFleetOfThreeKeepsOneCapOneRateAndOneKeyList(t *testing.T) {
 
 	// The metrics tell the round trips and that the store is up.
 	_, metrics := call("GET", "http://"+fleet[0].adminAddr+"/metrics", "", "")
-	for _, want := range []string{"kaine_fleet_up 1", `kaine_fleet_redis_seconds_count{op="reserve"}`, `kaine_fleet_redis_seconds_count{op="rate"}`} {
+	for _, want := range []string{"kaine_fleet_up 1", `kaine_fleet_redis_seconds_count{op="admit"}`, `kaine_fleet_redis_seconds_count{op="rate"}`} {
 		if !bytes.Contains(metrics, []byte(want)) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+
+	// A model call's rate check waits for its reservation, to make both in
+	// one round trip; one that fails before reserving is still counted,
+	// and past the rate it is a 429, not its 400.
+	if status, body := call("POST", fleet[0].base+"/v1/llm", limited, `{"prompt":`); status != 429 || !bytes.Contains(body, []byte("rate_limit_exceeded")) {
+		t.Fatalf("a bad call past the rate: %d %s", status, body)
+	}
+	roomy, _ := fleetUser(fleet[0], "eve", "roomy")
+	req, _ := http.NewRequest("POST", fleet[1].base+"/v1/llm", strings.NewReader(`{"prompt":`))
+	req.Header.Set("Authorization", "Bearer "+roomy)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 || resp.Header.Get("X-RateLimit-Remaining") != "99999" {
+		t.Fatalf("a bad call within the rate: %d, remaining %q", resp.StatusCode, resp.Header.Get("X-RateLimit-Remaining"))
 	}
 
 	// Revocation on one instance holds on the others within a second.
@@ -291,7 +309,8 @@ func TestAFleetThroughARedisRestartLosesAndDoublesNothing(t *testing.T) {
 	// Every call is audited once, and the ledger holds the fee of every
 	// answered call once: nothing lost while Redis was away, nothing
 	// counted twice when it came back.
-	want := fmt.Sprintf(`"used_usd":%s,`, strconv.FormatFloat(float64(ok.Load())*0.05, 'f', -1, 64))
+	fees, _ := json.Marshal(money.MicroUSD(ok.Load() * 50_000))
+	want := fmt.Sprintf(`"used_usd":%s,`, fees)
 	within(t, 3*time.Second, "usage is the answered calls' fees", func() bool {
 		_, body := call("GET", fleet[1].base+"/v1/usage", key, "")
 		return bytes.Contains(body, []byte(want))
