@@ -54,6 +54,28 @@ func BenchmarkReserveAndSettle(b *testing.B) {
 	})
 }
 
+func BenchmarkAdmitAndSettle(b *testing.B) {
+	s := openStore(b, Options{})
+	l := openLedger(b, s)
+	var account atomic.Uint64
+	b.SetParallelism(16)
+	measureRedis(b, s, func() {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				_, r, err := l.Admit(account.Add(1)%1000, 1_000_000, time.Now(), 1<<60, 1000)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				l.Settle(r, 500)
+			}
+		})
+		if err := l.Flush(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
 // measureRedis runs work and reports the Redis server's CPU per op.
 func measureRedis(b *testing.B, s *Store, work func()) {
 	before := redisCPU(b, s)
