@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/keinetech/kaine/metering"
 )
 
 // What one Redis core sustains: go test -run XXX -bench . -benchtime
@@ -33,28 +35,21 @@ func BenchmarkRateLimitAllow(b *testing.B) {
 }
 
 func BenchmarkReserveAndSettle(b *testing.B) {
-	s := openStore(b, Options{})
-	l := openLedger(b, s)
-	var account atomic.Uint64
-	b.SetParallelism(16)
-	measureRedis(b, s, func() {
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				r, err := l.Reserve(account.Add(1)%1000, 1<<60, 1000)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				l.Settle(r, 500)
-			}
-		})
-		if err := l.Flush(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+	benchmarkHolds(b, func(l *Ledger, account uint64) (metering.Reservation, error) {
+		return l.Reserve(account, 1<<60, 1000)
 	})
 }
 
 func BenchmarkAdmitAndSettle(b *testing.B) {
+	benchmarkHolds(b, func(l *Ledger, account uint64) (metering.Reservation, error) {
+		_, r, err := l.Admit(account, 1_000_000, time.Now(), 1<<60, 1000)
+		return r, err
+	})
+}
+
+// benchmarkHolds holds and settles over 1,000 accounts until every settle
+// is in Redis.
+func benchmarkHolds(b *testing.B, hold func(l *Ledger, account uint64) (metering.Reservation, error)) {
 	s := openStore(b, Options{})
 	l := openLedger(b, s)
 	var account atomic.Uint64
@@ -62,7 +57,7 @@ func BenchmarkAdmitAndSettle(b *testing.B) {
 	measureRedis(b, s, func() {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				_, r, err := l.Admit(account.Add(1)%1000, 1_000_000, time.Now(), 1<<60, 1000)
+				r, err := hold(l, account.Add(1)%1000)
 				if err != nil {
 					b.Error(err)
 					return
