@@ -35,7 +35,9 @@ type Fleet struct {
 
 const (
 	defaultFleetLease = 15 * time.Minute
-	minFleetLease     = time.Minute
+	// minFleetLease is as short as a lease may be: one shorter than a call
+	// gives its hold back while the call runs (its cost still counts).
+	minFleetLease = 10 * time.Second
 )
 
 // parseFleet reads

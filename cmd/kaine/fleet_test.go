@@ -118,7 +118,7 @@ func TestAFleetOfThreeKeepsOneCapOneRateAndOneKeyList(t *testing.T) {
 	for _, in := range fleet {
 		within(t, time.Second, "usage is the cap on every instance", func() bool {
 			_, body := call("GET", in.base+"/v1/usage", capped, "")
-			return bytes.Contains(body, []byte(`"used_usd":1,`)) && bytes.Contains(body, []byte(`"reserved_usd":0`))
+			return bytes.Contains(body, []byte(`"used_usd":1,`)) && bytes.Contains(body, []byte(`"reserved_usd":0}`))
 		})
 	}
 
@@ -331,4 +331,61 @@ func auditCount(in *instance, key string) int {
 		return -1
 	}
 	return page.Count
+}
+
+func TestAKilledInstancesHoldsComeBackAfterTheirLease(t *testing.T) {
+	if redisServer == nil {
+		t.Skip("redis-server is not installed (apt-get install redis-server)")
+	}
+	fake := fakeupstream.New()
+	defer fake.Close()
+	fake.Default(fakeupstream.Reply{Hang: true})
+	prefix := fleetPrefix(t)
+	fleet := make([]*instance, 2)
+	for i := range fleet {
+		fleet[i] = newInstance(t)
+		fleet[i].providers = fmt.Sprintf(`provider openai {
+			api_key test-key
+			base_url %s/v1
+		}
+		routing {
+			byok_fee_usd 0.05
+		}
+		tier small {
+			cap_usd 0.25
+			rpm 100000
+		}
+		fleet {
+			redis %s
+			prefix %s
+			lease 10s
+		}`, fake.URL, redisServer.URL(), prefix)
+		fleet[i].writeConfig(testDocs)
+		fleet[i].start()
+	}
+	key, _ := fleetUser(fleet[1], "ada", "small")
+	for range 5 { // the whole cap, held by calls the upstream never answers
+		go call("POST", fleet[0].base+"/v1/llm", key, `{"prompt":"hi","provider":"openai","byo_key":"sk-callers-own"}`)
+	}
+	within(t, 2*time.Second, "five holds", func() bool {
+		_, body := call("GET", fleet[1].base+"/v1/usage", key, "")
+		return bytes.Contains(body, []byte(`"reserved_usd":0.25`))
+	})
+	killed := time.Now()
+	fleet[0].cmd.Process.Kill()
+	fleet[0].cmd.Wait()
+	if status, body := call("POST", fleet[1].base+"/v1/llm", key, `{"prompt":"hi","provider":"openai","byo_key":"sk-callers-own"}`); status != 429 {
+		t.Fatalf("while the dead instance's holds last: %d %s", status, body)
+	}
+	within(t, 15*time.Second, "the holds come back at the end of their lease", func() bool {
+		_, body := call("GET", fleet[1].base+"/v1/usage", key, "")
+		return bytes.Contains(body, []byte(`"used_usd":0,`)) && bytes.Contains(body, []byte(`"reserved_usd":0}`))
+	})
+	if waited := time.Since(killed); waited > 12*time.Second {
+		t.Errorf("the holds came back %s after the kill, lease 10s", waited)
+	}
+	fake.Default(fakeupstream.Reply{Text: "ok"})
+	if status, body := call("POST", fleet[1].base+"/v1/llm", key, `{"prompt":"hi","provider":"openai","byo_key":"sk-callers-own"}`); status != 200 {
+		t.Fatalf("the cap is free again: %d %s", status, body)
+	}
 }
