@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/keinetech/kaine/compat"
+	"github.com/keinetech/kaine/routing"
 )
 
 // chatCompletions answers POST /v1/chat/completions: an OpenAI chat
@@ -24,25 +25,10 @@ func (a *API) chatCompletions(w http.ResponseWriter, r *http.Request, call *Call
 	if !ok {
 		return
 	}
-	plan, err := a.LLM.Plan(params)
-	if err != nil {
-		a.writeFrontPlanError(w, err, chat.Param)
-		return
-	}
-	if !a.Reserve(w, call, plan.Estimate) {
-		return
-	}
 	id, created := "chatcmpl-"+w.Header().Get("X-Request-Id"), a.now().Unix()
-	if chat.Stream {
-		a.streamCall(w, r, call, plan, compat.NewChatStream(id, created, chat.IncludeUsage), frontWords.Replace, nil)
-		return
-	}
-	out, err := a.LLM.Do(r.Context(), plan, nil)
-	a.settleLLM(call, plan, out, err)
-	setLLMHeaders(w.Header(), out, call)
-	if err != nil {
-		a.writeFrontCallError(w, err)
-		return
-	}
-	writeJSONBytes(w, http.StatusOK, compat.ChatCompletion(id, created, out))
+	a.runFront(w, r, call, params, frontAnswer{
+		param:  chat.Param,
+		stream: func() streamWriter { return compat.NewChatStream(id, created, chat.IncludeUsage) },
+		answer: func(out routing.Outcome) []byte { return compat.ChatCompletion(id, created, out) },
+	})
 }

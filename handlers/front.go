@@ -76,3 +76,41 @@ func (a *API) writeFieldError(w http.ResponseWriter, ferr *compat.FieldError) {
 	}
 	a.Errors.WriteParam(w, code, ferr.Error()+".", ferr.Param)
 }
+
+// frontAnswer is how a front answers a call the router made: the request's
+// name for a refused field, its stream's writer, its answer's body, and
+// what it notes once the call is reserved (may be nil).
+type frontAnswer struct {
+	param    func(field string) string
+	stream   func() streamWriter
+	answer   func(routing.Outcome) []byte
+	reserved func()
+}
+
+// runFront plans, reserves, calls (streamed or not) and answers a front's
+// call as /v1/llm runs its own, in the front's shape.
+func (a *API) runFront(w http.ResponseWriter, r *http.Request, call *Call, params routing.Params, front frontAnswer) {
+	plan, err := a.LLM.Plan(params)
+	if err != nil {
+		a.writeFrontPlanError(w, err, front.param)
+		return
+	}
+	if !a.Reserve(w, call, plan.Estimate) {
+		return
+	}
+	if front.reserved != nil {
+		front.reserved()
+	}
+	if params.Stream {
+		a.streamCall(w, r, call, plan, front.stream(), frontWords.Replace, nil)
+		return
+	}
+	out, err := a.LLM.Do(r.Context(), plan, nil)
+	a.settleLLM(call, plan, out, err)
+	setLLMHeaders(w.Header(), out, call)
+	if err != nil {
+		a.writeFrontCallError(w, err)
+		return
+	}
+	writeJSONBytes(w, http.StatusOK, front.answer(out))
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/keinetech/kaine/compat"
+	"github.com/keinetech/kaine/routing"
 )
 
 // messages answers POST /v1/messages: an Anthropic Messages request to any
@@ -25,30 +26,17 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request, call *Call) {
 	if !ok {
 		return
 	}
-	plan, err := a.LLM.Plan(params)
-	if err != nil {
-		a.writeFrontPlanError(w, err, msg.Param)
-		return
-	}
-	if !a.Reserve(w, call, plan.Estimate) {
-		return
-	}
-	if msg.CacheHints > 0 {
-		call.Audit.AddNote(strconv.Itoa(msg.CacheHints) + " cache_control breakpoints not forwarded: the unified endpoint does not carry them; the /anthropic drop-in route does")
-	}
 	id := "msg_" + w.Header().Get("X-Request-Id")
-	if msg.Stream {
-		a.streamCall(w, r, call, plan, compat.NewMessagesStream(id), frontWords.Replace, nil)
-		return
-	}
-	out, err := a.LLM.Do(r.Context(), plan, nil)
-	a.settleLLM(call, plan, out, err)
-	setLLMHeaders(w.Header(), out, call)
-	if err != nil {
-		a.writeFrontCallError(w, err)
-		return
-	}
-	writeJSONBytes(w, http.StatusOK, compat.MessagesAnswer(id, out))
+	a.runFront(w, r, call, params, frontAnswer{
+		param:  msg.Param,
+		stream: func() streamWriter { return compat.NewMessagesStream(id) },
+		answer: func(out routing.Outcome) []byte { return compat.MessagesAnswer(id, out) },
+		reserved: func() {
+			if msg.CacheHints > 0 {
+				call.Audit.AddNote(strconv.Itoa(msg.CacheHints) + " cache_control breakpoints not forwarded: the unified endpoint does not carry them; the /anthropic drop-in route does")
+			}
+		},
+	})
 }
 
 // EstimatedHeader marks a token count Kaine estimated, the provider having
