@@ -19,29 +19,49 @@ const maxBodyBytes = 1 << 20
 // readObject reads a JSON object body of at most maxBodyBytes, or writes
 // the error (413 body_too_large, 400 invalid_json) and reports false.
 func (a *API) readObject(w http.ResponseWriter, r *http.Request) (gjson.Result, bool) {
-	return a.readObjectUpTo(w, r, maxBodyBytes, "The body is larger than "+strconv.Itoa(maxBodyBytes>>20)+" MiB.")
+	return a.readObjectUpTo(w, r, maxBodyBytes, mebibytesTooLarge)
 }
 
 // readFrontObject reads a front's body: a whole conversation, images
 // inline, up to the drop-in routes' bound.
 func (a *API) readFrontObject(w http.ResponseWriter, r *http.Request) (gjson.Result, bool) {
-	limit := max(a.FrontMaxBody, maxBodyBytes)
-	return a.readObjectUpTo(w, r, limit, "The body is larger than "+humanize.IBytes(uint64(limit))+"; the operator sets the bound with passthrough_max_body.")
+	return a.readObjectUpTo(w, r, max(a.FrontMaxBody, maxBodyBytes), passthroughTooLarge)
 }
 
-func (a *API) readObjectUpTo(w http.ResponseWriter, r *http.Request, limit int64, tooLarge string) (gjson.Result, bool) {
+// mebibytesTooLarge and passthroughTooLarge say a body passed its bound
+// (limit bytes), the second naming the setting that sets it.
+func mebibytesTooLarge(limit int64) string {
+	return "The body is larger than " + strconv.FormatInt(limit>>20, 10) + " MiB."
+}
+
+func passthroughTooLarge(limit int64) string {
+	return "The body is larger than " + humanize.IBytes(uint64(limit)) + "; the operator sets the bound with passthrough_max_body."
+}
+
+// readBodyUpTo reads a body of at most limit bytes, or writes the error
+// (413 body_too_large in tooLarge's words, 400 for a read cut short) and
+// reports false.
+func (a *API) readBodyUpTo(w http.ResponseWriter, r *http.Request, limit int64, tooLarge func(limit int64) string) ([]byte, bool) {
 	if r.ContentLength > limit {
-		a.refuseUnread(w, r, CodeBodyTooLarge, tooLarge)
-		return gjson.Result{}, false
+		a.refuseUnread(w, r, CodeBodyTooLarge, tooLarge(limit))
+		return nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		a.refuseUnread(w, r, CodeBodyTooLarge, tooLarge)
-		return gjson.Result{}, false
+		a.refuseUnread(w, r, CodeBodyTooLarge, tooLarge(limit))
+		return nil, false
 	case err != nil:
 		a.Errors.Write(w, CodeInvalidJSON, "The body could not be read: the connection failed mid-way.")
+		return nil, false
+	}
+	return body, true
+}
+
+func (a *API) readObjectUpTo(w http.ResponseWriter, r *http.Request, limit int64, tooLarge func(limit int64) string) (gjson.Result, bool) {
+	body, ok := a.readBodyUpTo(w, r, limit, tooLarge)
+	if !ok {
 		return gjson.Result{}, false
 	}
 	if !gjson.ValidBytes(body) {

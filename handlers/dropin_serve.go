@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/tidwall/gjson"
 
 	"github.com/keinetech/kaine/internal/clip"
@@ -51,7 +50,7 @@ func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 			", or use a route whose provider has one: "+a.servingDropIns()+".")
 		return
 	}
-	body, ok := a.readDropInBody(d, w, r)
+	body, ok := a.readBodyUpTo(w, r, d.MaxBody, passthroughTooLarge)
 	if !ok {
 		return
 	}
@@ -190,26 +189,6 @@ func longContextBeta(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// readDropInBody reads the request body up to the drop-in's bound.
-func (a *API) readDropInBody(d *DropIn, w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	limit := "The body is larger than " + humanize.IBytes(uint64(d.MaxBody)) + "; the operator sets the bound with passthrough_max_body."
-	if r.ContentLength > d.MaxBody {
-		a.refuseUnread(w, r, CodeBodyTooLarge, limit)
-		return nil, false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, d.MaxBody))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		a.refuseUnread(w, r, CodeBodyTooLarge, limit)
-		return nil, false
-	case err != nil:
-		a.Errors.Write(w, CodeInvalidJSON, "The body could not be read: the connection failed mid-way.")
-		return nil, false
-	}
-	return body, true
 }
 
 // estimate is the reservation for a drop-in call: the fee on the caller's
