@@ -48,7 +48,8 @@ func (r *Router) Count(ctx context.Context, plan *Plan) (Count, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, c.provider.Timeout, ErrTimeout)
 	defer cancel()
 	start := time.Now()
-	tokens, err := counter.CountTokens(ctx, key, c.model, plan.params.Request)
+	// As the call would send it: another provider's signed turns rebuilt.
+	tokens, err := counter.CountTokens(ctx, key, c.model, nativeFor(plan.params.Request, c.provider.Name))
 	out.Upstream = time.Since(start)
 	if err != nil {
 		return out, &Failure{Kind: ProvidersFailed, Attempts: []Attempt{{Provider: c.provider.Name, Model: c.model.ID, Err: err}}}

@@ -119,11 +119,6 @@ type Chunk struct {
 	ToolCall *ToolCallChunk
 }
 
-// empty reports whether the chunk carries nothing to deliver.
-func (c Chunk) empty() bool {
-	return c.Text == "" && c.Thinking == "" && c.Signature == "" && c.ToolCall == nil
-}
-
 // ToolCallChunk is a piece of the Index-th tool call of a streamed answer:
 // the first piece of a call has its ID and Name, the next ones more of its
 // Arguments, a JSON object written out in fragments.
