@@ -113,11 +113,8 @@ func (a *App) loginLink(user uint64) (string, time.Time, error) {
 	if a.dashboard == nil {
 		return "", time.Time{}, apiError(http.StatusConflict, "the dashboard is off in this config (dashboard off): there is nothing to sign in to")
 	}
-	if _, err := a.accountStore().User(user); err != nil {
-		if errors.Is(err, accounts.ErrUserNotFound) {
-			return "", time.Time{}, apiError(http.StatusNotFound, err.Error())
-		}
-		return "", time.Time{}, accountsError(err)
+	if err := a.requireUser(user); err != nil {
+		return "", time.Time{}, err
 	}
 	token, expires, err := a.runtime.signin.NewLink(user)
 	if err != nil {
@@ -126,13 +123,21 @@ func (a *App) loginLink(user uint64) (string, time.Time, error) {
 	return a.dashboard.LinkURL(token), expires, nil
 }
 
+// requireUser answers 404 for an account that does not exist.
+func (a *App) requireUser(id uint64) error {
+	if _, err := a.accountStore().User(id); err != nil {
+		if errors.Is(err, accounts.ErrUserNotFound) {
+			return apiError(http.StatusNotFound, err.Error())
+		}
+		return accountsError(err)
+	}
+	return nil
+}
+
 // endSignIns ends every dashboard session of a user and voids their links.
 func (a *App) endSignIns(user uint64) (int, error) {
-	if _, err := a.accountStore().User(user); err != nil {
-		if errors.Is(err, accounts.ErrUserNotFound) {
-			return 0, apiError(http.StatusNotFound, err.Error())
-		}
-		return 0, accountsError(err)
+	if err := a.requireUser(user); err != nil {
+		return 0, err
 	}
 	ended, err := a.runtime.signin.EndAll(user)
 	if err != nil {
@@ -200,25 +205,17 @@ func (o operator) CreateUser(username, email, tier string) (accounts.User, error
 	if err := o.a.checkTier(tier); err != nil {
 		return accounts.User{}, dashboard.InputError(err)
 	}
-	u, err := o.a.accountStore().CreateUser(username, email, tier)
-	return u, inputOr(err)
+	return o.a.accountStore().CreateUser(username, email, tier)
 }
 
 func (o operator) SetTier(id uint64, tier string) (accounts.User, error) {
 	if err := o.a.checkTier(tier); err != nil {
 		return accounts.User{}, dashboard.InputError(err)
 	}
-	u, err := o.a.accountStore().SetTier(id, tier)
-	return u, inputOr(err)
+	return o.a.accountStore().SetTier(id, tier)
 }
 
-// inputOr marks the operator's own mistakes for the console to show.
-func inputOr(err error) error {
-	if errors.Is(err, accounts.ErrInvalidInput) || errors.Is(err, accounts.ErrUsernameTaken) || errors.Is(err, accounts.ErrUserNotFound) {
-		return dashboard.InputError(err)
-	}
-	return err
-}
+func (o operator) User(id uint64) (*accounts.User, error) { return o.a.accountStore().User(id) }
 
 func (o operator) Tiers() []string { return o.a.tierNames() }
 

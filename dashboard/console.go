@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keinetech/kaine/accounts"
 )
 
 // ConsoleOptions configure the operator console.
@@ -162,7 +163,7 @@ func (c *console) setTier(w http.ResponseWriter, r *http.Request) {
 }
 
 type consoleLinkData struct {
-	User    OperatorUser
+	User    *accounts.User
 	URL     string
 	Expires time.Time
 	// Minutes is how long the link stays good.
@@ -212,23 +213,22 @@ func (c *console) endSignIns(w http.ResponseWriter, r *http.Request) {
 }
 
 // user finds the user the path names, else answers 404.
-func (c *console) user(w http.ResponseWriter, r *http.Request) (OperatorUser, bool) {
+func (c *console) user(w http.ResponseWriter, r *http.Request) (*accounts.User, bool) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil {
 		c.notFound(w, r)
-		return OperatorUser{}, false
+		return nil, false
 	}
-	users, err := c.op.Users()
-	if err != nil {
-		c.fail(w, r, fmt.Errorf("listing users: %w", err))
-		return OperatorUser{}, false
-	}
-	i := slices.IndexFunc(users, func(u OperatorUser) bool { return u.ID == id })
-	if i < 0 {
+	u, err := c.op.User(id)
+	switch {
+	case errors.Is(err, accounts.ErrUserNotFound):
 		c.notFound(w, r)
-		return OperatorUser{}, false
+		return nil, false
+	case err != nil:
+		c.fail(w, r, fmt.Errorf("reading user %d: %w", id, err))
+		return nil, false
 	}
-	return users[i], true
+	return u, true
 }
 
 func (c *console) providersPage(w http.ResponseWriter, r *http.Request) {

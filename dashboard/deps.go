@@ -74,6 +74,8 @@ type Users interface {
 type Operator interface {
 	// Users lists every account with its 30-day spending.
 	Users() ([]OperatorUser, error)
+	// User is one account (accounts.ErrUserNotFound when there is none).
+	User(id uint64) (*accounts.User, error)
 	// CreateUser is POST /kaine/users, tier checked against the config.
 	CreateUser(username, email, tier string) (accounts.User, error)
 	// SetTier is PATCH /kaine/users/{id}.

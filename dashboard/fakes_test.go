@@ -342,6 +342,20 @@ func (o *fakeOperator) Users() ([]OperatorUser, error) {
 	return slices.Clone(o.users), nil
 }
 
+func (o *fakeOperator) User(id uint64) (*accounts.User, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.broken != nil {
+		return nil, o.broken
+	}
+	for _, u := range o.users {
+		if u.ID == id {
+			return &u.User, nil
+		}
+	}
+	return nil, accounts.ErrUserNotFound
+}
+
 func (o *fakeOperator) CreateUser(username, email, tier string) (accounts.User, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

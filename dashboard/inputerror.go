@@ -26,5 +26,6 @@ func (e inputError) Unwrap() error { return e.err }
 // operatorMistake reports whether the console should show err to the
 // operator.
 func operatorMistake(err error) bool {
-	return errors.As(err, new(inputError)) || errors.Is(err, accounts.ErrInvalidInput) || errors.Is(err, accounts.ErrUsernameTaken)
+	return errors.As(err, new(inputError)) || errors.Is(err, accounts.ErrInvalidInput) || errors.Is(err, accounts.ErrUsernameTaken) ||
+		errors.Is(err, accounts.ErrUserNotFound)
 }

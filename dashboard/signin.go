@@ -76,12 +76,12 @@ func (d *Dashboard) emailLink(w http.ResponseWriter, r *http.Request) {
 		d.forbidden(w, r)
 		return
 	}
-	users, err := d.users.Users()
-	if err != nil {
-		d.fail(w, r, fmt.Errorf("finding the account of an address: %w", err))
-		return
-	}
 	if email := strings.TrimSpace(r.PostFormValue("email")); email != "" {
+		users, err := d.users.Users()
+		if err != nil {
+			d.fail(w, r, fmt.Errorf("finding the account of an address: %w", err))
+			return
+		}
 		for _, u := range users {
 			// One mail a user a minute, whoever asks: an inbox (and the
 			// operator's mail quota) cannot be flooded from many addresses.

@@ -61,22 +61,22 @@ func TestSessionCookie(t *testing.T) {
 		tls       bool
 		publicURL string
 		secure    bool
-	}{{false, "http://gw.example", false}, {false, "https://gw.example", true}, {true, "https://gw.example", true}} {
-		tls := c.secure
+	}{{false, "http://gw.example", false}, {false, "https://gw.example", true}, {true, "http://gw.example", true}} {
+		secure := c.secure
 		t.Run("tls="+strconv.FormatBool(c.tls)+" "+c.publicURL, func(t *testing.T) {
 			h := newHarness(t, harnessOptions{tls: c.tls, publicURL: c.publicURL})
 			token, _, _ := h.signIn.NewLink(h.alice.ID)
 			b := h.browser()
 			shown := b.get("signin/" + token)
 			csrf := shown.cookie("kaine_csrf")
-			if csrf == nil || csrf.Path != "/dashboard/" || !csrf.HttpOnly || csrf.SameSite != http.SameSiteStrictMode || csrf.Secure != tls || len(csrf.Value) != 26 {
+			if csrf == nil || csrf.Path != "/dashboard/" || !csrf.HttpOnly || csrf.SameSite != http.SameSiteStrictMode || csrf.Secure != secure || len(csrf.Value) != 26 {
 				t.Fatalf("CSRF cookie: %+v", csrf)
 			}
 			p := b.post("signin/"+token, shown.form())
 			p.redirects("/dashboard/keys")
 			c := p.cookie("kaine_session")
 			if c == nil || c.Value == "" || c.Path != "/dashboard/" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode ||
-				c.Secure != tls || c.Domain != "" || c.MaxAge != 0 {
+				c.Secure != secure || c.Domain != "" || c.MaxAge != 0 {
 				t.Fatalf("session cookie: %+v", c)
 			}
 			if _, err := h.signIn.Session(c.Value); err != nil {
