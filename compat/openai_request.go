@@ -14,8 +14,6 @@ const (
 	// sets no max: the OpenAI SDK needs none, and the cost cap needs one.
 	DefaultMaxTokens = 4096
 	MaxMaxTokens     = 200_000
-	// maxChoices is routing's most answers per call.
-	maxChoices = 8
 	// maxStops is OpenAI's most stop sequences.
 	maxStops = 4
 )
@@ -88,7 +86,7 @@ func ReadChat(body gjson.Result) (*ChatRequest, *FieldError) {
 			req.Seed = &seed
 		case "n":
 			var n int64
-			n, ferr = integer(v, name, 1, maxChoices)
+			n, ferr = integer(v, name, 1, routing.MaxChoices)
 			req.Choices = int(n)
 		case "stream":
 			c.Stream, ferr = boolean(v, name)
@@ -162,20 +160,12 @@ func (c *ChatRequest) readEffort(v gjson.Result) *FieldError {
 		return err
 	case effort == "xhigh":
 		c.addExtra("reasoning_effort", v)
-	case isEffort(effort):
+	case routing.IsEffort(effort):
 		c.Request.Effort = effort
 	default:
 		return fieldErr("reasoning_effort", "must be none, minimal, low, medium, high or xhigh")
 	}
 	return nil
-}
-
-func isEffort(s string) bool {
-	switch s {
-	case routing.EffortNone, routing.EffortMinimal, routing.EffortLow, routing.EffortMedium, routing.EffortHigh:
-		return true
-	}
-	return false
 }
 
 // readKaine reads Kaine's own options, sent as the extra body field

@@ -6,12 +6,15 @@ import (
 	"strings"
 )
 
-// maxChoices is the most answers a call may ask for (Gemini's
+// MaxChoices is the most answers a call may ask for (Gemini's
 // candidateCount takes up to 8; OpenAI's n more, but each is billed).
-const maxChoices = 8
+const MaxChoices = 8
 
 // efforts are the values Request.Effort takes.
 var efforts = map[string]bool{EffortNone: true, EffortMinimal: true, EffortLow: true, EffortMedium: true, EffortHigh: true}
+
+// IsEffort reports whether s is a value Request.Effort takes.
+func IsEffort(s string) bool { return efforts[s] }
 
 // checkOptions checks the options of a request against each other and its
 // tools (named by tools): the ones no provider would take.
@@ -29,11 +32,11 @@ func checkOptions(req Request, tools map[string]bool) error {
 	default:
 		return invalidField("tool_choice", fmt.Errorf("tool_choice %q is not one of auto, none, required or a tool", req.ToolChoice.Mode))
 	}
-	if req.Effort != "" && !efforts[req.Effort] {
+	if req.Effort != "" && !IsEffort(req.Effort) {
 		return invalidField("effort", fmt.Errorf("effort %q is not one of none, minimal, low, medium or high", req.Effort))
 	}
-	if req.Choices < 0 || req.Choices > maxChoices {
-		return invalidField("choices", fmt.Errorf("choices must be 1 to %d", maxChoices))
+	if req.Choices < 0 || req.Choices > MaxChoices {
+		return invalidField("choices", fmt.Errorf("choices must be 1 to %d", MaxChoices))
 	}
 	if req.ThinkingBudget < 0 || req.ThinkingBudget > 0 && req.ThinkingBudget >= req.MaxTokens {
 		return invalidField("thinking_budget", errors.New("the thinking budget must be less than max tokens"))
