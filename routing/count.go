@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -45,14 +46,17 @@ func (r *Router) Count(ctx context.Context, plan *Plan) (Count, error) {
 	if plan.byok {
 		key = plan.params.BYOKKey
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, c.provider.Timeout, ErrTimeout)
+	callCtx, cancel := context.WithTimeoutCause(ctx, c.provider.Timeout, ErrTimeout)
 	defer cancel()
 	start := time.Now()
 	// As the call would send it: another provider's signed turns rebuilt.
-	tokens, err := counter.CountTokens(ctx, key, c.model, nativeFor(plan.params.Request, c.provider.Name))
+	tokens, err := counter.CountTokens(callCtx, key, c.model, nativeFor(plan.params.Request, c.provider.Name))
 	out.Upstream = time.Since(start)
-	if err != nil {
-		return out, &Failure{Kind: ProvidersFailed, Attempts: []Attempt{{Provider: c.provider.Name, Model: c.model.ID, Err: err}}}
+	if err != nil && errors.Is(context.Cause(callCtx), ErrTimeout) {
+		err = &UpstreamError{Err: ErrTimeout}
+	}
+	if f, _ := r.soleAttempt(ctx, plan.byok, c.provider.Name, c.model, err); f != nil {
+		return out, f
 	}
 	out.Tokens = tokens
 	return out, nil

@@ -172,7 +172,7 @@ func (r *Router) attempt(ctx context.Context, plan *Plan, c candidate, onDelta f
 	res, elapsed, err := r.call(ctx, plan, c, deliver)
 	out.Upstream += elapsed
 	out.Provider, out.Model, out.Result = c.provider.Name, c.model, res
-	kind, outcome = r.classify(ctx, plan, err, deltaErr)
+	kind, outcome = r.classify(ctx, plan.byok, err, deltaErr)
 	attempt.Err = err
 	out.Attempts = append(out.Attempts, attempt)
 	r.observer.Attempted(c.provider.Name, c.model.metricLabel(), outcome, elapsed)
@@ -220,19 +220,33 @@ func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func
 
 // classify sorts an attempt's error: the failure kind if it ends the call,
 // and the outcome for the breaker and metrics.
-func (r *Router) classify(ctx context.Context, plan *Plan, err, deltaErr error) (FailureKind, string) {
+func (r *Router) classify(ctx context.Context, byok bool, err, deltaErr error) (FailureKind, string) {
 	var up *UpstreamError
 	switch {
 	case err == nil:
 		return 0, "ok"
 	case ctx.Err() != nil || deltaErr != nil && errors.Is(err, deltaErr):
 		return ClientGone, "cancelled"
-	case errors.As(err, &up) && plan.byok && up.Auth:
+	case errors.As(err, &up) && byok && up.Auth:
 		return KeyRefused, "refused"
 	case up != nil && up.CallerFault():
 		return RequestRefused, "refused"
 	}
 	return ProvidersFailed, "failed"
+}
+
+// soleAttempt is the failure of a call made on one provider alone (a
+// token count, embeddings), sorted as a model call's attempt is (ctx is
+// the caller's, not the call's own timeout), with the outcome for the
+// metrics; nil when err is.
+func (r *Router) soleAttempt(ctx context.Context, byok bool, provider string, model *Model, err error) (*Failure, string) {
+	kind, outcome := r.classify(ctx, byok, err, nil)
+	if err == nil {
+		return nil, outcome
+	}
+	f := &Failure{Kind: kind, Attempts: []Attempt{{Provider: provider, Model: model.ID, Err: err}}}
+	errors.As(err, &f.Upstream)
+	return f, outcome
 }
 
 // generatedBytes is what the model wrote: its text, thinking and tool

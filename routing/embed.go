@@ -122,33 +122,17 @@ func (r *Router) Embed(ctx context.Context, plan *EmbedPlan) (EmbedOutcome, erro
 	if byok {
 		key = plan.params.BYOKKey
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, prov.Timeout, ErrTimeout)
+	callCtx, cancel := context.WithTimeoutCause(ctx, prov.Timeout, ErrTimeout)
 	defer cancel()
 	start := time.Now()
-	emb, err := prov.Client.(Embedder).Embed(ctx, key, m, plan.params.EmbedRequest)
+	emb, err := prov.Client.(Embedder).Embed(callCtx, key, m, plan.params.EmbedRequest)
 	out.Upstream = time.Since(start)
-	if err != nil && errors.Is(context.Cause(ctx), ErrTimeout) {
+	if err != nil && errors.Is(context.Cause(callCtx), ErrTimeout) {
 		err = &UpstreamError{Err: ErrTimeout}
 	}
-	outcome := "ok"
-	if err != nil {
-		outcome = "failed"
-	}
+	f, outcome := r.soleAttempt(ctx, byok, prov.Name, m, err)
 	r.observer.Attempted(prov.Name, m.metricLabel(), outcome, out.Upstream)
-	if err != nil {
-		attempt := Attempt{Provider: prov.Name, Model: m.ID, Err: err}
-		f := &Failure{Kind: ProvidersFailed, Attempts: []Attempt{attempt}}
-		var up *UpstreamError
-		switch {
-		case !errors.As(err, &up):
-		case byok && up.Auth:
-			f.Kind, f.Upstream = KeyRefused, up
-		case up.CallerFault():
-			f.Kind, f.Upstream = RequestRefused, up
-		}
-		if ctx.Err() != nil && !errors.Is(context.Cause(ctx), ErrTimeout) {
-			f.Kind = ClientGone
-		}
+	if f != nil {
 		return out, f
 	}
 	out.Embeddings, out.Usage = emb, emb.Usage
