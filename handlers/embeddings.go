@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/keinetech/kaine/compat"
 	"github.com/keinetech/kaine/routing"
@@ -40,12 +39,7 @@ func (a *API) embeddings(w http.ResponseWriter, r *http.Request, call *Call) {
 	if out.Usage.Estimated {
 		call.Audit.AddNote(reasonUsageEstimated)
 	}
-	h := w.Header()
-	h.Set("X-Kaine-Provider", out.Provider)
-	h.Set("X-Kaine-Model", out.Model.Alias)
-	setDeprecation(h, out.Model, time.Now())
-	h.Set("X-Kaine-Cost-USD", out.Cost.String())
-	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out.Upstream))
+	setCallHeaders(w.Header(), out.Provider, out.Model, out.Cost, out.Upstream, call)
 	if err != nil {
 		a.writeFrontCallError(w, err)
 		return

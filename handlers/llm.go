@@ -144,13 +144,19 @@ func llmAnswerOf(out routing.Outcome) llmAnswer {
 // setLLMHeaders tells who answered, what it cost and what the gateway
 // itself added to the latency.
 func setLLMHeaders(h http.Header, out routing.Outcome, call *Call) {
-	if out.Model != nil {
-		h.Set("X-Kaine-Provider", out.Provider)
-		h.Set("X-Kaine-Model", out.Model.Alias)
-		setDeprecation(h, out.Model, time.Now())
+	setCallHeaders(h, out.Provider, out.Model, out.Cost, out.Upstream, call)
+}
+
+// setCallHeaders sets the X-Kaine-* headers of any call a provider served:
+// who (when a model was reached), the cost and the gateway's own latency.
+func setCallHeaders(h http.Header, provider string, model *routing.Model, cost money.MicroUSD, upstream time.Duration, call *Call) {
+	if model != nil {
+		h.Set("X-Kaine-Provider", provider)
+		h.Set("X-Kaine-Model", model.Alias)
+		setDeprecation(h, model, time.Now())
 	}
-	h.Set("X-Kaine-Cost-USD", out.Cost.String())
-	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out.Upstream))
+	h.Set("X-Kaine-Cost-USD", cost.String())
+	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, upstream))
 }
 
 // overheadMS is the time since the request came in, less the time spent
