@@ -57,11 +57,17 @@ func (c doubleSubmit) token(w http.ResponseWriter, r *http.Request) string {
 		return c.sign(old.Value)
 	}
 	nonce := rand.Text()
-	http.SetCookie(w, &http.Cookie{
-		Name: c.cookie, Value: nonce, Path: c.path,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.secure || r.TLS != nil,
-	})
+	http.SetCookie(w, c.cookieOf(r, c.cookie, nonce))
 	return c.sign(nonce)
+}
+
+// cookieOf is the one shape of a cookie of the site c guards (its session's
+// too): sent only under its path, never to scripts or from another site,
+// and over TLS only when the site is reached by TLS or its public URL is
+// HTTPS (TLS ended by a proxy in front).
+func (c doubleSubmit) cookieOf(r *http.Request, name, value string) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: c.path,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.secure || r.TLS != nil}
 }
 
 func (c doubleSubmit) sign(nonce string) string {

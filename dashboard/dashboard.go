@@ -78,10 +78,7 @@ type Dashboard struct {
 	// has an account. Tests run it in place.
 	background func(func())
 
-	// secureCookies marks cookies Secure whatever the connection: the
-	// public URL is HTTPS.
-	secureCookies bool
-	spend         spendCache
+	spend spendCache
 
 	handler http.Handler
 }
@@ -131,7 +128,6 @@ func New(o Options) (*Dashboard, error) {
 		clientIP:         o.ClientIP,
 		now:              o.Now,
 		background:       boundedBackground(maxMailsUnderWay),
-		secureCookies:    strings.HasPrefix(o.PublicURL, "https://"),
 	}
 	d.handler = secure(d.routes())
 	return d, nil

@@ -98,10 +98,7 @@ func (d *Dashboard) clearSession(w http.ResponseWriter, r *http.Request) {
 // dashboard is reached by TLS, or its public URL is HTTPS (TLS ended by a
 // proxy in front).
 func (d *Dashboard) newSessionCookie(r *http.Request, value string) *http.Cookie {
-	return &http.Cookie{
-		Name: sessionCookie, Value: value, Path: d.prefix,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: d.secureCookies || r.TLS != nil,
-	}
+	return d.csrf.cookieOf(r, sessionCookie, value)
 }
 
 // signOut ends the session and its cookie.
