@@ -43,10 +43,7 @@ type anthropicRequest struct {
 var anthropicOwnFields = jsonFields(anthropicRequest{})
 
 func (a *anthropic) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
-	if err := checkRequest(req, stream); err != nil {
-		return nil, err
-	}
-	if err := a.Refuses(model, req, stream); err != nil {
+	if err := checkUnplanned(a.Refuses, model, req, stream); err != nil {
 		return nil, err
 	}
 	body := anthropicRequest{

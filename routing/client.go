@@ -59,6 +59,10 @@ type Request struct {
 	// turn is then not kept as its provider sent it (Result.Native), a
 	// copy no one would replay.
 	OwnTurns bool
+
+	// checked says the router planned the request: its own checks and the
+	// client's refusals ran then, and a client need not run them again.
+	checked bool
 }
 
 // Usage is what one call consumed, normalized across providers: Input is

@@ -33,6 +33,18 @@ func checkRequest(req Request, stream bool) error {
 	return nil
 }
 
+// checkUnplanned runs Plan's checks (the request's own, the client's
+// refusals) on a request the router did not plan: a client called alone.
+func checkUnplanned(refuses func(*Model, Request, bool) error, model *Model, req Request, stream bool) error {
+	if req.checked {
+		return nil
+	}
+	if err := checkRequest(req, stream); err != nil {
+		return err
+	}
+	return refuses(model, req, stream)
+}
+
 func requestProblem(req Request, stream bool) error {
 	if req.Prompt != "" && len(req.Messages) > 0 {
 		return invalidField("messages", errors.New("prompt and messages are exclusive; put the prompt in the conversation's first user message"))

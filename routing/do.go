@@ -204,6 +204,7 @@ func (r *Router) call(ctx context.Context, plan *Plan, c candidate, deliver func
 	var res Result
 	var err error
 	req := nativeFor(plan.params.Request, c.provider.Name)
+	req.checked = true // Plan checked it, and kept only candidates that take it
 	if deliver != nil {
 		res, err = c.provider.Client.Stream(ctx, key, c.model, req, func(chunk Chunk) error {
 			timer.Reset(timeout)

@@ -61,10 +61,7 @@ type geminiGenerationConfig struct {
 }
 
 func (g *gemini) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
-	if err := checkRequest(req, stream); err != nil {
-		return nil, err
-	}
-	if err := g.Refuses(model, req, stream); err != nil {
+	if err := checkUnplanned(g.Refuses, model, req, stream); err != nil {
 		return nil, err
 	}
 	// req.User is not sent: Gemini has no field for the end user, which

@@ -50,10 +50,7 @@ type openAIStreamOptions struct {
 }
 
 func (o *openAI) send(ctx context.Context, key string, model *Model, req Request, stream bool) (*http.Response, error) {
-	if err := checkRequest(req, stream); err != nil {
-		return nil, err
-	}
-	if err := o.Refuses(model, req, stream); err != nil {
+	if err := checkUnplanned(o.Refuses, model, req, stream); err != nil {
 		return nil, err
 	}
 	body := openAIRequest{
