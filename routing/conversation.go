@@ -26,8 +26,8 @@ var toolName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$`)
 // provider would take: each provider would refuse it with its own 400, or
 // worse, one would take it and the next, after a failover, would not. The
 // error wraps ErrInvalidRequest.
-func checkRequest(req Request, stream bool) error {
-	if err := requestProblem(req, stream); err != nil {
+func checkRequest(req Request) error {
+	if err := requestProblem(req); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	return nil
@@ -39,13 +39,13 @@ func checkUnplanned(refuses func(*Model, Request, bool) error, model *Model, req
 	if req.checked {
 		return nil
 	}
-	if err := checkRequest(req, stream); err != nil {
+	if err := checkRequest(req); err != nil {
 		return err
 	}
 	return refuses(model, req, stream)
 }
 
-func requestProblem(req Request, stream bool) error {
+func requestProblem(req Request) error {
 	if req.Prompt != "" && len(req.Messages) > 0 {
 		return invalidField("messages", errors.New("prompt and messages are exclusive; put the prompt in the conversation's first user message"))
 	}

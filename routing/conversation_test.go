@@ -36,39 +36,38 @@ func TestCheckRequestRefusesWhatNoProviderTakes(t *testing.T) {
 	}
 	tools := []Tool{weatherTool}
 	for _, tc := range []struct {
-		name   string
-		req    Request
-		stream bool
-		want   string
+		name string
+		req  Request
+		want string
 	}{
-		{"prompt and messages", Request{Prompt: "hi", Messages: agentConversation(nil), Tools: tools}, false, "exclusive"},
-		{"bad tool name", Request{Prompt: "hi", Tools: []Tool{{Name: "get weather"}}}, false, `name "get weather"`},
-		{"tool twice", Request{Prompt: "hi", Tools: []Tool{weatherTool, weatherTool}}, false, "listed twice"},
-		{"schema not an object", Request{Prompt: "hi", Tools: []Tool{{Name: "x", Parameters: json.RawMessage(`"string"`)}}}, false, "JSON Schema object"},
-		{"calls without tools", Request{Messages: agentConversation(nil)}, false, "must list its tools"},
-		{"starts with the assistant", Request{Messages: []Message{{Role: RoleAssistant, Text: "hi"}}}, false, "start with a user message"},
-		{"unknown role", Request{Messages: []Message{{Role: "system", Text: "hi"}}}, false, `role "system"`},
-		{"empty user turn", Request{Messages: []Message{{Role: RoleUser}}}, false, "needs text or tool results"},
-		{"call unanswered", Request{Tools: tools, Messages: agentConversation(nil)[:2]}, false, "call_1 (get_weather) has no result"},
+		{"prompt and messages", Request{Prompt: "hi", Messages: agentConversation(nil), Tools: tools}, "exclusive"},
+		{"bad tool name", Request{Prompt: "hi", Tools: []Tool{{Name: "get weather"}}}, `name "get weather"`},
+		{"tool twice", Request{Prompt: "hi", Tools: []Tool{weatherTool, weatherTool}}, "listed twice"},
+		{"schema not an object", Request{Prompt: "hi", Tools: []Tool{{Name: "x", Parameters: json.RawMessage(`"string"`)}}}, "JSON Schema object"},
+		{"calls without tools", Request{Messages: agentConversation(nil)}, "must list its tools"},
+		{"starts with the assistant", Request{Messages: []Message{{Role: RoleAssistant, Text: "hi"}}}, "start with a user message"},
+		{"unknown role", Request{Messages: []Message{{Role: "system", Text: "hi"}}}, `role "system"`},
+		{"empty user turn", Request{Messages: []Message{{Role: RoleUser}}}, "needs text or tool results"},
+		{"call unanswered", Request{Tools: tools, Messages: agentConversation(nil)[:2]}, "call_1 (get_weather) has no result"},
 		{"result for no call", Request{Tools: tools, Messages: calls(agentConversation(nil), func(m []Message) {
 			m[2].ToolResults = append(m[2].ToolResults, ToolResult{CallID: "call_9"})
-		})}, false, `answers "call_9"`},
-		{"result of another tool", Request{Tools: tools, Messages: calls(agentConversation(nil), func(m []Message) { m[2].ToolResults[0].Name = "now" })}, false,
+		})}, `answers "call_9"`},
+		{"result of another tool", Request{Tools: tools, Messages: calls(agentConversation(nil), func(m []Message) { m[2].ToolResults[0].Name = "now" })},
 			"names tool now, but call call_2 is of get_weather"},
 		{"call answered twice", Request{Tools: tools, Messages: calls(agentConversation(nil), func(m []Message) {
 			m[2].ToolResults = append(m[2].ToolResults, ToolResult{CallID: "call_1"})
-		})}, false, "answered twice"},
-		{"call input not JSON", Request{Tools: tools, Messages: calls(agentConversation(nil), func(m []Message) { m[1].ToolCalls[0].Input = json.RawMessage(`{city`) })}, false, "not JSON"},
+		})}, "answered twice"},
+		{"call input not JSON", Request{Tools: tools, Messages: calls(agentConversation(nil), func(m []Message) { m[1].ToolCalls[0].Input = json.RawMessage(`{city`) })}, "not JSON"},
 		{"native not JSON", Request{Tools: tools, Messages: calls(agentConversation(nil), func(m []Message) {
 			m[1].Native = &NativeTurn{Protocol: "anthropic", Content: json.RawMessage(`[{`)}
-		})}, false, "native turn is not JSON"},
+		})}, "native turn is not JSON"},
 	} {
-		err := checkRequest(tc.req, tc.stream)
+		err := checkRequest(tc.req)
 		if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
 		}
 	}
-	if err := checkRequest(Request{Messages: agentConversation(nil), Tools: tools}, false); err != nil {
+	if err := checkRequest(Request{Messages: agentConversation(nil), Tools: tools}); err != nil {
 		t.Errorf("a well-formed conversation: %v", err)
 	}
 }

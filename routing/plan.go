@@ -121,7 +121,7 @@ func (r Request) maxOutput() int64 { return int64(r.MaxTokens) * int64(max(r.Cho
 
 // Plan chooses the providers and models a call may use, in order.
 func (r *Router) Plan(p Params) (*Plan, error) {
-	if err := checkRequest(p.Request, p.Stream); err != nil {
+	if err := checkRequest(p.Request); err != nil {
 		return nil, err
 	}
 	auto := p.Provider == "" || p.Provider == "auto"
