@@ -171,34 +171,13 @@ func (l *AuditLog) send() error {
 		}
 		retention := time.Duration(l.retention.Load())
 		oldest := strconv.FormatInt(l.store.now().Add(-retention).UnixMilli(), 10)
-		cmds, err := l.pipeline(pending, oldest, retention)
-		if isNoScript(err) {
-			// A restarted Redis forgot the script: load it, and send again.
-			ctx, cancel := l.store.context()
-			err = auditAddScript.Load(ctx, l.store.client).Err()
-			cancel()
-			if err == nil {
-				cmds, err = l.pipeline(pending, oldest, retention)
-			}
-		}
+		cmds, err := l.store.evalEach(auditAddScript, len(pending), func(i int) ([]string, []any) {
+			return l.batchArgs(pending[i], oldest, retention)
+		})
 		if err := l.taken(pending, cmds, err); err != nil {
 			return err
 		}
 	}
-}
-
-// pipeline sends the batches in one pipeline.
-func (l *AuditLog) pipeline(pending []auditBatch, oldest string, retention time.Duration) ([]*redis.Cmd, error) {
-	ctx, cancel := l.store.context()
-	defer cancel()
-	pipe := l.store.client.Pipeline()
-	cmds := make([]*redis.Cmd, len(pending))
-	for i, b := range pending {
-		keys, args := l.batchArgs(b, oldest, retention)
-		cmds[i] = auditAddScript.EvalSha(ctx, pipe, keys, args...)
-	}
-	_, err := pipe.Exec(ctx)
-	return cmds, err
 }
 
 // taken drops from the backlog the batches Redis answered, and those it

@@ -114,6 +114,31 @@ func (s *Store) context() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.timeout)
 }
 
+// evalEach runs script n times in one pipeline, the i-th with the keys and
+// arguments of call(i); a Redis that forgot the script (it restarted) has
+// it loaded and the pipeline sent again.
+func (s *Store) evalEach(script *redis.Script, n int, call func(i int) ([]string, []any)) ([]*redis.Cmd, error) {
+	ctx, cancel := s.context()
+	defer cancel()
+	send := func() ([]*redis.Cmd, error) {
+		pipe := s.client.Pipeline()
+		cmds := make([]*redis.Cmd, n)
+		for i := range n {
+			keys, args := call(i)
+			cmds[i] = script.EvalSha(ctx, pipe, keys, args...)
+		}
+		_, err := pipe.Exec(ctx)
+		return cmds, err
+	}
+	cmds, err := send()
+	if isNoScript(err) {
+		if err = script.Load(ctx, s.client).Err(); err == nil {
+			cmds, err = send()
+		}
+	}
+	return cmds, err
+}
+
 // accountKey names one of an account's keys; the braces are the hash tag
 // that keeps an account's keys in one cluster slot.
 func (s *Store) accountKey(account uint64, name string) string {
