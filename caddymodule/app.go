@@ -414,7 +414,9 @@ func (a *App) Start() error {
 // they end (and their reservations with them) even if nobody asks.
 const videoFollowInterval = 30 * time.Second
 
-// followVideos polls unfinished video jobs until this config stops.
+// followVideos polls unfinished video jobs until this config stops and,
+// in a fleet, renews their holds on the cap three times a lease: a job
+// may run longer than one.
 func (a *App) followVideos() {
 	if len(a.api.Videos) == 0 {
 		return
@@ -425,12 +427,22 @@ func (a *App) followVideos() {
 		defer close(a.followed)
 		tick := time.NewTicker(videoFollowInterval)
 		defer tick.Stop()
+		var renew <-chan time.Time
+		if a.fleet != nil {
+			renewTick := time.NewTicker(a.Fleet.lease() / 3)
+			defer renewTick.Stop()
+			renew = renewTick.C
+		}
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 				a.api.FollowVideos(ctx)
+			case <-renew:
+				if err := a.runtime.videoHolds.Renew(a.fleet.ledger); err != nil {
+					a.logger.Warn("renewing the holds of video jobs; retried at the next renewal", zap.Error(err))
+				}
 			}
 		}
 	}()

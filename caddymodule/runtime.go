@@ -259,7 +259,9 @@ func (rt *runtime) openVideoJobs() error {
 // cost of the video jobs a previous run left under way.
 func (rt *runtime) resumeVideoHolds(ledger handlers.Reserver) {
 	rt.resumeVideos.Do(func() {
-		rt.videoHolds.Resume(ledger, rt.unfinishedVideos)
+		if err := rt.videoHolds.Resume(ledger, rt.unfinishedVideos); err != nil {
+			rt.logger.Error("video holds", zap.Error(err))
+		}
 		rt.unfinishedVideos = nil
 	})
 }

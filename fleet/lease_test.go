@@ -71,3 +71,71 @@ func TestLeasesAreUniqueAcrossInstances(t *testing.T) {
 		t.Fatalf("used %v, want both calls' 2", used)
 	}
 }
+
+func TestARenewedHoldOutlivesItsLease(t *testing.T) {
+	clock := newClock()
+	l := openLedger(t, openStore(t, Options{Lease: time.Minute, Now: clock.now}))
+	video, err := l.Reserve(1, 10*dollar, 8*dollar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // a job running five leases long, renewed each time
+		clock.advance(50 * time.Second)
+		if err := l.Renew([]metering.Reservation{video}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.advance(50 * time.Second)
+	if _, err := l.Reserve(1, 10*dollar, 3*dollar); !errors.Is(err, metering.ErrCapReached) || l.Reclaimed.Load() != 0 {
+		t.Fatalf("a renewed hold still counts: %v, %d reclaimed", err, l.Reclaimed.Load())
+	}
+
+	// Renewal came too late (the instance was cut off past the lease): the
+	// hold, taken back, is held again while its job runs.
+	clock.advance(time.Minute)
+	if held, _ := l.Reserved(1); held != 0 || l.Reclaimed.Load() != 1 {
+		t.Fatalf("after its lease: held %v, %d reclaimed", held, l.Reclaimed.Load())
+	}
+	if err := l.Renew([]metering.Reservation{video}, false); err != nil {
+		t.Fatal(err)
+	}
+	if held, _ := l.Reserved(1); held != 8*dollar {
+		t.Fatalf("a renewed hold taken back holds %v again, want 8", held)
+	}
+
+	// Settled, it stays settled whatever renewal comes after.
+	l.Settle(video, 7*dollar)
+	settled(t, l)
+	if err := l.Renew([]metering.Reservation{video}, false); err != nil {
+		t.Fatal(err)
+	}
+	used, _ := l.Used(1)
+	held, _ := l.Reserved(1)
+	if used != 7*dollar || held != 0 {
+		t.Fatalf("renewed after its settle: used %v, held %v", used, held)
+	}
+}
+
+func TestAResumedHoldIsHeldEvenWhenRedisForgotIt(t *testing.T) {
+	l := openLedger(t, openStore(t, Options{}))
+	forgotten := metering.Reservation{Account: 1, Estimate: 4 * dollar, Lease: 12345}
+	if err := l.Renew([]metering.Reservation{forgotten}, false); err != nil {
+		t.Fatal(err)
+	}
+	if held, _ := l.Reserved(1); held != 0 {
+		t.Fatalf("renewal alone held an unknown hold: %v", held)
+	}
+	for range 2 {
+		if err := l.Renew([]metering.Reservation{forgotten}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held, _ := l.Reserved(1); held != 4*dollar {
+		t.Fatalf("a resumed hold holds %v, want 4 (once)", held)
+	}
+	l.Settle(forgotten, dollar)
+	settled(t, l)
+	if used, _ := l.Used(1); used != dollar {
+		t.Fatalf("used %v", used)
+	}
+}

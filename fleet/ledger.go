@@ -24,6 +24,8 @@ var (
 	settleSource string
 	//go:embed usage.lua
 	usageSource string
+	//go:embed renew.lua
+	renewSource string
 
 	//go:embed admit.lua
 	admitSource string
@@ -32,6 +34,7 @@ var (
 	admitScript   = redis.NewScript(ratePrelude + ledgerPrelude + admitSource)
 	settleScript  = redis.NewScript(ledgerPrelude + settleSource)
 	usageScript   = redis.NewScript(ledgerPrelude + usageSource)
+	renewScript   = redis.NewScript(renewSource)
 )
 
 // reclaimedMemory is how long a taken-back hold is remembered, so that a
@@ -169,6 +172,29 @@ func (l *Ledger) Settle(r metering.Reservation, cost money.MicroUSD) {
 	}
 }
 
+// Renew keeps held open for another lease, in one pipeline (see
+// metering.Renewer).
+func (l *Ledger) Renew(held []metering.Reservation, resumed bool) error {
+	if len(held) == 0 {
+		return nil
+	}
+	expiry := l.store.now().Add(l.store.lease).UnixMilli()
+	resume := 0
+	if resumed {
+		resume = 1
+	}
+	cmds, err := l.store.evalEach(renewScript, len(held), func(i int) ([]string, []any) {
+		r := held[i]
+		return l.keys(r.Account), []any{r.Lease, int64(max(r.Estimate, 0)), expiry, resume}
+	})
+	for i := range held {
+		if e := cmdError(cmds, i, err); e != nil {
+			return unavailable("renewing fleet holds", e)
+		}
+	}
+	return nil
+}
+
 // Release ends a reservation for a call that cost nothing.
 func (l *Ledger) Release(r metering.Reservation) { l.Settle(r, 0) }
 
@@ -225,15 +251,10 @@ func (l *Ledger) sendBatch() error {
 	l.sending = true
 	l.mu.Unlock()
 
-	ctx, cancel := l.store.context()
-	defer cancel()
-	cmds, err := l.pipeline(ctx, batch)
-	if isNoScript(err) {
-		// A restarted Redis forgot the script: load it, and send again.
-		if err = settleScript.Load(ctx, l.store.client).Err(); err == nil {
-			cmds, err = l.pipeline(ctx, batch)
-		}
-	}
+	cmds, err := l.store.evalEach(settleScript, len(batch), func(i int) ([]string, []any) {
+		s := batch[i]
+		return l.keys(s.r.Account), []any{s.r.Lease, int64(s.cost), dayOf(s.at)}
+	})
 	var wait []settlement
 	for i, s := range batch {
 		switch e := cmdError(cmds, i, err); {
@@ -257,15 +278,6 @@ func (l *Ledger) sendBatch() error {
 		return unavailable("fleet settle", err)
 	}
 	return nil
-}
-
-// pipeline sends the settles in one pipeline.
-func (l *Ledger) pipeline(ctx context.Context, batch []settlement) ([]redis.Cmder, error) {
-	pipe := l.store.client.Pipeline()
-	for _, s := range batch {
-		settleScript.EvalSha(ctx, pipe, l.keys(s.r.Account), s.r.Lease, int64(s.cost), dayOf(s.at))
-	}
-	return pipe.Exec(ctx)
 }
 
 // Flush waits until every settle queued so far has reached Redis, or until

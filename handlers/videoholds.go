@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/keinetech/kaine/metering"
@@ -45,13 +48,41 @@ func (h *VideoHolds) Settle(l Reserver, user uint64, id string, cost money.Micro
 	l.Settle(r, cost)
 }
 
+// Renew keeps the holds open for another lease in a ledger whose holds
+// end with one (a fleet's); the embedded ledger's never end.
+func (h *VideoHolds) Renew(l Reserver) error {
+	renewer, ok := l.(metering.Renewer)
+	if !ok {
+		return nil
+	}
+	h.mu.Lock()
+	held := slices.Collect(maps.Values(h.held))
+	h.mu.Unlock()
+	return renewer.Renew(held, false)
+}
+
 // Resume holds again, after a restart, the reservations of jobs still
 // under way: they were admitted under the cap when submitted, so they are
-// held past it now.
-func (h *VideoHolds) Resume(l Reserver, jobs []videos.Job) {
+// held past it now. A fleet's ledger takes up the very hold a job was
+// given, wherever its lease stands; the embedded ledger's holds ended
+// with the process, and are made anew.
+func (h *VideoHolds) Resume(l Reserver, jobs []videos.Job) error {
+	renewer, named := l.(metering.Renewer)
+	var resumed []metering.Reservation
 	for _, j := range jobs {
-		if r, err := l.Reserve(j.User, math.MaxInt64, j.Reserved); err == nil {
+		if named && j.HoldLease != 0 {
+			r := metering.Reservation{Account: j.User, Estimate: j.Reserved, Lease: j.HoldLease}
+			resumed = append(resumed, r)
+			h.Keep(j.ID, r)
+		} else if r, err := l.Reserve(j.User, math.MaxInt64, j.Reserved); err == nil {
 			h.Keep(j.ID, r)
 		}
 	}
+	if len(resumed) == 0 {
+		return nil
+	}
+	if err := renewer.Renew(resumed, true); err != nil {
+		return fmt.Errorf("resuming the holds of %d video jobs (renewal takes up those taken back): %w", len(resumed), err)
+	}
+	return nil
 }

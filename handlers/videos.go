@@ -117,7 +117,7 @@ func (a *API) submitVideo(ctx context.Context, call *Call, name string, req vide
 		return videos.Job{}, err
 	}
 	job := videos.Job{User: call.Identity.UserID, KeyID: call.Identity.KeyID, Provider: name, Prompt: req.Prompt, ImageURL: req.ImageURL,
-		Duration: seconds, State: videos.Queued, Reserved: estimate}
+		Duration: seconds, State: videos.Queued, Reserved: estimate, HoldLease: call.reservation.Lease}
 	job, err := a.VideoJobs.Create(job)
 	if err != nil {
 		return videos.Job{}, &apiError{CodeInternal, "The video job could not be stored; nothing was submitted. Try again."}

@@ -24,3 +24,14 @@ type Limiter interface {
 type Admitter interface {
 	Admit(account uint64, rpm int, now time.Time, capacity, estimate money.MicroUSD) (RateDecision, Reservation, error)
 }
+
+// Renewer is a ledger whose holds end with a lease (a fleet's): a hold
+// kept past its call, a video job's, is renewed while the job runs.
+type Renewer interface {
+	// Renew keeps the holds open for another lease. A hold whose lease
+	// ended meanwhile is held again (its job was admitted under the cap
+	// and still runs); a settled one stays settled. With resumed, a hold
+	// the store no longer knows of is held again too: only for holds
+	// nothing can have settled, such as those a restart resumes.
+	Renew(held []Reservation, resumed bool) error
+}

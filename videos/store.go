@@ -50,11 +50,14 @@ type Job struct {
 	Failure  string      `json:"failure,omitempty"`
 	// Reserved is what was held against the cap at submit; Cost is what
 	// was settled when the job finished.
-	Reserved   money.MicroUSD `json:"reserved_usd"`
-	Cost       money.MicroUSD `json:"cost_usd"`
-	CreatedAt  time.Time      `json:"created_at"`
-	UpdatedAt  time.Time      `json:"updated_at"`
-	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+	Reserved money.MicroUSD `json:"reserved_usd"`
+	Cost     money.MicroUSD `json:"cost_usd"`
+	// HoldLease names the hold on the cap in a ledger that names them (a
+	// fleet's), so a restart takes the same hold up again.
+	HoldLease  uint64     `json:"hold_lease,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // Store keeps every account's video jobs.
