@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	openaioption "github.com/openai/openai-go/v3/option"
@@ -302,5 +303,31 @@ func TestChatCompletionsErrorsReadInBothShapes(t *testing.T) {
 	if status != 429 || header.Get("X-Should-Retry") != "false" || gjson.GetBytes(body, "error.type").Str != "insufficient_quota" ||
 		gjson.GetBytes(body, "detail.error").Str != "usage_cap_reached" || header.Get("X-RateLimit-Limit") == "" {
 		t.Fatalf("over the cap: %d %v %s", status, header, body)
+	}
+}
+
+// A provider bills an answer it was asked for whether the client waits or
+// not: Kaine reads it to its end and bills what the provider billed.
+func TestChatCompletionsLeftBeforeTheAnswerIsBilledWhatTheProviderBilled(t *testing.T) {
+	u := newUpstreams(t)
+	g := startGateway(t, u.providers(""))
+	k := g.userWithKey("ada", "read", "write")
+	client := unifiedSDK(g, k.Key)
+	u.openai.Enqueue(fakeupstream.Reply{Text: "Late.", Delay: 300 * time.Millisecond,
+		Usage: fakeupstream.Usage{InputTokens: 1000, OutputTokens: 300}})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gpt-mini",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Take your time")}}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the app gave up: %v", err)
+	}
+	rec := g.frontRecord(k.UserID, 1)
+	billed := u.openai.Billed()
+	if len(billed) != 1 || rec.Error != "client_closed_request" || rec.TokensIn != 1000 || rec.TokensOut != 300 || rec.Cost <= 0 {
+		t.Fatalf("the record %+v of an answer the provider billed (%v) and its client left", rec, billed)
+	}
+	used, _ := activeApp(t).runtime.ledger.Used(k.UserID)
+	if used != rec.Cost {
+		t.Fatalf("ledger %d µUSD, audit %d", used, rec.Cost)
 	}
 }

@@ -105,8 +105,7 @@ func (a *API) runFront(w http.ResponseWriter, r *http.Request, call *Call, param
 		a.streamCall(w, r, call, plan, front.stream(), frontWords.Replace, nil)
 		return
 	}
-	out, err := a.LLM.Do(r.Context(), plan, nil)
-	a.settleLLM(call, plan, out, err)
+	out, err := a.finish(w, r, call, plan)
 	setLLMHeaders(w.Header(), out, call)
 	if err != nil {
 		a.writeFrontCallError(w, err)

@@ -15,6 +15,7 @@ import (
 type LLM interface {
 	Plan(p routing.Params) (*routing.Plan, error)
 	Do(ctx context.Context, plan *routing.Plan, onDelta func(routing.Delta) error) (routing.Outcome, error)
+	Finish(ctx context.Context, plan *routing.Plan) (routing.Outcome, error)
 	Status() routing.Status
 	// IsProvider reports whether name is a configured provider.
 	IsProvider(name string) bool
@@ -91,14 +92,25 @@ func (a *API) llm(w http.ResponseWriter, r *http.Request, call *Call) {
 		a.llmStream(w, r, call, plan)
 		return
 	}
-	out, err := a.LLM.Do(r.Context(), plan, nil)
-	a.settleLLM(call, plan, out, err)
+	out, err := a.finish(w, r, call, plan)
 	setLLMHeaders(w.Header(), out, call)
 	if err != nil {
 		a.writeCallError(w, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, llmAnswerOf(out))
+}
+
+// finish makes a call whose answer is not streamed, to its end though its
+// client leave (see routing.Router.Finish), and settles it; the record of
+// an answer its client left before says so.
+func (a *API) finish(w http.ResponseWriter, r *http.Request, call *Call, plan *routing.Plan) (routing.Outcome, error) {
+	out, err := a.LLM.Finish(r.Context(), plan)
+	a.settleLLM(call, plan, out, err)
+	if err == nil && r.Context().Err() != nil {
+		NoteError(w, CodeClientClosed)
+	}
+	return out, err
 }
 
 // settleLLM charges the call and fills its audit record; a call served

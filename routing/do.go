@@ -107,10 +107,29 @@ type Delta struct {
 // onDelta (a stream), each piece of the answer is handed to it as it
 // arrives.
 func (r *Router) Do(ctx context.Context, plan *Plan, onDelta func(Delta) error) (Outcome, error) {
+	return r.do(ctx, ctx, plan, onDelta)
+}
+
+// Finish runs a plan whose answer is not streamed, as Do does, except that
+// an answer asked for is read to its end though the client leave first:
+// the provider bills a whole answer whether anyone waits for it or not,
+// and so the call is billed what the provider bills, not a guess. The
+// client leaving only stops a failover (nobody is left to answer), and
+// one gone before the first attempt costs nothing.
+func (r *Router) Finish(ctx context.Context, plan *Plan) (Outcome, error) {
+	return r.do(context.WithoutCancel(ctx), ctx, plan, nil)
+}
+
+// do runs the attempts under callCtx, and starts none once clientCtx ends.
+func (r *Router) do(callCtx, clientCtx context.Context, plan *Plan, onDelta func(Delta) error) (Outcome, error) {
 	var out Outcome
 	delivered := false
 	for _, c := range plan.candidates {
-		res, kind, outcome, err := r.attempt(ctx, plan, c, onDelta, &delivered, &out)
+		if clientCtx.Err() != nil {
+			out.Provider, out.Model = "", nil
+			return out, &Failure{Kind: ClientGone, Attempts: out.Attempts}
+		}
+		res, kind, outcome, err := r.attempt(callCtx, plan, c, onDelta, &delivered, &out)
 		if outcome == "skipped" || outcome == "failed" && !delivered {
 			if outcome == "failed" {
 				r.observer.FailedOver(c.provider.Name)

@@ -56,6 +56,11 @@ func (c *scriptedClient) Generate(ctx context.Context, key string, m *Model, _ R
 		<-ctx.Done()
 		return Result{}, &UpstreamError{Err: ctx.Err()}
 	}
+	select {
+	case <-time.After(s.pause):
+	case <-ctx.Done():
+		return Result{}, &UpstreamError{Err: ctx.Err()}
+	}
 	return s.res, s.err
 }
 
@@ -410,6 +415,45 @@ func TestClientGoneIsNotTheProvidersFault(t *testing.T) {
 	}
 	if s := tr.providers["anthropic"].breaker.State().String(); s != "closed" || tr.clients["openai"].count() != 0 {
 		t.Fatalf("clients leaving opened the breaker (%s) or failed over", s)
+	}
+}
+
+func TestFinishBillsTheWholeAnswerItsClientLeft(t *testing.T) {
+	tr := newTestRouter(t)
+	slow := ok("hi", 1000, 500)
+	slow.pause = 100 * time.Millisecond
+	tr.clients["anthropic"].replies = []scripted{slow}
+	plan, err := tr.Plan(Params{Request: Request{Prompt: "p", MaxTokens: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaves := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	out, err := tr.Finish(leaves(), plan)
+	if err != nil || out.Usage.Estimated || out.Usage.Input != 1000 || out.Usage.Output != 500 || out.Cost == 0 {
+		t.Fatalf("an answer its client left: %v, usage %+v, cost %d; want the provider's whole usage", err, out.Usage, out.Cost)
+	}
+	whole := out.Cost
+	out, err = tr.Do(leaves(), plan, nil)
+	var f *Failure
+	if !errors.As(err, &f) || f.Kind != ClientGone || !out.Usage.Estimated || out.Cost >= whole {
+		t.Fatalf("Do, for contrast, gives up with the client and bills a guess: %v, usage %+v", err, out.Usage)
+	}
+
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := tr.clients["anthropic"].count()
+	if out, err := tr.Finish(gone, plan); !errors.As(err, &f) || f.Kind != ClientGone || out.Cost != 0 || tr.clients["anthropic"].count() != calls {
+		t.Fatalf("a client gone before the call: %v, cost %d, called %v", err, out.Cost, tr.clients["anthropic"].count() != calls)
+	}
+
+	failing := scripted{err: &UpstreamError{Status: 529, Type: "overloaded_error"}, pause: 50 * time.Millisecond}
+	tr.clients["anthropic"].replies = []scripted{failing}
+	if out, err := tr.Finish(leaves(), plan); !errors.As(err, &f) || f.Kind != ClientGone || out.Cost != 0 || tr.clients["openai"].count()+tr.clients["google"].count() != 0 {
+		t.Fatalf("a failure after the client left: %v, cost %d; want no failover", err, out.Cost)
 	}
 }
 

@@ -65,6 +65,7 @@ type Server struct {
 	fallback Reply
 	queue    []Reply
 	received []Received
+	billed   []Usage
 	open     atomic.Int64
 	callIDs  atomic.Int64 // numbers the tool calls the fake makes up ids for
 	lists    atomic.Int64 // model list pages served
@@ -391,7 +392,21 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, p protocol, c ca
 		io.WriteString(w, `{"id": "cut-off`)
 	default:
 		writeJSON(w, http.StatusOK, p.answer(c, reply))
+		if !reply.NoUsage {
+			s.mu.Lock()
+			s.billed = append(s.billed, reply.Usage)
+			s.mu.Unlock()
+		}
 	}
+}
+
+// Billed returns the usage of every whole answer the fake sent (not
+// streamed), in the order sent: what a provider bills. A call the client
+// gave up on while the answer was held back (Delay, Hang) is not billed.
+func (s *Server) Billed() []Usage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.billed)
 }
 
 // await blocks until ch is closed (never, for nil), the client goes away
