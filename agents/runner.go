@@ -52,6 +52,9 @@ type Runner struct {
 	// Default: 4.
 	MaxAsyncPerAccount int
 
+	// slots, when set, count the runs under way with other runners' (a
+	// fleet's): see ShareSlots.
+	slots Slots
 	// ctx is the context of the asynchronous runs: Close cancels it.
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -103,16 +106,17 @@ func (r *Runner) Run(ctx context.Context, kit Kit, env Env, agent Agent, goal st
 // carries it out in the background; Store.Get follows its progress. Close
 // ends the runs still going.
 func (r *Runner) Start(kit Kit, env Env, agent Agent, goal string) (Run, error) {
-	if err := r.admit(env.Account); err != nil {
+	release, err := r.admit(env.Account)
+	if err != nil {
 		return Run{}, err
 	}
 	run, err := r.create(kit, env, agent, goal)
 	if err != nil {
-		r.done(env.Account)
+		release()
 		return Run{}, err
 	}
 	go func() {
-		defer r.done(env.Account)
+		defer release()
 		final, err := r.execute(r.ctx, kit, env, agent, run)
 		if err != nil && r.OnError != nil {
 			r.OnError(final, err)
@@ -134,21 +138,57 @@ func (r *Runner) Close() {
 	r.wg.Wait()
 }
 
-// admit counts an asynchronous run in, unless the runner is closing or
-// the account has MaxAsyncPerAccount under way: each holds a goroutine
-// and provider connections, and nothing else bounds them.
-func (r *Runner) admit(account uint64) error {
+// Slots count the accounts' asynchronous runs under way where runners
+// share the limit (a fleet's, through its Redis).
+type Slots interface {
+	// Take takes one of the account's max slots and names it; ok is false
+	// when all are taken.
+	Take(account uint64, max int) (slot uint64, ok bool, err error)
+	// Give gives a slot back.
+	Give(account, slot uint64)
+}
+
+// ShareSlots makes the limit on asynchronous runs count those of every
+// runner sharing slots, as well as this one's; nil counts this one's
+// only. Runs under way give their slot back where they took it.
+func (r *Runner) ShareSlots(slots Slots) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.slots = slots
+	r.mu.Unlock()
+}
+
+// admit counts an asynchronous run in, unless the runner is closing or
+// the account has MaxAsyncPerAccount under way, here or (with shared
+// slots) anywhere: each holds a goroutine and provider connections, and
+// nothing else bounds them. release counts it out.
+func (r *Runner) admit(account uint64) (release func(), err error) {
+	r.mu.Lock()
 	switch {
 	case r.closed:
-		return ErrClosed
+		r.mu.Unlock()
+		return nil, ErrClosed
 	case r.async[account] >= r.MaxAsyncPerAccount:
-		return ErrBusy
+		r.mu.Unlock()
+		return nil, ErrBusy
 	}
 	r.async[account]++
 	r.wg.Add(1)
-	return nil
+	shared := r.slots
+	r.mu.Unlock()
+	release = func() { r.done(account) }
+	if shared == nil {
+		return release, nil
+	}
+	slot, ok, err := shared.Take(account, r.MaxAsyncPerAccount)
+	switch {
+	case err != nil:
+		release()
+		return nil, fmt.Errorf("counting the account's agent runs: %w", err)
+	case !ok:
+		release()
+		return nil, ErrBusy
+	}
+	return func() { shared.Give(account, slot); r.done(account) }, nil
 }
 
 func (r *Runner) done(account uint64) {

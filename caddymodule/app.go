@@ -19,6 +19,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/agenttools"
 	"github.com/keinetech/kaine/dashboard"
 	"github.com/keinetech/kaine/handlers"
@@ -388,9 +389,12 @@ func (a *App) Start() error {
 	// change the shared runtime (a bad retention would sweep the audit log).
 	a.runtime.retention.Store(int64(a.AuditRetention))
 	a.auditLog().SetFlushInterval(time.Duration(a.AuditFlushInterval))
+	var runSlots agents.Slots // this instance's count of agent runs, or the fleet's
 	if a.fleet != nil {
 		a.fleet.audit.SetRetention(time.Duration(a.AuditRetention))
+		runSlots = a.fleet.runSlots
 	}
+	a.runtime.agentRunner.ShareSlots(runSlots)
 	a.runtime.asyncAudit.Store(&auditSink{a.auditLog()})
 	var configured []string
 	for name, key := range a.providerKeys {

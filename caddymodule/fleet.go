@@ -35,6 +35,7 @@ type fleetState struct {
 	ledger   *fleet.Ledger
 	accounts *fleet.Accounts
 	audit    *fleet.AuditLog
+	runSlots *fleet.RunSlots
 	logger   *zap.Logger
 
 	stop    chan struct{}
@@ -106,6 +107,7 @@ func openFleet(o fleet.Options, logger *zap.Logger) (*fleetState, error) {
 		store.Close()
 		return nil, err
 	}
+	s.runSlots = store.RunSlots()
 	s.stopped.Add(1)
 	go s.flushLoop()
 	logger.Info("fleet store connected", zap.String("prefix", o.Prefix))
@@ -144,6 +146,7 @@ func (s *fleetState) Destruct() error {
 	ctx, cancel := context.WithTimeout(context.Background(), fleetCloseTimeout)
 	defer cancel()
 	s.audit.Close()
+	s.runSlots.Close()
 	err := errors.Join(s.accounts.Close(), s.ledger.Close(ctx), s.store.Close())
 	if err != nil {
 		return fmt.Errorf("closing the fleet store: %w", err)

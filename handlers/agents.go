@@ -113,6 +113,9 @@ func (a *API) runAgent(w http.ResponseWriter, r *http.Request, call *Call) {
 		case errors.Is(err, agents.ErrBusy):
 			a.Errors.Write(w, CodeRateLimitExceeded, fmt.Sprintf("This account already has %d agent runs under way; wait for one to end (GET /v1/agents/runs/{id}).", agents.DefaultMaxAsyncPerAccount))
 			return
+		case errors.Is(err, metering.ErrStoreUnavailable):
+			a.storeUnavailable(w)
+			return
 		case errors.Is(err, agents.ErrClosed):
 			a.Errors.Write(w, CodeInternal, "The gateway is shutting down; start the run again in a moment.")
 			return

@@ -389,3 +389,28 @@ func TestAKilledInstancesHoldsComeBackAfterTheirLease(t *testing.T) {
 		t.Fatalf("the cap is free again: %d %s", status, body)
 	}
 }
+
+// The limit on an account's agent runs under way is one across the fleet,
+// even between instances that each keep their own runs (no home).
+func TestAFleetCountsAnAccountsAgentRunsOnce(t *testing.T) {
+	fake := fakeupstream.New()
+	defer fake.Close()
+	fake.Default(fakeupstream.Reply{Hang: true}) // every run stays under way
+	fleet := startFleet(t, 2, fake)
+	key, _ := fleetUser(fleet[0], "ada", "roomy")
+	const run = `{"agent_name":"lead_crm_agent","goal":"Text Ana.","async":true}`
+	for i := range 4 {
+		if status, body := call("POST", fleet[i%2].base+"/v1/agents/run", key, run); status != 202 {
+			t.Fatalf("run %d: %d %s", i+1, status, body)
+		}
+	}
+	for _, in := range fleet {
+		if status, body := call("POST", in.base+"/v1/agents/run", key, run); status != 429 || !bytes.Contains(body, []byte("rate_limit_exceeded")) {
+			t.Fatalf("a fifth run: %d %s", status, body)
+		}
+	}
+	other, _ := fleetUser(fleet[1], "bo", "roomy")
+	if status, body := call("POST", fleet[1].base+"/v1/agents/run", other, run); status != 202 {
+		t.Fatalf("another account's run: %d %s", status, body)
+	}
+}
