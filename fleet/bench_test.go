@@ -47,10 +47,33 @@ func BenchmarkAdmitAndSettle(b *testing.B) {
 	})
 }
 
-// benchmarkHolds holds and settles over 1,000 accounts until every settle
-// is in Redis.
-func benchmarkHolds(b *testing.B, hold func(l *Ledger, account uint64) (metering.Reservation, error)) {
+// An account that spends every day has 30 days in its ledger: the window's
+// sum is kept, so only an account's first admission of a day reads them.
+func BenchmarkAdmitAndSettleWith30DaysOfUsage(b *testing.B) {
 	s := openStore(b, Options{})
+	today := dayOf(time.Now())
+	for account := range uint64(1000) {
+		var days []any
+		for d := range int64(metering.WindowDays) {
+			days = append(days, today-d, 1000)
+		}
+		if err := s.client.HSet(context.Background(), s.accountKey(account, "days"), days...).Err(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchmarkHoldsIn(b, s, func(l *Ledger, account uint64) (metering.Reservation, error) {
+		_, r, err := l.Admit(account, 1_000_000, time.Now(), 1<<60, 1000)
+		return r, err
+	})
+}
+
+func benchmarkHolds(b *testing.B, hold func(l *Ledger, account uint64) (metering.Reservation, error)) {
+	benchmarkHoldsIn(b, openStore(b, Options{}), hold)
+}
+
+// benchmarkHoldsIn holds and settles over 1,000 accounts until every
+// settle is in Redis.
+func benchmarkHoldsIn(b *testing.B, s *Store, hold func(l *Ledger, account uint64) (metering.Reservation, error)) {
 	l := openLedger(b, s)
 	var account atomic.Uint64
 	b.SetParallelism(16)

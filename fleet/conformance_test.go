@@ -215,3 +215,59 @@ func TestTheWindowIs30Days(t *testing.T) {
 		}
 	})
 }
+
+// The fleet keeps the window's sum rather than read 30 days at every
+// admission: day after day, and with settles that land after the day
+// they were made on has ended, it must sum what the days hold.
+func TestTheWindowRollsDayByDay(t *testing.T) {
+	eachLedger(t, func(t *testing.T, l ledger, clock *testClock) {
+		want := map[int]money.MicroUSD{} // day → spent
+		for day := range 40 {
+			late, _ := l.Reserve(1, 1000*dollar, dollar)
+			for n := range 3 {
+				r, err := l.Reserve(1, 1000*dollar, dollar)
+				if err != nil {
+					t.Fatalf("day %d: %v", day, err)
+				}
+				l.Settle(r, money.MicroUSD(day*10+n+1))
+				want[day] += money.MicroUSD(day*10 + n + 1)
+			}
+			settled(t, l)
+			clock.advance(24 * time.Hour)
+			l.Used(1) // today's first look sums the window anew
+			l.Settle(late, 5)
+			want[day+1] += 5 // a settle counts on the day it is made
+			settled(t, l)
+			var sum money.MicroUSD
+			for d := max(0, day+1-metering.WindowDays+1); d <= day+1; d++ {
+				sum += want[d]
+			}
+			if used, _ := l.Used(1); used != sum {
+				t.Fatalf("day %d: used %v, want %v", day+1, used, sum)
+			}
+		}
+	})
+}
+
+// An instance whose clock is still on yesterday settles after another
+// summed today's window: the kept sum takes the cost all the same.
+func TestASettleFromAnInstanceADayBehindCountsInTheWindow(t *testing.T) {
+	ahead, behind := newClock(), newClock()
+	ahead.advance(24 * time.Hour)
+	s := openStore(t, Options{Now: ahead.now})
+	late, err := Open(Options{URL: server.URL(), Prefix: s.prefix, Now: behind.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { late.Close() })
+	today, yesterday := openLedger(t, s), openLedger(t, late)
+	r, _ := yesterday.Reserve(1, 100*dollar, dollar)
+	if used, _ := today.Used(1); used != 0 {
+		t.Fatalf("used %v", used)
+	}
+	yesterday.Settle(r, 3*dollar)
+	settled(t, yesterday)
+	if used, _ := today.Used(1); used != 3*dollar {
+		t.Fatalf("today's window after yesterday's settle: used %v, want 3", used)
+	}
+}

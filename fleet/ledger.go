@@ -253,7 +253,7 @@ func (l *Ledger) sendBatch() error {
 
 	cmds, err := l.store.evalEach(settleScript, len(batch), func(i int) ([]string, []any) {
 		s := batch[i]
-		return l.keys(s.r.Account), []any{s.r.Lease, int64(s.cost), dayOf(s.at)}
+		return l.keys(s.r.Account), []any{s.r.Lease, int64(s.cost), dayOf(s.at), metering.WindowDays}
 	})
 	var wait []settlement
 	for i, s := range batch {
