@@ -110,22 +110,28 @@ func openFleet(o fleet.Options, logger *zap.Logger) (*fleetState, error) {
 	s.runSlots = store.RunSlots()
 	s.stopped.Add(1)
 	go s.flushLoop()
-	logger.Info("fleet store connected", zap.String("prefix", o.Prefix))
 	return s, nil
 }
 
-// flushLoop writes the keys' last-used times and reports the leases on a
-// timer until Destruct.
+// flushLoop writes the keys' last-used times, reports the leases and
+// says when Redis is lost or back, on a timer until Destruct.
 func (s *fleetState) flushLoop() {
 	defer s.stopped.Done()
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
 	reclaimed := int64(0)
+	lost := s.store.Ping()
+	s.logReachability(lost)
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-tick.C:
+			// A ping a second keeps kaine_fleet_up true on an idle gateway.
+			if now := s.store.Ping(); (now == nil) != (lost == nil) {
+				s.logReachability(now)
+				lost = now
+			}
 			if err := s.accounts.FlushLastUsed(); err != nil {
 				s.logger.Warn("fleet store", zap.Error(err))
 			}
@@ -135,6 +141,15 @@ func (s *fleetState) flushLoop() {
 			reclaimed = now
 		}
 	}
+}
+
+// logReachability says whether Redis answers (err from a ping).
+func (s *fleetState) logReachability(err error) {
+	if err != nil {
+		s.logger.Warn("the fleet's Redis cannot be reached: calls that spend are refused with 503 store_unavailable until it answers", zap.Error(err))
+		return
+	}
+	s.logger.Info("the fleet's Redis answers")
 }
 
 // Destruct runs when the last config naming this fleet is cleaned up: the

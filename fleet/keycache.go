@@ -77,7 +77,9 @@ func (s *Store) Accounts() (*Accounts, error) {
 	a.sub = s.client.Subscribe(context.Background(), a.changes)
 	ctx, cancel := s.context()
 	defer cancel()
-	if _, err := a.sub.Receive(ctx); err != nil { // the subscription's confirmation
+	// The subscription's confirmation. Redis out of reach, listen
+	// subscribes when it comes back; nothing is cached meanwhile.
+	if _, err := a.sub.Receive(ctx); isReply(err) {
 		a.sub.Close()
 		return nil, unavailable("subscribing to account changes", err)
 	}

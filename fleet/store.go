@@ -56,7 +56,9 @@ type Store struct {
 	onError func(error)
 }
 
-// Open connects to Redis and checks it answers.
+// Open connects to Redis. It fails only when Redis answers and refuses (a
+// wrong password); one that cannot be reached yet is connected to when it
+// can, meanwhile every round trip fails with ErrStoreUnavailable.
 func Open(o Options) (*Store, error) {
 	opts, err := redis.ParseURL(o.URL)
 	if err != nil {
@@ -97,13 +99,21 @@ func Open(o Options) (*Store, error) {
 	if o.Observe != nil {
 		s.client.AddHook(observing{o.Observe})
 	}
-	ctx, cancel := s.context()
-	defer cancel()
-	if err := s.client.Ping(ctx).Err(); err != nil {
+	if err := s.Ping(); isReply(err) {
+		// Redis answered, and refused: a wrong password or database.
 		s.client.Close()
 		return nil, fmt.Errorf("fleet redis at %s: %w", opts.Addr, err)
 	}
+	// Unreachable is no reason not to start: calls that spend are refused
+	// until Redis answers, as they would be were it lost later.
 	return s, nil
+}
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping() error {
+	ctx, cancel := s.context()
+	defer cancel()
+	return s.client.Ping(ctx).Err()
 }
 
 // Close closes the connections.

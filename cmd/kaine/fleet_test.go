@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keinetech/kaine/internal/redistest"
 	"github.com/keinetech/kaine/money"
 	"github.com/keinetech/kaine/routing/fakeupstream"
 )
@@ -412,5 +413,57 @@ func TestAFleetCountsAnAccountsAgentRunsOnce(t *testing.T) {
 	other, _ := fleetUser(fleet[1], "bo", "roomy")
 	if status, body := call("POST", fleet[1].base+"/v1/agents/run", other, run); status != 202 {
 		t.Fatalf("another account's run: %d %s", status, body)
+	}
+}
+
+// A sidecar must not fail to start, nor its app with it, because Redis is
+// away: it starts, answers what needs no spending, refuses what would
+// spend with 503 store_unavailable, and takes up the fleet when Redis
+// comes.
+func TestAGatewayStartsWhileItsRedisIsAway(t *testing.T) {
+	if redisServer == nil {
+		t.Skip("redis-server is not installed (apt-get install redis-server)")
+	}
+	away, err := redistest.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	away.Stop()
+	defer away.Stop()
+	fake := fakeupstream.New()
+	defer fake.Close()
+	fake.Default(fakeupstream.Reply{Text: "ok"})
+	in := newInstance(t)
+	in.providers = fmt.Sprintf(`provider openai {
+			api_key test-key
+			base_url %s/v1
+		}
+		fleet {
+			redis %s
+		}`, fake.URL, away.URL())
+	in.writeConfig(testDocs)
+	in.start() // /v1/ping answers
+	status, body := call("POST", in.base+"/v1/llm", "kn_live_"+strings.Repeat("a", 32), `{"prompt":"hi","provider":"openai"}`)
+	if status != 503 || !bytes.Contains(body, []byte("store_unavailable")) {
+		t.Fatalf("a call with Redis away: %d %s", status, body)
+	}
+	metrics := func() []byte {
+		_, m := call("GET", "http://"+in.adminAddr+"/metrics", "", "")
+		return m
+	}
+	if !bytes.Contains(metrics(), []byte("kaine_fleet_up 0")) {
+		t.Error("/metrics does not say the fleet store is down")
+	}
+	if !strings.Contains(in.log.String(), "the fleet's Redis cannot be reached") {
+		t.Error("the log does not say Redis is away")
+	}
+
+	if err := away.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 3*time.Second, "the gateway finds Redis", func() bool { return bytes.Contains(metrics(), []byte("kaine_fleet_up 1")) })
+	key, _ := fleetUser(in, "ada", "developer")
+	if status, body := call("POST", in.base+"/v1/llm", key, `{"prompt":"hi","provider":"openai"}`); status != 200 {
+		t.Fatalf("a call once Redis came: %d %s", status, body)
 	}
 }
