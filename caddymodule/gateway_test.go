@@ -17,6 +17,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	_ "github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+
+	"github.com/keinetech/kaine/internal/openapitest"
 )
 
 // These tests run the real Caddy config in this process, one at a time:
@@ -29,12 +31,21 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("XDG_DATA_HOME", dir)
 	os.Setenv("XDG_CONFIG_HOME", dir)
+	if contract, err = openapitest.New(); err != nil {
+		panic(err)
+	}
+	// Every client of these tests (the SDKs' too) goes through it.
+	http.DefaultTransport = contract.Transport(http.DefaultTransport)
 	code := m.Run()
 	stopBrowser()
 	caddy.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// contract checks every /v1 request the tests send to a gateway, and its
+// answer, against openapi.yaml.
+var contract *openapitest.Checker
 
 // gateway is a running Kaine config on loopback ports of its own.
 type gateway struct {
@@ -79,6 +90,7 @@ func startGatewayWithSites(t testing.TB, globalOptions, kaineOptions, sites stri
 	g := &gateway{t: t, storage: filepath.Join(t.TempDir(), "kaine.db"), client: &http.Client{Transport: redialing{http.DefaultTransport}}}
 	httpPort, adminPort := freePort(t), freePort(t)
 	g.base = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	contract.Watch(t, g.base)
 	g.admin = fmt.Sprintf("http://localhost:%d", adminPort)
 	g.load(fmt.Sprintf(`{
 	admin localhost:%d
@@ -116,7 +128,7 @@ func (g *gateway) load(caddyfile string) {
 	// A load restarts the admin endpoint, and a port may now be another
 	// server's than when a kept-alive connection to it was made: a request
 	// must not go out on one (a POST is not retried when it is reset).
-	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	http.DefaultClient.CloseIdleConnections()
 }
 
 // redialing sends a request again once when its connection was refused or

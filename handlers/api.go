@@ -100,6 +100,7 @@ type API struct {
 func (a *API) Routes() []Route {
 	return append(append(a.dropInRoutes(), a.filesRoute()...), []Route{
 		{Method: http.MethodGet, Path: "/v1/ping", Handle: a.ping},
+		{Method: http.MethodGet, Path: "/v1/openapi.json", Handle: a.openAPI},
 		{Method: http.MethodGet, Path: "/v1/me", Scope: accounts.ScopeRead, Handle: a.me},
 		{Method: http.MethodGet, Path: "/v1/usage", Scope: accounts.ScopeRead, Handle: a.usage},
 		{Method: http.MethodGet, Path: "/v1/audit", Scope: accounts.ScopeRead, Handle: a.audit},

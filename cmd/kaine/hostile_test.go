@@ -50,6 +50,9 @@ func TestHostileInput(t *testing.T) {
 	in.start()
 	key := in.apiKey("angel", "read,write")
 	c := newCaller(in.base, nil)
+	// Bodies past what the contract check's decoder takes (nesting 100,000
+	// deep, -0 from an underflow): their answers are checked.
+	c.answerOnly = true
 
 	t.Run("bodies", func(t *testing.T) { hostileBodies(t, c, key) })
 	in.pingOK(t, "hostile bodies")

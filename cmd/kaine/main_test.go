@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keinetech/kaine/internal/openapitest"
 	"github.com/keinetech/kaine/internal/redistest"
 )
 
@@ -28,6 +29,10 @@ var kaineBin string
 // when redis-server is not installed, outside CI).
 var redisServer *redistest.Server
 
+// contract checks every /v1 request the tests send to a gateway, and its
+// answer, against openapi.yaml.
+var contract *openapitest.Checker
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "kaine-bin")
 	if err != nil {
@@ -37,6 +42,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if contract, err = openapitest.New(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	http.DefaultTransport = contract.Transport(http.DefaultTransport)
 	kaineBin = filepath.Join(dir, "kaine")
 	// -race shares the package builds of `go test -race` and checks the
 	// running gateway for races too.
@@ -174,6 +184,7 @@ func (in *instance) start() {
 			in.cmd.Wait()
 		}
 	})
+	contract.Watch(in.t, in.base)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(in.base + "/v1/ping"); err == nil {
