@@ -25,6 +25,7 @@ func homeProxy(home string, errs handlers.Errors, transport http.RoundTripper, l
 		},
 		Transport: transport,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			w.Header().Set("X-Request-Id", r.Header.Get("X-Request-Id")) // the home would have
 			logger.Warn("fleet home unreachable", zap.String("home", target.Host), zap.Error(err))
 			errs.Write(w, handlers.CodeStoreUnavailable, "This endpoint's data is kept on the fleet's home instance, which could not be reached; retry shortly.")
 		},

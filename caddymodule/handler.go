@@ -83,7 +83,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		route = api.Unrouted(allowed)
 	} else {
 		if route.Home && h.app.home != nil {
-			// The home answers, with its own request ID.
+			// The home answers, under this request's ID: its log lines
+			// and audit record name the call as this instance's do.
+			r.Header.Set("X-Request-Id", requestID)
 			w.Header().Del("X-Request-Id")
 			h.app.home.ServeHTTP(w, r)
 			return nil

@@ -16,7 +16,7 @@ import (
 type Doc struct {
 	ID        uint64    `json:"id"`
 	Title     string    `json:"title"`
-	Text      string    `json:"text"`
+	Text      string    `json:"text,omitempty"` // absent in a listing
 	Source    string    `json:"source,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
