@@ -357,6 +357,12 @@ func (a *App) Validate() error {
 			return err
 		}
 	}
+	if err := validPassthroughMaxBody(a.PassthroughMaxBody); err != nil {
+		return err
+	}
+	if err := a.Routing.validate(); err != nil {
+		return err
+	}
 	if i := time.Duration(a.ModelListInterval); i > 0 && i < minModelListInterval {
 		return fmt.Errorf("model_list_interval must be at least %s (or negative: never)", minModelListInterval)
 	}

@@ -163,7 +163,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 				return nil, err
 			}
 			size, err := humanize.ParseBytes(val)
-			if err != nil || size == 0 || size > 1<<30 {
+			if err != nil || size == 0 || validPassthroughMaxBody(int64(size)) != nil { // past MaxInt64 too
 				return nil, d.Errf("passthrough_max_body %q is not a size from 1B to 1GiB, like 10MiB", val)
 			}
 			app.PassthroughMaxBody = int64(size)

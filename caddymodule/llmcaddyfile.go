@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -69,9 +68,7 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 			var v string
 			if v, err = one(); err == nil {
 				var f float64
-				if f, err = strconv.ParseFloat(v, 64); err == nil && !(f > 0 && f <= 2) { // NaN too
-					err = d.Errf("model %s: max_temperature must be above 0 and at most 2", alias)
-				}
+				f, err = strconv.ParseFloat(v, 64)
 				mc.MaxTemperature = &f
 			}
 		case "no_temperature":
@@ -94,9 +91,6 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 		case "retires":
 			var v string
 			if v, err = one(); err == nil {
-				if _, perr := time.Parse(time.DateOnly, v); perr != nil && v != retiresNever {
-					err = errors.New("takes a day like 2027-03-01, or never")
-				}
 				mc.Retires = &v
 			}
 		case "replacement":
@@ -110,6 +104,9 @@ func parseModel(d *caddyfile.Dispenser, app *App) error {
 		if err != nil {
 			return d.Errf("model %s: %s: %v", alias, key, err)
 		}
+	}
+	if err := mc.validate(alias); err != nil {
+		return d.WrapErr(err)
 	}
 	if app.Models == nil {
 		app.Models = map[string]ModelConfig{}
@@ -188,6 +185,9 @@ func parseRouting(d *caddyfile.Dispenser, app *App) error {
 			return d.Errf("routing: unrecognized setting %q", key)
 		}
 	}
+	if err := rc.validate(); err != nil {
+		return d.WrapErr(err)
+	}
 	app.Routing = rc
 	return nil
 }
@@ -199,9 +199,6 @@ func (rc *Routing) setScalar(key, val string) error {
 		if err != nil {
 			return err
 		}
-		if fee < 0 {
-			return errors.New("the fee must not be negative")
-		}
 		rc.BYOKFeeUSD = &fee
 	case "breaker_failures":
 		n, err := strconv.ParseUint(val, 10, 32)
@@ -211,7 +208,7 @@ func (rc *Routing) setScalar(key, val string) error {
 		rc.BreakerFailures = uint32(n)
 	case "breaker_open":
 		dur, err := caddy.ParseDuration(val)
-		if err != nil || dur <= 0 {
+		if err != nil || dur == 0 {
 			return errors.New("must be a positive duration like 30s")
 		}
 		rc.BreakerOpen = caddy.Duration(dur)

@@ -87,6 +87,12 @@ func (a *App) modelTable() (*routing.Table, error) {
 		c.models = append(c.models, routing.Model{Provider: name, ID: p.Model, Prices: []routing.Price{{}}})
 	}
 	for _, name := range sortedKeys(a.Models) {
+		// Checked here, at Provision, before the table's own checks (which
+		// name the model's id, not the block): a JSON config is refused
+		// as its Caddyfile would be.
+		if err := a.Models[name].validate(name); err != nil {
+			return nil, err
+		}
 		if err := c.apply(name, a.Models[name]); err != nil {
 			return nil, fmt.Errorf("model %s: %w", name, err)
 		}
