@@ -215,7 +215,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		FrontMaxBody:   a.passthroughMaxBody(),
 		Unmetered:      countUnmetered,
 		UnpricedServed: countUnpricedServed,
-		Errors:         handlers.Errors{DocsURL: a.DocsURL},
+		Errors:         handlers.Errors{DocsURL: a.DocsURL, OnInternal: a.internalError},
 		Auth:           a.accountStore(),
 		Users:          a.accountStore(),
 		Limiter:        a.limiter(),
@@ -385,6 +385,13 @@ func (a *App) Validate() error {
 		return err
 	}
 	return a.N8N.validate()
+}
+
+// internalError logs a fault of Kaine's own, once, with the request it
+// failed (none for work no request does), and counts it.
+func (a *App) internalError(requestID string, err error) {
+	internalErrors.Inc()
+	a.logger.Error("internal error", zap.String("request_id", requestID), zap.Error(err))
 }
 
 // Start logs what this config serves. Background work belongs to the

@@ -78,10 +78,14 @@ var (
 		Namespace: "kaine", Subsystem: "fleet", Name: "leases_reclaimed_total",
 		Help: "Holds taken back at the end of their lease (their instance died or lost Redis), seen by this instance.",
 	})
+	internalErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "kaine", Name: "internal_errors_total",
+		Help: "Faults of Kaine's own (a database error, say): answered internal_error, or met after an answer; each is logged with its request ID.",
+	})
 )
 
 var collectors = []prometheus.Collector{providerCalls, providerFailovers, providerBreaker, providerLatency, llmCost, llmTokens,
-	passthroughUnmetered, unpricedCalls, providerModels, fleetRoundTrips, fleetErrors, fleetUp, fleetLeasesOpen, fleetLeasesReclaimed}
+	passthroughUnmetered, unpricedCalls, providerModels, fleetRoundTrips, fleetErrors, fleetUp, fleetLeasesOpen, fleetLeasesReclaimed, internalErrors}
 
 // observeFleet hears of every round trip to the fleet's Redis.
 func observeFleet(op string, took time.Duration, err error) {

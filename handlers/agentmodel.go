@@ -46,8 +46,7 @@ func (m agentModel) Call(ctx context.Context, env agents.Env, req routing.Reques
 		if errors.As(err, &f) && f.Kind == routing.ClientGone {
 			return reply, context.Cause(ctx)
 		}
-		_, message := callError(err)
-		return reply, &agents.CallError{Message: message}
+		return reply, &agents.CallError{Message: callError(err).message}
 	}
 	return reply, nil
 }

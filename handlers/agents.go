@@ -120,7 +120,7 @@ func (a *API) runAgent(w http.ResponseWriter, r *http.Request, call *Call) {
 			a.Errors.Write(w, CodeInternal, "The gateway is shutting down; start the run again in a moment.")
 			return
 		case err != nil:
-			a.Errors.Write(w, CodeInternal, "The run could not be started; try again.")
+			a.Errors.Internal(w, err, "The run could not be started; try again.")
 			return
 		}
 		call.Audit.Note = fmt.Sprintf("agent run %d started", run.ID)
@@ -131,7 +131,7 @@ func (a *API) runAgent(w http.ResponseWriter, r *http.Request, call *Call) {
 	auditRun(&call.Audit, run)
 	switch {
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "The run could not be recorded; try again.")
+		a.Errors.Internal(w, err, "The run could not be recorded; try again.")
 	case run.Status == agents.StoppedCap && len(run.Steps) == 0:
 		a.Errors.Write(w, CodeUsageCapReached, fmt.Sprintf("The first model call of agent run %d would pass the account's 30-day cap; nothing was done. Check GET /v1/usage.", run.ID))
 	case run.Status == agents.Failed && r.Context().Err() != nil:
@@ -191,7 +191,7 @@ func (a *API) getAgentRun(w http.ResponseWriter, r *http.Request, call *Call) {
 		a.Errors.Write(w, CodeNotFound, "There is no run "+strconv.FormatUint(id, 10)+".")
 		return
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "The run could not be read; try again.")
+		a.Errors.Internal(w, err, "The run could not be read; try again.")
 		return
 	}
 	answer := runAnswerOf(run)

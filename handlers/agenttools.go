@@ -31,7 +31,7 @@ type AgentVideos struct{ api *API }
 // endpoint's limits.
 func (p AgentLandingPages) Generate(ctx context.Context, env agents.Env, brief landing.Brief) (string, error) {
 	call := p.api.toolCall(env, http.MethodPost, "/v1/landing-pages")
-	failure := &apiError{CodeInternal, "The landing page could not be made."} // if makeLandingPage panics
+	failure := &apiError{code: CodeInternal, message: "The landing page could not be made."} // if makeLandingPage panics
 	defer func() { p.api.endToolCall(env, call, failure) }()
 	var answer landingAnswer
 	if answer, failure = p.api.makeLandingPage(ctx, call, brief); failure != nil {
@@ -44,7 +44,7 @@ func (p AgentLandingPages) Generate(ctx context.Context, env agents.Env, brief l
 // provider name against the endpoint's limits.
 func (v AgentVideos) Generate(ctx context.Context, env agents.Env, prompt string, seconds int, provider string) (videos.Job, error) {
 	call := v.api.toolCall(env, http.MethodPost, "/v1/videos")
-	failure := &apiError{CodeInternal, "The video job could not be submitted."} // if submitVideo panics
+	failure := &apiError{code: CodeInternal, message: "The video job could not be submitted."} // if submitVideo panics
 	defer func() { v.api.endToolCall(env, call, failure) }()
 	var job videos.Job
 	if job, failure = v.api.submitVideo(ctx, call, provider, videos.Request{Prompt: prompt, Duration: seconds}); failure != nil {

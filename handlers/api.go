@@ -185,7 +185,7 @@ func accountError(err error) *apiError {
 	if errors.Is(err, metering.ErrStoreUnavailable) {
 		return errStoreUnavailable
 	}
-	return &apiError{CodeInternal, "The account of this key could not be read; try again."}
+	return internalError("The account of this key could not be read; try again.", err)
 }
 
 func (a *API) me(w http.ResponseWriter, _ *http.Request, call *Call) {

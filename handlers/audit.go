@@ -32,7 +32,7 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	records, err := a.Audit.Query(call.Identity.UserID, r.URL.Query().Get("endpoint"), limit)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The audit log could not be read; try again.")
+		a.Errors.Internal(w, err, "The audit log could not be read; try again.")
 		return
 	}
 	if records == nil {

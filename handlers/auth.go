@@ -58,10 +58,10 @@ func (a *API) Authenticate(w http.ResponseWriter, r *http.Request, route *Route)
 	case errors.Is(err, accounts.ErrInvalidKey):
 		a.Errors.Write(w, CodeInvalidAPIKey, "API key not found or revoked. Check that it was copied whole (kn_live_ and 32 letters or digits).")
 	case errors.Is(err, metering.ErrStoreUnavailable):
-		a.Errors.Send(w, &apiError{CodeStoreUnavailable, "This key could not be checked: the gateway cannot reach the state its fleet shares. Retry in " +
+		a.Errors.Send(w, &apiError{code: CodeStoreUnavailable, message: "This key could not be checked: the gateway cannot reach the state its fleet shares. Retry in " +
 			storeRetryAfter + "s."})
 	default:
-		a.Errors.Write(w, CodeInternal, "The key could not be checked because of an internal error; try again.")
+		a.Errors.Internal(w, err, "The key could not be checked because of an internal error; try again.")
 	}
 	return nil
 }

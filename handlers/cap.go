@@ -46,7 +46,7 @@ func (a *API) reserve(call *Call, estimate money.MicroUSD) *apiError {
 	case errors.Is(err, metering.ErrStoreUnavailable):
 		return errStoreUnavailable
 	case err != nil:
-		return &apiError{CodeInternal, "Usage could not be read; try again."}
+		return internalError("Usage could not be read; try again.", err)
 	}
 	call.reservation, call.reserved, call.ledger = r, true, a.Ledger
 	return nil
@@ -80,7 +80,7 @@ func (a *API) admit(w http.ResponseWriter, call *Call, estimate money.MicroUSD) 
 
 // capReached is the refusal of a call whose worst case would pass the cap.
 func capReached(estimate, capacity money.MicroUSD) *apiError {
-	return &apiError{CodeUsageCapReached, "This call could cost up to $" + estimate.String() +
+	return &apiError{code: CodeUsageCapReached, message: "This call could cost up to $" + estimate.String() +
 		", which would pass the account's $" + capacity.String() + " 30-day cap. Check GET /v1/usage, lower max_tokens, or move to a higher tier."}
 }
 

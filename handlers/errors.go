@@ -71,6 +71,14 @@ func StatusOf(code string) int {
 type apiError struct {
 	code    string
 	message string
+	// cause is Kaine's own fault behind an internal_error: for the log,
+	// never the caller (it may name paths or hosts).
+	cause error
+}
+
+// internalError is an internal_error answer for Kaine's own fault err.
+func internalError(message string, err error) *apiError {
+	return &apiError{code: CodeInternal, message: message, cause: err}
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -90,6 +98,10 @@ type errorDetail struct {
 type Errors struct {
 	// DocsURL goes into every error's "docs" field.
 	DocsURL string
+	// OnInternal, if set, hears of every fault of Kaine's own answered
+	// internal_error, once, with the request's ID: the gateway logs and
+	// counts it.
+	OnInternal func(requestID string, err error)
 }
 
 // Write sends code with its contract status. message says what to do next
@@ -111,8 +123,32 @@ func (e Errors) WriteParam(w http.ResponseWriter, code, message, param string) {
 	writeJSONBytes(w, StatusOf(code), e.body(w, code, message, param))
 }
 
-// Send writes an apiError.
-func (e Errors) Send(w http.ResponseWriter, err *apiError) { e.Write(w, err.code, err.message) }
+// Send writes an apiError, reporting the fault behind an internal one.
+func (e Errors) Send(w http.ResponseWriter, err *apiError) {
+	e.report(w, err)
+	e.Write(w, err.code, err.message)
+}
+
+// report tells OnInternal of the fault behind an internal error.
+func (e Errors) report(w http.ResponseWriter, err *apiError) {
+	if err.cause != nil {
+		e.Fault(w.Header().Get("X-Request-Id"), err.cause)
+	}
+}
+
+// Fault tells OnInternal of a fault of Kaine's own that no answer shows:
+// work after the answer, or no request's at all (requestID "").
+func (e Errors) Fault(requestID string, err error) {
+	if e.OnInternal != nil {
+		e.OnInternal(requestID, err)
+	}
+}
+
+// Internal answers internal_error with message for Kaine's own fault err,
+// which is reported, not shown.
+func (e Errors) Internal(w http.ResponseWriter, err error, message string) {
+	e.Send(w, internalError(message, err))
+}
 
 // Body returns the error's JSON for a caller that sends it itself (as an
 // event in a stream whose status is already sent), noting the code for the

@@ -17,7 +17,7 @@ type fields struct {
 
 func (f *fields) fail(code, format string, args ...any) {
 	if f.err == nil {
-		f.err = &apiError{code, fmt.Sprintf(format, args...)}
+		f.err = &apiError{code: code, message: fmt.Sprintf(format, args...)}
 	}
 }
 

@@ -64,8 +64,9 @@ func (a *API) writeFrontPlanError(w http.ResponseWriter, err error, param func(f
 
 // writeFrontCallError answers a front's call that failed.
 func (a *API) writeFrontCallError(w http.ResponseWriter, err error) {
-	code, message := callError(err)
-	a.Errors.Write(w, code, frontWords.Replace(message))
+	e := callError(err)
+	e.message = frontWords.Replace(e.message)
+	a.Errors.Send(w, e)
 }
 
 // writeFieldError answers a request a front refused.

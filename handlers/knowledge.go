@@ -62,7 +62,7 @@ func (a *API) addKnowledge(w http.ResponseWriter, r *http.Request, call *Call) {
 	case errors.Is(err, knowledge.ErrInvalid):
 		a.Errors.Write(w, CodeInvalidField, invalidDoc(err))
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "The document could not be stored; try again.")
+		a.Errors.Internal(w, err, "The document could not be stored; try again.")
 	default:
 		WriteJSON(w, http.StatusOK, knowledgeDocAnswer{OK: true, Doc: doc})
 	}
@@ -82,7 +82,7 @@ func (a *API) listKnowledge(w http.ResponseWriter, r *http.Request, call *Call) 
 	}
 	docs, err := a.Knowledge.List(call.Identity.UserID, limit)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The documents could not be read; try again.")
+		a.Errors.Internal(w, err, "The documents could not be read; try again.")
 		return
 	}
 	WriteJSON(w, http.StatusOK, knowledgeAnswer{Documents: docs, Count: len(docs)})
@@ -102,7 +102,7 @@ func (a *API) searchKnowledge(w http.ResponseWriter, r *http.Request, call *Call
 	case errors.Is(err, knowledge.ErrInvalid):
 		a.Errors.Write(w, CodeInvalidField, invalidDoc(err))
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "The documents could not be searched; try again.")
+		a.Errors.Internal(w, err, "The documents could not be searched; try again.")
 	default:
 		WriteJSON(w, http.StatusOK, searchAnswer{Hits: hits, Count: len(hits)})
 	}
@@ -119,7 +119,7 @@ func (a *API) getKnowledge(w http.ResponseWriter, r *http.Request, call *Call) {
 	case errors.Is(err, knowledge.ErrNotFound):
 		a.Errors.Write(w, CodeNotFound, "There is no document "+strconv.FormatUint(id, 10)+".")
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "The document could not be read; try again.")
+		a.Errors.Internal(w, err, "The document could not be read; try again.")
 	default:
 		WriteJSON(w, http.StatusOK, knowledgeDocAnswer{OK: true, Doc: doc})
 	}
@@ -136,7 +136,7 @@ func (a *API) deleteKnowledge(w http.ResponseWriter, r *http.Request, call *Call
 	case errors.Is(err, knowledge.ErrNotFound):
 		a.Errors.Write(w, CodeNotFound, "There is no document "+strconv.FormatUint(id, 10)+".")
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "The document could not be deleted; try again.")
+		a.Errors.Internal(w, err, "The document could not be deleted; try again.")
 	default:
 		writeJSONBytes(w, http.StatusOK, okBody)
 	}

@@ -80,23 +80,22 @@ func (a *API) makeLandingPage(ctx context.Context, call *Call, brief landing.Bri
 	out, err := a.LLM.Do(ctx, plan, nil)
 	a.settleLLM(call, plan, out, err) // the provider billed the tokens, usable or not
 	if err != nil {
-		code, message := callError(err)
-		return landingAnswer{}, &apiError{code, message}
+		return landingAnswer{}, callError(err)
 	}
 	pageCopy, err := landing.ParseCopy(out.Result.Text)
 	if err != nil {
-		return landingAnswer{}, &apiError{CodeGenerationFailed, "The model's answer could not be used as page copy (" + err.Error() + "); nothing was published. Try again."}
+		return landingAnswer{}, &apiError{code: CodeGenerationFailed, message: "The model's answer could not be used as page copy (" + err.Error() + "); nothing was published. Try again."}
 	}
 	if len(pageCopy.Dropped) > 0 {
 		call.Audit.AddNote(clip.Runes("optional copy left out: "+strings.Join(pageCopy.Dropped, "; "), maxNoteRunes))
 	}
 	page, err := landing.Render(brief, pageCopy)
 	if err != nil {
-		return landingAnswer{}, &apiError{CodeInternal, "The page could not be rendered; nothing was published. Try again."}
+		return landingAnswer{}, internalError("The page could not be rendered; nothing was published. Try again.", err)
 	}
 	filename, err := a.Pages.Write(brief.BusinessName, page)
 	if err != nil {
-		return landingAnswer{}, &apiError{CodeInternal, "The page could not be saved; nothing was published. Try again."}
+		return landingAnswer{}, internalError("The page could not be saved; nothing was published. Try again.", err)
 	}
 	call.Audit.Resource = filesPrefix + url.PathEscape(filename)
 	return landingAnswer{OK: true, URL: a.PublicURL + call.Audit.Resource, Filename: filename}, nil

@@ -42,7 +42,7 @@ func (a *API) listLeads(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	list, err := a.Leads.List(call.Identity.UserID, status, limit)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The leads could not be read; try again.")
+		a.Errors.Internal(w, err, "The leads could not be read; try again.")
 		return
 	}
 	WriteJSON(w, http.StatusOK, leadsAnswer{Leads: list, Count: len(list)})
@@ -79,7 +79,7 @@ func (a *API) createLead(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	created, err := a.Leads.Create(call.Identity.UserID, l)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The lead could not be stored; try again.")
+		a.Errors.Internal(w, err, "The lead could not be stored; try again.")
 		return
 	}
 	WriteJSON(w, http.StatusCreated, created)
@@ -121,7 +121,7 @@ func (a *API) updateLead(w http.ResponseWriter, r *http.Request, call *Call) {
 	case errors.Is(err, leads.ErrNotFound):
 		a.Errors.Write(w, CodeNotFound, "There is no lead "+strconv.FormatUint(id, 10)+" in this account.")
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "The lead could not be updated; try again.")
+		a.Errors.Internal(w, err, "The lead could not be updated; try again.")
 	default:
 		WriteJSON(w, http.StatusOK, updated)
 	}

@@ -98,7 +98,7 @@ func (a *API) storeUnavailable(w http.ResponseWriter) {
 	a.Errors.Send(w, errStoreUnavailable)
 }
 
-var errStoreUnavailable = &apiError{CodeStoreUnavailable, "The gateway cannot reach the state its fleet shares, so it admits no call that spends; retry in " +
+var errStoreUnavailable = &apiError{code: CodeStoreUnavailable, message: "The gateway cannot reach the state its fleet shares, so it admits no call that spends; retry in " +
 	storeRetryAfter + "s."}
 
 // ceilSeconds rounds up to whole seconds, at least 1 for any wait at all.

@@ -184,40 +184,39 @@ func (a *API) writePlanError(w http.ResponseWriter, err error) { a.Errors.Send(w
 func planError(err error) *apiError {
 	switch {
 	case errors.Is(err, routing.ErrUnknownProvider):
-		return &apiError{CodeInvalidProvider, err.Error() + "."}
+		return &apiError{code: CodeInvalidProvider, message: err.Error() + "."}
 	case errors.Is(err, routing.ErrUnknownModel), errors.Is(err, routing.ErrRetired), errors.Is(err, routing.ErrInvalidRequest):
-		return &apiError{CodeInvalidField, err.Error() + "."}
+		return &apiError{code: CodeInvalidField, message: err.Error() + "."}
 	}
-	return &apiError{CodeProviderError, err.Error() + ". GET /v1/providers shows what is configured."}
+	return &apiError{code: CodeProviderError, message: err.Error() + ". GET /v1/providers shows what is configured."}
 }
 
-// callError maps a failed call to the contract's code and message.
-func callError(err error) (code, message string) {
+// callError maps a failed call to the contract's answer; a failure
+// inside the gateway keeps its cause, for the log.
+func callError(err error) *apiError {
 	var f *routing.Failure
 	if !errors.As(err, &f) {
-		return CodeInternal, "The call failed inside the gateway; try again."
+		return internalError("The call failed inside the gateway; try again.", err)
 	}
+	e := &apiError{code: CodeProviderError, message: "The call could not be completed: " + f.Error() + "."}
 	switch f.Kind {
 	case routing.EmptyAnswer:
-		return CodeGenerationFailed, "The model returned no text (" + f.Error() + "). Rephrase the prompt or raise max_tokens."
+		e.code, e.message = CodeGenerationFailed, "The model returned no text ("+f.Error()+"). Rephrase the prompt or raise max_tokens."
 	case routing.RequestRefused:
 		msg := "The provider refused the request"
 		if f.Upstream != nil && f.Upstream.Message != "" {
 			msg += ": " + f.Upstream.Message
 		}
-		return CodeInvalidField, msg + ". Check the prompt's length and the parameters."
+		e.code, e.message = CodeInvalidField, msg+". Check the prompt's length and the parameters."
 	case routing.KeyRefused:
-		return CodeInvalidField, "The provider refused your byo_key. Check that it is valid and belongs to byo_provider."
+		e.code, e.message = CodeInvalidField, "The provider refused your byo_key. Check that it is valid and belongs to byo_provider."
 	case routing.ClientGone:
-		return CodeClientClosed, "The client closed the request before the answer was complete."
+		e.code, e.message = CodeClientClosed, "The client closed the request before the answer was complete."
 	}
-	return CodeProviderError, "The call could not be completed: " + f.Error() + "."
+	return e
 }
 
-func (a *API) writeCallError(w http.ResponseWriter, err error) {
-	code, message := callError(err)
-	a.Errors.Write(w, code, message)
-}
+func (a *API) writeCallError(w http.ResponseWriter, err error) { a.Errors.Send(w, callError(err)) }
 
 // DeprecationHeader warns that the model called is about to be retired:
 // "2026-12-11; replacement=gpt-5.4".

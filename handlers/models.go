@@ -28,7 +28,7 @@ func (a *API) model(w http.ResponseWriter, r *http.Request, _ *Call) {
 // encoded.
 func (a *API) writeEncoded(w http.ResponseWriter, body []byte, err error) {
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The answer could not be encoded; try again.")
+		a.Errors.Internal(w, err, "The answer could not be encoded; try again.")
 		return
 	}
 	writeJSONBytes(w, http.StatusOK, body)

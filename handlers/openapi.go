@@ -51,7 +51,7 @@ func stringKeys(v any) any {
 func (a *API) openAPI(w http.ResponseWriter, _ *http.Request, _ *Call) {
 	doc, err := openAPIJSON()
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The API's description could not be read; this build of Kaine is broken.")
+		a.Errors.Internal(w, err, "The API's description could not be read; this build of Kaine is broken.")
 		return
 	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")

@@ -30,7 +30,7 @@ func (a *API) listOutbox(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	list, err := a.Outbox.List(call.Identity.UserID, limit)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The outbox could not be read; try again.")
+		a.Errors.Internal(w, err, "The outbox could not be read; try again.")
 		return
 	}
 	WriteJSON(w, http.StatusOK, outboxAnswer{Messages: list, Count: len(list)})

@@ -43,17 +43,17 @@ func (a *API) streamCall(w http.ResponseWriter, r *http.Request, call *Call, pla
 	}
 	out, err := a.LLM.Do(r.Context(), plan, send)
 	a.settleLLM(call, plan, out, err)
-	code, message := "", ""
+	var failure *apiError
 	if err != nil {
-		code, message = callError(err)
+		failure = callError(err)
 		if words != nil {
-			message = words(message)
+			failure.message = words(failure.message)
 		}
 	}
 	switch {
 	case !started && err != nil:
 		setLLMHeaders(w.Header(), out, call)
-		a.Errors.Write(w, code, message)
+		a.Errors.Send(w, failure)
 		return
 	case !started && unstarted != nil:
 		setLLMHeaders(w.Header(), out, call)
@@ -67,7 +67,8 @@ func (a *API) streamCall(w http.ResponseWriter, r *http.Request, call *Call, pla
 	h.Set("X-Kaine-Cost-USD", out.Cost.String())
 	h.Set("X-Kaine-Overhead-Ms", overheadMS(call, out.Upstream))
 	if err != nil {
-		buf = stream.Error(buf[:0], a.Errors.Body(w, code, message))
+		a.Errors.report(w, failure)
+		buf = stream.Error(buf[:0], a.Errors.Body(w, failure.code, failure.message))
 	} else {
 		buf = stream.End(buf[:0], out)
 	}

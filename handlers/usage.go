@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
+	"github.com/keinetech/kaine/metering"
 	"github.com/keinetech/kaine/money"
 )
 
@@ -37,8 +39,12 @@ type UsageStatus struct {
 // usage answers GET /v1/usage: the 30-day window against the tier's cap.
 func (a *API) usage(w http.ResponseWriter, _ *http.Request, call *Call) {
 	s, err := a.UsageOf(call.Identity.UserID)
-	if err != nil {
-		a.Errors.Write(w, CodeInternal, "Usage could not be read; try again.")
+	switch {
+	case errors.Is(err, metering.ErrStoreUnavailable):
+		a.storeUnavailable(w)
+		return
+	case err != nil:
+		a.Errors.Internal(w, err, "Usage could not be read; try again.")
 		return
 	}
 	WriteJSON(w, http.StatusOK, usageAnswer{Status: s})

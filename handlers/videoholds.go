@@ -33,8 +33,10 @@ func (h *VideoHolds) Keep(id string, r metering.Reservation) {
 }
 
 // Settle ends job id's reservation with its cost. A job whose reservation
-// was lost (a crash before Resume ran) is still charged.
-func (h *VideoHolds) Settle(l Reserver, user uint64, id string, cost money.MicroUSD) {
+// was lost (a crash before Resume ran) is still charged, on a hold made
+// for it; when even that cannot be made (a fleet's Redis away), the error
+// says what went uncharged.
+func (h *VideoHolds) Settle(l Reserver, user uint64, id string, cost money.MicroUSD) error {
 	h.mu.Lock()
 	r, ok := h.held[id]
 	delete(h.held, id)
@@ -42,10 +44,11 @@ func (h *VideoHolds) Settle(l Reserver, user uint64, id string, cost money.Micro
 	if !ok {
 		var err error
 		if r, err = l.Reserve(user, math.MaxInt64, 0); err != nil {
-			return
+			return fmt.Errorf("video job %s of account %d: its $%s could not be charged: %w", id, user, cost, err)
 		}
 	}
 	l.Settle(r, cost)
+	return nil
 }
 
 // Renew keeps the holds open for another lease in a ledger whose holds

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -108,7 +109,7 @@ func (a *API) createVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 func (a *API) submitVideo(ctx context.Context, call *Call, name string, req videos.Request) (videos.Job, *apiError) {
 	provider, configured := a.Videos[name]
 	if !configured {
-		return videos.Job{}, &apiError{CodeInvalidProvider, name + " is not configured on this gateway; configured video providers: " +
+		return videos.Job{}, &apiError{code: CodeInvalidProvider, message: name + " is not configured on this gateway; configured video providers: " +
 			strings.Join(a.videoProviderNames(), ", ") + "."}
 	}
 	// The seconds the provider will make and bill (Kling makes 5 or 10).
@@ -120,7 +121,7 @@ func (a *API) submitVideo(ctx context.Context, call *Call, name string, req vide
 		Duration: seconds, State: videos.Queued, Reserved: estimate, HoldLease: call.reservation.Lease}
 	job, err := a.VideoJobs.Create(job)
 	if err != nil {
-		return videos.Job{}, &apiError{CodeInternal, "The video job could not be stored; nothing was submitted. Try again."}
+		return videos.Job{}, internalError("The video job could not be stored; nothing was submitted. Try again.", err)
 	}
 	req.Ref = job.ID
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), videoCallTimeout)
@@ -161,7 +162,7 @@ func (a *API) getVideo(w http.ResponseWriter, r *http.Request, call *Call) {
 		a.Errors.Write(w, CodeNotFound, "There is no video "+strconv.Quote(clip.Runes(r.PathValue("id"), 64))+" in this account.")
 		return
 	case err != nil:
-		a.Errors.Write(w, CodeInternal, "The video job could not be read; try again.")
+		a.Errors.Internal(w, err, "The video job could not be read; try again.")
 		return
 	}
 	if !job.State.Final() {
@@ -208,10 +209,14 @@ func (a *API) followVideo(ctx context.Context, job videos.Job) (_ videos.Job, en
 	}
 	finished, first, err := a.VideoJobs.Finish(job.User, job.ID, st, cost)
 	if err != nil {
+		// The job is followed again, and its end recorded then.
+		a.Errors.Fault("", fmt.Errorf("recording the end of video job %s: %w", job.ID, err))
 		return job, false
 	}
 	if first {
-		a.VideoHolds.Settle(a.Ledger, job.User, job.ID, cost)
+		if err := a.VideoHolds.Settle(a.Ledger, job.User, job.ID, cost); err != nil {
+			a.Errors.Fault("", err)
+		}
 	}
 	return finished, first
 }
@@ -264,9 +269,9 @@ func submitError(name string, err error) *apiError {
 	// operator's.
 	var refusal *videos.ProviderError
 	if errors.As(err, &refusal) && (refusal.Status == http.StatusBadRequest || refusal.Status == http.StatusUnprocessableEntity) {
-		return &apiError{CodeInvalidField, name + " refused the video: " + refusal.Message + "."}
+		return &apiError{code: CodeInvalidField, message: name + " refused the video: " + refusal.Message + "."}
 	}
-	return &apiError{CodeProviderError, name + " could not take the video job: " + videoFailure(err) + "; nothing was charged."}
+	return &apiError{code: CodeProviderError, message: name + " could not take the video job: " + videoFailure(err) + "; nothing was charged."}
 }
 
 // videoFailure says why a provider call failed without its addresses.

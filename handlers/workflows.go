@@ -43,7 +43,7 @@ func (a *API) listWorkflows(w http.ResponseWriter, r *http.Request, call *Call) 
 	}
 	list, err := a.WorkflowsOf(r.Context(), call.Identity.UserID, limit)
 	if err != nil {
-		a.Errors.Write(w, CodeInternal, "The runs could not be read; try again.")
+		a.Errors.Internal(w, err, "The runs could not be read; try again.")
 		return
 	}
 	WriteJSON(w, http.StatusOK, list)
