@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+
+	"github.com/keinetech/kaine/routing"
 )
 
 // maxTappedEvent bounds one SSE event the meter reads; a larger one passes
@@ -28,6 +30,8 @@ type sseTap struct {
 	// oversized is set while the rest of an event too large to meter is
 	// passed through line by line.
 	oversized bool
+	started   bool   // past the stream's first event
+	data      []byte // the event's data, reused
 	err       error
 }
 
@@ -73,7 +77,7 @@ func (t *sseTap) readEvent() {
 			t.out, t.oversized = t.raw, !blank
 			return
 		case blank: // the event is whole
-			if name, data, ok := parseEvent(t.raw); ok && t.ex.meter.Event(name, data) {
+			if t.meterEvent(t.raw) {
 				t.raw = t.raw[:0]
 				continue
 			}
@@ -95,32 +99,22 @@ func (t *sseTap) end(err error) {
 		return
 	}
 	t.ex.complete = true
-	if name, data, ok := parseEvent(t.raw); ok && !t.oversized {
-		t.ex.meter.Event(name, data)
+	if !t.oversized {
+		t.meterEvent(t.raw)
 	}
 }
 
-// parseEvent reads the event name and the data (lines joined by "\n") of
-// one raw event; ok is false for an event with no data (a comment, a
-// keep-alive).
-func parseEvent(raw []byte) (name string, data []byte, ok bool) {
-	for len(raw) > 0 {
-		var line []byte
-		line, raw, _ = bytes.Cut(raw, []byte("\n"))
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		field, value, _ := bytes.Cut(line, []byte(":"))
-		value = bytes.TrimPrefix(value, []byte(" "))
-		switch string(field) {
-		case "event":
-			name = string(value)
-		case "data":
-			if ok {
-				data = append(data, '\n')
-			}
-			data, ok = append(data, value...), true
-		}
+// meterEvent shows one raw event to the meter, and reports whether the
+// meter hides it; an event without data (a comment, a keep-alive) passes.
+// The stream's first event is read past a byte order mark.
+func (t *sseTap) meterEvent(raw []byte) (hidden bool) {
+	if !t.started {
+		t.started = true
+		raw = routing.TrimSSEByteOrderMark(raw)
 	}
-	return name, data, ok
+	name, data, ok := routing.ParseSSEEvent(t.data[:0], raw)
+	t.data = data
+	return ok && t.ex.meter.Event(string(name), data)
 }
 
 func (t *sseTap) Close() error { return t.body.Close() }

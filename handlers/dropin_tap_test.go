@@ -71,3 +71,18 @@ func (b *breaking) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// A stream that opens with a byte order mark is metered from its first
+// event, as the clients' reader does, and forwarded with the mark.
+func TestSSETapReadsPastAByteOrderMark(t *testing.T) {
+	stream := "\xEF\xBB\xBFevent: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\n\n" +
+		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":3}}\n\n"
+	ex := &dropInExchange{meter: routing.NewMeter("anthropic", "claude-haiku-4-5", false)}
+	out, err := io.ReadAll(newSSETap(io.NopCloser(strings.NewReader(stream)), ex))
+	if err != nil || string(out) != stream {
+		t.Fatalf("forwarded %q, err %v", out, err)
+	}
+	if res := ex.meter.Result(); !res.UsageSeen || res.Usage.Input != 9 || res.Usage.Output != 3 {
+		t.Fatalf("metered %+v: the first event, behind the mark, was not read", res)
+	}
+}

@@ -229,12 +229,12 @@ func FuzzParseEvent(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, protocolIndex uint8, stream []byte) {
 		protocol := fuzzProtocol(protocolIndex)
-		name, data, ok := parseEvent(stream)
+		name, data, ok := routing.ParseSSEEvent(nil, stream)
 		if !ok && data != nil {
-			t.Fatalf("parseEvent(%q): data %q without ok", stream, data)
+			t.Fatalf("ParseSSEEvent(%q): data %q without ok", stream, data)
 		}
-		if strings.Contains(name, "\n") || len(data) > len(stream) {
-			t.Fatalf("parseEvent(%q) = %q, %q", stream, name, data)
+		if bytes.Contains(name, []byte("\n")) || len(data) > len(stream) {
+			t.Fatalf("ParseSSEEvent(%q) = %q, %q", stream, name, data)
 		}
 		for _, split := range []struct {
 			name string

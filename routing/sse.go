@@ -23,14 +23,14 @@ type sseEvent struct {
 }
 
 // sseReader splits a text/event-stream into events, following the HTML
-// living standard's parsing rules: lines end in "\n" or "\r\n", a blank
-// line dispatches, "data:" lines join with "\n", one space after the colon
-// is dropped, comments (":") and the id and retry fields are ignored, and
-// an event cut off by the end of the stream is discarded. It knows nothing
-// of any provider's protocol.
+// living standard's parsing rules (see ParseSSEEvent): lines end in "\n"
+// or "\r\n", a blank line dispatches, a byte order mark opening the
+// stream is dropped, and an event cut off by the end of the stream is
+// discarded. It knows nothing of any provider's protocol.
 type sseReader struct {
 	r       *bufio.Reader
 	name    string // last event name, reused to spare an allocation per event
+	raw     []byte // the event's lines, as received
 	data    []byte
 	long    []byte // a line longer than the bufio buffer, assembled
 	started bool   // past the optional byte order mark
@@ -43,41 +43,30 @@ func newSSEReader(r io.Reader) *sseReader {
 // Next returns the next event, io.EOF at a clean end of the stream, or the
 // read error that ended it.
 func (s *sseReader) Next() (sseEvent, error) {
-	s.data = s.data[:0]
-	hasData, hasName := false, false
 	for {
-		line, err := s.readLine()
-		if err != nil {
-			return sseEvent{}, err
-		}
-		if len(line) == 0 {
-			if !hasData { // nothing to dispatch: a name alone is dropped too
-				hasName = false
-				continue
+		s.raw = s.raw[:0]
+		for {
+			line, err := s.readLine()
+			if err != nil {
+				return sseEvent{}, err
 			}
-			ev := sseEvent{Data: s.data}
-			if hasName {
-				ev.Name = s.name
+			if len(line) == 0 {
+				break
 			}
-			return ev, nil
-		}
-		field, value := splitSSEField(line)
-		switch string(field) {
-		case "data":
-			if hasData {
-				s.data = append(s.data, '\n')
-			}
-			if len(s.data)+len(value) > maxSSEEvent {
+			if len(s.raw)+len(line) > maxSSEEvent {
 				return sseEvent{}, errSSETooLarge
 			}
-			s.data = append(s.data, value...)
-			hasData = true
-		case "event":
-			if string(value) != s.name {
-				s.name = string(value)
-			}
-			hasName = true
+			s.raw = append(append(s.raw, line...), '\n')
 		}
+		name, data, ok := ParseSSEEvent(s.data[:0], s.raw)
+		s.data = data
+		if !ok { // nothing to dispatch: a name alone is dropped too
+			continue
+		}
+		if string(name) != s.name {
+			s.name = string(name)
+		}
+		return sseEvent{Name: s.name, Data: s.data}, nil
 	}
 }
 
@@ -106,21 +95,42 @@ func (s *sseReader) readLine() ([]byte, error) {
 	}
 	if !s.started {
 		s.started = true
-		line = bytes.TrimPrefix(line, []byte("\xEF\xBB\xBF"))
+		line = TrimSSEByteOrderMark(line)
 	}
 	return line, nil
 }
 
-// splitSSEField splits "field: value"; a comment line yields an empty
-// field, which matches nothing.
-func splitSSEField(line []byte) (field, value []byte) {
-	i := bytes.IndexByte(line, ':')
-	if i < 0 {
-		return line, nil
+// ParseSSEEvent reads one event of a text/event-stream from its lines as
+// received (their ends "\n" or "\r\n", the blank line that dispatches it
+// there or not): name is its event: field, aliasing raw, and data its
+// data: lines joined with "\n", appended to dst. One space after a field's
+// colon is dropped; comments (":") and the id and retry fields are
+// ignored. ok is false for an event without data (a comment, a
+// keep-alive, a name alone), which is not dispatched. Both readers of
+// provider streams, the clients' and the drop-in route's tap, parse with
+// it.
+func ParseSSEEvent(dst, raw []byte) (name, data []byte, ok bool) {
+	data = dst
+	for len(raw) > 0 {
+		var line []byte
+		line, raw, _ = bytes.Cut(raw, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		field, value, _ := bytes.Cut(line, []byte(":"))
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+		switch string(field) {
+		case "event":
+			name = value
+		case "data":
+			if ok {
+				data = append(data, '\n')
+			}
+			data, ok = append(data, value...), true
+		}
 	}
-	field, value = line[:i], line[i+1:]
-	if len(value) > 0 && value[0] == ' ' {
-		value = value[1:]
-	}
-	return field, value
+	return name, data, ok
 }
+
+// TrimSSEByteOrderMark drops the byte order mark a stream may open with.
+func TrimSSEByteOrderMark(b []byte) []byte { return bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF")) }
