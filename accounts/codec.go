@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 
@@ -27,11 +26,3 @@ func getJSON(b *bolt.Bucket, key []byte, v any, notFound error) error {
 	}
 	return nil
 }
-
-func itob(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
-}
-
-func btoi(b []byte) uint64 { return binary.BigEndian.Uint64(b) }

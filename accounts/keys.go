@@ -6,6 +6,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // Key describes an API key. It never holds the secret or its hash, so it can
@@ -64,7 +66,7 @@ func (s *Store) CreateKey(userID uint64, name string, scopes Scopes) (secret str
 	}
 	rec := StoredKey{Key: key, SHA256: hash.String()}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketUsers).Get(itob(userID)) == nil {
+		if tx.Bucket(bucketUsers).Get(keyrange.ID(userID)) == nil {
 			return fmt.Errorf("user %d: %w", userID, ErrUserNotFound)
 		}
 		byID := tx.Bucket(bucketKeysByID)
@@ -73,10 +75,10 @@ func (s *Store) CreateKey(userID uint64, name string, scopes Scopes) (secret str
 			return fmt.Errorf("allocating key id: %w", err)
 		}
 		rec.ID = id
-		if err := putJSON(byID, itob(id), rec); err != nil {
+		if err := putJSON(byID, keyrange.ID(id), rec); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketKeys).Put(hash[:], itob(id))
+		return tx.Bucket(bucketKeys).Put(hash[:], keyrange.ID(id))
 	})
 	if err != nil {
 		return "", Key{}, fmt.Errorf("creating key: %w", err)
@@ -117,7 +119,7 @@ func (s *Store) RevokeKey(id uint64) (Key, error) {
 	var rec StoredKey
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		byID := tx.Bucket(bucketKeysByID)
-		if err := getJSON(byID, itob(id), &rec, ErrKeyNotFound); err != nil {
+		if err := getJSON(byID, keyrange.ID(id), &rec, ErrKeyNotFound); err != nil {
 			return err
 		}
 		if rec.RevokedAt != nil {
@@ -125,7 +127,7 @@ func (s *Store) RevokeKey(id uint64) (Key, error) {
 		}
 		now := s.now().UTC().Truncate(time.Second)
 		rec.RevokedAt = &now
-		return putJSON(byID, itob(id), rec)
+		return putJSON(byID, keyrange.ID(id), rec)
 	})
 	if err != nil {
 		return Key{}, fmt.Errorf("revoking key %d: %w", id, err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // lastUsedTracker collects keys used since the last flush. A key joins the
@@ -50,7 +52,7 @@ func (s *Store) FlushLastUsed() error {
 		byID := tx.Bucket(bucketKeysByID)
 		for id, unix := range used {
 			var rec StoredKey
-			if err := getJSON(byID, itob(id), &rec, ErrKeyNotFound); err != nil {
+			if err := getJSON(byID, keyrange.ID(id), &rec, ErrKeyNotFound); err != nil {
 				return err
 			}
 			t := time.Unix(unix, 0).UTC()
@@ -58,7 +60,7 @@ func (s *Store) FlushLastUsed() error {
 				continue
 			}
 			rec.LastUsedAt = &t
-			if err := putJSON(byID, itob(id), rec); err != nil {
+			if err := putJSON(byID, keyrange.ID(id), rec); err != nil {
 				return err
 			}
 		}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // scaleAuthFixture is a bbolt file holding n live keys of one user, shared by
@@ -98,7 +100,7 @@ func bulkCreateKeys(s *Store, userID uint64, n, perTx int) ([]string, error) {
 	for len(secrets) < n {
 		count := min(perTx, n-len(secrets))
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			if tx.Bucket(bucketUsers).Get(itob(userID)) == nil {
+			if tx.Bucket(bucketUsers).Get(keyrange.ID(userID)) == nil {
 				return ErrUserNotFound
 			}
 			byID, byHash := tx.Bucket(bucketKeysByID), tx.Bucket(bucketKeys)
@@ -123,10 +125,10 @@ func bulkCreateKeys(s *Store, userID uint64, n, perTx int) ([]string, error) {
 					},
 					SHA256: hash.String(),
 				}
-				if err := putJSON(byID, itob(id), rec); err != nil {
+				if err := putJSON(byID, keyrange.ID(id), rec); err != nil {
 					return err
 				}
-				if err := byHash.Put(hash[:], itob(id)); err != nil {
+				if err := byHash.Put(hash[:], keyrange.ID(id)); err != nil {
 					return err
 				}
 				secrets = append(secrets, secret)

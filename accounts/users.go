@@ -3,10 +3,12 @@ package accounts
 import (
 	"encoding/json"
 	"fmt"
-	"net/mail"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
+	"github.com/keinetech/kaine/internal/mailaddr"
 )
 
 // User is an account. Keys, usage and audit records belong to a user.
@@ -41,8 +43,7 @@ func validUsername(name string) error {
 }
 
 func validEmail(email string) error {
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || addr.Name != "" || len(email) > 254 {
+	if !mailaddr.Plain(email) || len(email) > 254 {
 		return fmt.Errorf("%w: email %q is not a plain address like name@example.com", ErrInvalidInput, email)
 	}
 	return nil
@@ -80,10 +81,10 @@ func (s *Store) CreateUser(username, email, tier string) (User, error) {
 			return fmt.Errorf("allocating user id: %w", err)
 		}
 		u.ID = id
-		if err := putJSON(users, itob(id), u); err != nil {
+		if err := putJSON(users, keyrange.ID(id), u); err != nil {
 			return err
 		}
-		return byName.Put([]byte(username), itob(id))
+		return byName.Put([]byte(username), keyrange.ID(id))
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("creating user: %w", err)
@@ -100,7 +101,7 @@ func (s *Store) User(id uint64) (*User, error) {
 	}
 	var u User
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return getJSON(tx.Bucket(bucketUsers), itob(id), &u, ErrUserNotFound)
+		return getJSON(tx.Bucket(bucketUsers), keyrange.ID(id), &u, ErrUserNotFound)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("user %d: %w", id, err)
@@ -124,7 +125,7 @@ func (s *Store) UserByName(username string) (*User, error) {
 	if id == nil {
 		return nil, fmt.Errorf("user %q: %w", username, ErrUserNotFound)
 	}
-	return s.User(btoi(id))
+	return s.User(keyrange.IDOf(id))
 }
 
 // Users lists every account in ID order.
@@ -158,11 +159,11 @@ func (s *Store) SetTier(id uint64, tier string) (User, error) {
 	var u User
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		users := tx.Bucket(bucketUsers)
-		if err := getJSON(users, itob(id), &u, ErrUserNotFound); err != nil {
+		if err := getJSON(users, keyrange.ID(id), &u, ErrUserNotFound); err != nil {
 			return err
 		}
 		u.Tier = tier
-		return putJSON(users, itob(id), u)
+		return putJSON(users, keyrange.ID(id), u)
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("changing tier of user %d: %w", id, err)

@@ -125,7 +125,7 @@ var knownProviders = map[string]Provider{
 	"openai":    {Protocol: "openai", BaseURL: "https://api.openai.com/v1", APIKey: "{env.OPENAI_API_KEY}"},
 }
 
-var protocols = []string{"anthropic", "gemini", "openai"}
+var protocols = []string{routing.ProtocolAnthropic, routing.ProtocolGemini, routing.ProtocolOpenAI}
 
 const defaultProviderTimeout = 2 * time.Minute
 
@@ -133,7 +133,7 @@ const defaultProviderTimeout = 2 * time.Minute
 func (p Provider) withDefaults(name string) Provider {
 	known, isKnown := knownProviders[name]
 	if p.Protocol == "" {
-		p.Protocol = "openai"
+		p.Protocol = routing.ProtocolOpenAI
 		if isKnown {
 			p.Protocol = known.Protocol
 		}

@@ -229,11 +229,11 @@ func (rc *Routing) breaker() routing.BreakerSettings {
 // newClient returns the wire-protocol client for a provider.
 func newClient(p Provider, hc *http.Client) (routing.Client, error) {
 	switch p.Protocol {
-	case "anthropic":
+	case routing.ProtocolAnthropic:
 		return routing.NewAnthropic(p.BaseURL, hc), nil
-	case "gemini":
+	case routing.ProtocolGemini:
 		return routing.NewGemini(p.BaseURL, hc), nil
-	case "openai":
+	case routing.ProtocolOpenAI:
 		return routing.NewOpenAI(p.BaseURL, hc), nil
 	}
 	return nil, fmt.Errorf("unknown protocol %q", p.Protocol)

@@ -75,14 +75,14 @@ const (
 // generation, embeddings, token counting and the model list.
 func DefaultAllow(protocol string) []AllowRule {
 	switch protocol {
-	case "anthropic":
+	case routing.ProtocolAnthropic:
 		return []AllowRule{
 			{"POST", "/v1/messages", Metered},
 			{"POST", "/v1/messages/count_tokens", Free},
 			{"GET", "/v1/models", Free},
 			{"GET", "/v1/models/*", Free},
 		}
-	case "gemini":
+	case routing.ProtocolGemini:
 		return []AllowRule{
 			{"POST", "/v1beta/models/*:generateContent", Metered},
 			{"POST", "/v1beta/models/*:streamGenerateContent", Metered},
@@ -92,7 +92,7 @@ func DefaultAllow(protocol string) []AllowRule {
 			{"GET", "/v1beta/models", Free},
 			{"GET", "/v1beta/models/*", Free},
 		}
-	case "openai":
+	case routing.ProtocolOpenAI:
 		return []AllowRule{
 			{"POST", "/chat/completions", Metered},
 			{"POST", "/responses", Metered},
@@ -106,7 +106,7 @@ func DefaultAllow(protocol string) []AllowRule {
 
 // MountFor is where a provider's drop-in route lives.
 func MountFor(name, protocol string) string {
-	if protocol == "openai" {
+	if protocol == routing.ProtocolOpenAI {
 		return "/" + name + "/v1"
 	}
 	return "/" + name

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/keinetech/kaine/routing"
 )
 
 // defaultDropInMaxTokens bounds the output of a call that sets no limit,
@@ -84,7 +86,7 @@ func inspectDropIn(protocol, sub string, body []byte) dropInCall {
 	if c.duplicate == "" {
 		c.duplicate = firstDuplicate(c.streamOptions, nil)
 	}
-	if protocol == "gemini" { // /v1beta/models/{model}:{method}
+	if protocol == routing.ProtocolGemini { // /v1beta/models/{model}:{method}
 		name := sub[strings.LastIndexByte(sub, '/')+1:]
 		c.model, _, _ = strings.Cut(name, ":")
 		c.stream = strings.HasSuffix(name, ":streamGenerateContent")
@@ -211,7 +213,7 @@ func embeddingInputTokens(protocol string, body []byte) int64 {
 		}
 		return true
 	}
-	if protocol == "gemini" {
+	if protocol == routing.ProtocolGemini {
 		for _, path := range []string{"content.parts.#.text", "requests.#.content.parts.#.text"} {
 			gjson.GetBytes(body, path).ForEach(func(_, v gjson.Result) bool {
 				if v.IsArray() { // a batch: one list of texts per request
@@ -232,7 +234,7 @@ func embeddingInputTokens(protocol string, body []byte) int64 {
 // other than text: a multimodal embedding, which its answer's missing
 // usage leaves no way to price.
 func embeddingHasMedia(protocol string, body []byte) bool {
-	if protocol != "gemini" {
+	if protocol != routing.ProtocolGemini {
 		return false
 	}
 	for _, path := range []string{"content.parts.#.inlineData", "content.parts.#.fileData", "content.parts.#.inline_data", "content.parts.#.file_data",

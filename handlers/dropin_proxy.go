@@ -204,9 +204,9 @@ func (d *DropIn) setKey(h http.Header, key string) {
 		return // a local server without a key
 	}
 	switch d.Protocol {
-	case "anthropic":
+	case routing.ProtocolAnthropic:
 		h.Set("X-Api-Key", key)
-	case "gemini":
+	case routing.ProtocolGemini:
 		h.Set("X-Goog-Api-Key", key)
 	default:
 		h.Set("Authorization", "Bearer "+key)

@@ -140,7 +140,7 @@ func (a *API) meterDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, cal
 		return nil, nil, false
 	}
 	hide := false
-	if d.Protocol == "openai" && info.stream && ex.sub == "/chat/completions" {
+	if d.Protocol == routing.ProtocolOpenAI && info.stream && ex.sub == "/chat/completions" {
 		body, hide = askForUsage(body, info.streamOptions)
 	}
 	ex.meter = routing.NewMeter(d.Protocol, info.model, hide)

@@ -129,18 +129,10 @@ func (l *AuditLog) writeBatch(batch []AuditRecord) error {
 	return nil
 }
 
-func recordKey(user, seq uint64) []byte {
-	k := make([]byte, 16)
-	binary.BigEndian.PutUint64(k, user)
-	binary.BigEndian.PutUint64(k[8:], seq)
-	return k
-}
+func recordKey(user, seq uint64) []byte { return keyrange.Key(user, seq) }
 
 func endpointPrefix(user uint64, endpoint string) []byte {
-	k := make([]byte, 8, 8+len(endpoint)+1+8)
-	binary.BigEndian.PutUint64(k, user)
-	k = append(k, endpoint...)
-	return append(k, 0)
+	return append(append(keyrange.Prefix(user), endpoint...), 0)
 }
 
 func endpointKey(user uint64, endpoint string, seq uint64) []byte {
@@ -155,7 +147,7 @@ func timeKey(t time.Time, seq uint64) []byte {
 }
 
 func timeValue(user uint64, endpoint string) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, user), endpoint...)
+	return append(keyrange.Prefix(user), endpoint...)
 }
 
 // Query returns an account's newest records first, at most limit of them,
@@ -172,15 +164,13 @@ func (l *AuditLog) Page(user uint64, endpoint string, before uint64, limit int) 
 	err := l.db.View(func(tx *bolt.Tx) error {
 		records := tx.Bucket(bucketAudit)
 		if endpoint == "" {
-			prefix := binary.BigEndian.AppendUint64(nil, user)
-			return keyrange.ReverseBefore(records.Cursor(), prefix, before, func(_, v []byte) (bool, error) {
+			return keyrange.ReverseBefore(records.Cursor(), keyrange.Prefix(user), before, func(_, v []byte) (bool, error) {
 				return appendRecord(&out, v, limit)
 			})
 		}
 		prefix := endpointPrefix(user, endpoint)
 		return keyrange.ReverseBefore(tx.Bucket(bucketAuditByEndpoint).Cursor(), prefix, before, func(k, _ []byte) (bool, error) {
-			seq := binary.BigEndian.Uint64(k[len(k)-8:])
-			return appendRecord(&out, records.Get(recordKey(user, seq)), limit)
+			return appendRecord(&out, records.Get(recordKey(user, keyrange.IDOf(k))), limit)
 		})
 	})
 	if err != nil {
@@ -220,8 +210,8 @@ func (l *AuditLog) Sweep(before time.Time, max int) (int, error) {
 		records := tx.Bucket(bucketAudit)
 		byEndpoint := tx.Bucket(bucketAuditByEndpoint)
 		for _, e := range batch {
-			seq := binary.BigEndian.Uint64(e.key[8:])
-			user := binary.BigEndian.Uint64(e.value)
+			seq := keyrange.IDOf(e.key)
+			user := keyrange.AccountOf(e.value)
 			err := errors.Join(
 				records.Delete(recordKey(user, seq)),
 				byEndpoint.Delete(endpointKey(user, string(e.value[8:]), seq)),

@@ -1,7 +1,7 @@
 package metering
 
 import (
-	"encoding/binary"
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/keinetech/kaine/money"
+
+	"github.com/keinetech/kaine/internal/keyrange"
 )
 
 // ErrCapReached means a call would take an account past its cap.
@@ -180,13 +182,13 @@ func (l *Ledger) account(id uint64) (*ledgerAccount, error) {
 	first := dayOf(l.now()) - WindowDays + 1
 	err := l.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketUsage).Cursor()
-		prefix := usageKey(id, 0)[:8]
-		for k, v := c.Seek(usageKey(id, first)); k != nil && string(k[:8]) == string(prefix); k, v = c.Next() {
+		prefix := keyrange.Prefix(id)
+		for k, v := c.Seek(usageKey(id, first)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			n, err := strconv.ParseInt(string(v), 10, 64)
 			if err != nil {
 				return fmt.Errorf("account %d: malformed usage %q", id, v)
 			}
-			a.days[int64(binary.BigEndian.Uint64(k[8:]))] += money.MicroUSD(n)
+			a.days[int64(keyrange.IDOf(k))] += money.MicroUSD(n)
 		}
 		return nil
 	})
@@ -197,14 +199,9 @@ func (l *Ledger) account(id uint64) (*ledgerAccount, error) {
 	return a, nil
 }
 
-// usageKey is account ID then UTC day number, both big-endian, so one
-// account's days are contiguous and in date order.
-func usageKey(account uint64, day int64) []byte {
-	k := make([]byte, 16)
-	binary.BigEndian.PutUint64(k, account)
-	binary.BigEndian.PutUint64(k[8:], uint64(day))
-	return k
-}
+// usageKey is the account's key for a UTC day number: one account's days
+// are contiguous and in date order.
+func usageKey(account uint64, day int64) []byte { return keyrange.Key(account, uint64(day)) }
 
 // Flush writes every day that changed since the last flush, in one
 // transaction. The owner calls it on a timer and at stop.
@@ -246,8 +243,8 @@ func (l *Ledger) Flush() error {
 		for _, a := range batch {
 			a.mu.Lock()
 			for _, w := range writes {
-				if binary.BigEndian.Uint64(w.key) == a.id {
-					a.changed[int64(binary.BigEndian.Uint64(w.key[8:]))] = true
+				if keyrange.AccountOf(w.key) == a.id {
+					a.changed[int64(keyrange.IDOf(w.key))] = true
 				}
 			}
 			a.mu.Unlock()

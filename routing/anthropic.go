@@ -63,7 +63,7 @@ func (a *anthropic) send(ctx context.Context, key string, model *Model, req Requ
 		body.Temperature, body.TopP = sentTemperature(model, req), sentTopP(model, req)
 	}
 	body.OutputConfig = anthropicOutputConfigFor(req, body.Thinking)
-	payload, err := encodeBody(body, req.Extra, protocolAnthropic, anthropicOwnFields)
+	payload, err := encodeBody(body, req.Extra, ProtocolAnthropic, anthropicOwnFields)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (a *anthropic) send(ctx context.Context, key string, model *Model, req Requ
 
 func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
 	resp, err := a.send(ctx, key, model, req, false)
-	return readGenerated(ctx, resp, err, model, keepingTurn(req, protocolAnthropic, "content", readAnthropicMessage))
+	return readGenerated(ctx, resp, err, model, keepingTurn(req, ProtocolAnthropic, "content", readAnthropicMessage))
 }
 
 func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {

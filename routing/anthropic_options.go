@@ -65,7 +65,7 @@ func (a *anthropic) Refuses(model *Model, req Request, _ bool) error {
 	case req.Format != nil && req.Format.Type == FormatJSON:
 		return unsupported("format", "Anthropic has no JSON mode; its structured output takes a schema: send a json_schema format")
 	}
-	return refusesExtra(req, protocolAnthropic)
+	return refusesExtra(req, ProtocolAnthropic)
 }
 
 // anthropicRefusesBudget refuses an explicit budget, or an effort's, under

@@ -93,7 +93,7 @@ func (s *anthropicStream) native(res Result) *NativeTurn {
 	if err != nil { // the answer's own strings and JSON: cannot fail
 		return nil
 	}
-	return &NativeTurn{Protocol: protocolAnthropic, Content: encoded}
+	return &NativeTurn{Protocol: ProtocolAnthropic, Content: encoded}
 }
 
 type anthropicThinkingBlock struct {

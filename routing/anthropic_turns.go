@@ -91,7 +91,7 @@ func anthropicMessages(turns []Message) []anthropicMessage {
 // blocks and their signatures must come back unchanged. Another
 // provider's turn is rebuilt from its text and calls.
 func anthropicAssistant(m Message) anthropicMessage {
-	if native := m.nativeIn(protocolAnthropic); native != nil {
+	if native := m.nativeIn(ProtocolAnthropic); native != nil {
 		return anthropicMessage{Role: "assistant", Content: native}
 	}
 	if len(m.ToolCalls) == 0 {
@@ -160,6 +160,6 @@ func anthropicTurnThinks(turns []Message) bool {
 	if n < 2 || len(turns[n-1].ToolResults) == 0 {
 		return true
 	}
-	first := gjson.GetBytes(turns[n-2].nativeIn(protocolAnthropic), "0.type").Str
+	first := gjson.GetBytes(turns[n-2].nativeIn(ProtocolAnthropic), "0.type").Str
 	return first == "thinking" || first == "redacted_thinking"
 }

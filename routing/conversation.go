@@ -10,11 +10,12 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// The protocols a NativeTurn may speak.
+// The wire protocols of the providers: a NativeTurn's, a meter's, a
+// drop-in route's.
 const (
-	protocolAnthropic = "anthropic"
-	protocolGemini    = "gemini"
-	protocolOpenAI    = "openai"
+	ProtocolAnthropic = "anthropic"
+	ProtocolGemini    = "gemini"
+	ProtocolOpenAI    = "openai"
 )
 
 // toolName is what every provider takes as a function name: Anthropic and

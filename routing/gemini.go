@@ -87,7 +87,7 @@ func (g *gemini) send(ctx context.Context, key string, model *Model, req Request
 	if req.System != "" {
 		body.SystemInstruction = &geminiContent{Parts: []any{geminiPart{Text: req.System}}}
 	}
-	payload, err := encodeBody(body, req.Extra, protocolGemini, geminiOwnFields)
+	payload, err := encodeBody(body, req.Extra, ProtocolGemini, geminiOwnFields)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (g *gemini) Generate(ctx context.Context, key string, model *Model, req Req
 	resp, err := g.send(ctx, key, model, req, false)
 	turn := assistantTurns(req.Messages)
 	read := func(answer gjson.Result, res *Result) { readGeminiTurn(answer, res, turn) }
-	return readGenerated(ctx, resp, err, model, keepingTurn(req, protocolGemini, "candidates.0.content", read))
+	return readGenerated(ctx, resp, err, model, keepingTurn(req, ProtocolGemini, "candidates.0.content", read))
 }
 
 func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {

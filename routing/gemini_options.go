@@ -64,7 +64,7 @@ func (g *gemini) Refuses(model *Model, req Request, stream bool) error {
 	case req.Format != nil && len(req.Tools) > 0 && !model.ThinkingLevel:
 		return unsupported("format", "Gemini 2.5 cannot answer in JSON while it may call functions; Gemini 3 models can")
 	}
-	return refusesExtra(req, protocolGemini)
+	return refusesExtra(req, ProtocolGemini)
 }
 
 // hasImageURL reports whether a turn holds an image by URL.

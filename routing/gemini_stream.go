@@ -111,5 +111,5 @@ func (s *geminiStream) native() *NativeTurn {
 	if err != nil { // parts the provider sent, checked to be JSON: cannot fail
 		return nil
 	}
-	return &NativeTurn{Protocol: protocolGemini, Content: encoded}
+	return &NativeTurn{Protocol: ProtocolGemini, Content: encoded}
 }

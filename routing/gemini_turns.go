@@ -80,7 +80,7 @@ func geminiContents(turns []Message) []any {
 // must come back unchanged. Another provider's turn is rebuilt, its first
 // call carrying the signature Google documents for foreign calls.
 func geminiModelTurn(m Message) any {
-	if native := m.nativeIn(protocolGemini); native != nil {
+	if native := m.nativeIn(ProtocolGemini); native != nil {
 		return native
 	}
 	var parts []any
@@ -101,7 +101,7 @@ func geminiModelTurn(m Message) any {
 // order: Gemini pairs calls and responses by name and position. A call
 // Gemini gave an id gets it back.
 func geminiResults(calls, m Message) geminiContent {
-	ids := geminiCallIDs(calls.nativeIn(protocolGemini))
+	ids := geminiCallIDs(calls.nativeIn(ProtocolGemini))
 	var parts []any
 	for _, r := range orderedResults(calls.ToolCalls, m.ToolResults) {
 		response := map[string]string{"output": r.Output}

@@ -37,7 +37,7 @@ func (m *Meter) Answer(body []byte) {
 		return
 	}
 	v := gjson.ParseBytes(body)
-	if m.protocol == "gemini" && v.IsArray() {
+	if m.protocol == ProtocolGemini && v.IsArray() {
 		v.ForEach(func(_, chunk gjson.Result) bool {
 			m.generatedBytes += len(readGeminiChunk(chunk, &m.res))
 			return true
@@ -52,9 +52,9 @@ func (m *Meter) Answer(body []byte) {
 
 // answerReaders are the clients' own readers of a whole answer.
 var answerReaders = map[string]answerReader{
-	"anthropic": readAnthropicMessage,
-	"gemini":    readGeminiAnswer,
-	"openai":    readOpenAIAnswer,
+	ProtocolAnthropic: readAnthropicMessage,
+	ProtocolGemini:    readGeminiAnswer,
+	"openai":          readOpenAIAnswer,
 }
 
 var doneSentinel = []byte("[DONE]")

@@ -83,7 +83,7 @@ func (o *openAI) send(ctx context.Context, key string, model *Model, req Request
 		// Without include_usage a stream carries no usage at all.
 		body.Stream, body.StreamOptions = true, &openAIStreamOptions{IncludeUsage: true}
 	}
-	payload, err := encodeBody(body, req.Extra, protocolOpenAI, openAIOwnFields)
+	payload, err := encodeBody(body, req.Extra, ProtocolOpenAI, openAIOwnFields)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (o *openAI) send(ctx context.Context, key string, model *Model, req Request
 
 func (o *openAI) Generate(ctx context.Context, key string, model *Model, req Request) (Result, error) {
 	resp, err := o.send(ctx, key, model, req, false)
-	return readGenerated(ctx, resp, err, model, keepingTurn(req, protocolOpenAI, "choices.0.message", readOpenAIAnswer))
+	return readGenerated(ctx, resp, err, model, keepingTurn(req, ProtocolOpenAI, "choices.0.message", readOpenAIAnswer))
 }
 
 // readOpenAIAnswer reads a chat completion, or a Responses API answer

@@ -53,7 +53,7 @@ func (o *openAI) Refuses(model *Model, req Request, stream bool) error {
 	if err := refusesStreamedChoices(req, stream); err != nil {
 		return err
 	}
-	return refusesExtra(req, protocolOpenAI)
+	return refusesExtra(req, ProtocolOpenAI)
 }
 
 // openAIReasoningEffort is what a reasoning model is sent as

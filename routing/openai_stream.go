@@ -95,5 +95,5 @@ func (s *openAIStream) native(res Result) *NativeTurn {
 	if err != nil { // strings only: cannot fail
 		return nil
 	}
-	return &NativeTurn{Protocol: protocolOpenAI, Content: encoded}
+	return &NativeTurn{Protocol: ProtocolOpenAI, Content: encoded}
 }

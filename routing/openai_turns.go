@@ -119,7 +119,7 @@ func openAIUser(m Message) openAIMessage {
 // server's reasoning) is output only, which the API refuses as input.
 // Another provider's turn is rebuilt from its text and calls.
 func openAIAssistant(m Message) openAIMessage {
-	if native := m.nativeIn(protocolOpenAI); native != nil {
+	if native := m.nativeIn(ProtocolOpenAI); native != nil {
 		v := gjson.ParseBytes(native)
 		msg := openAIMessage{Role: "assistant", Content: rawJSON(v.Get("content"), json.RawMessage("null"))}
 		if calls := v.Get("tool_calls"); len(calls.Array()) > 0 {

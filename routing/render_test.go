@@ -50,7 +50,7 @@ func runRenderCases(t *testing.T, protocol string, cases []renderCase) {
 func TestAnthropicRendersTheRequest(t *testing.T) {
 	plain := &Model{ID: "claude-test", MaxTemperature: 1}
 	adaptive := &Model{ID: "claude-5-test", NoTemperature: true, AdaptiveThinking: true}
-	runRenderCases(t, protocolAnthropic, []renderCase{
+	runRenderCases(t, ProtocolAnthropic, []renderCase{
 		{"images by URL and by bytes", plain, Request{Messages: []Message{{Role: RoleUser, Parts: picture}}, MaxTokens: 100}, map[string]string{
 			"messages.0.content": `[{"type":"text","text":"What is it?"},{"type":"image","source":{"type":"url","url":"https://example.com/a.png"}},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AQID"}}]`}},
 		{"parts after tool results", plain, Request{Messages: append(agentConversation(nil)[:2:2],
@@ -103,7 +103,7 @@ func TestGeminiRendersTheRequest(t *testing.T) {
 	flash := &Model{ID: "gemini-2.5-test"}
 	lite := &Model{ID: "gemini-2.5-lite-test", DisableThinking: true}
 	three := &Model{ID: "gemini-3-test", ThinkingLevel: true}
-	runRenderCases(t, protocolGemini, []renderCase{
+	runRenderCases(t, ProtocolGemini, []renderCase{
 		{"an image by its bytes", flash, Request{Messages: []Message{{Role: RoleUser, Parts: inlineOnly}}, MaxTokens: 100}, map[string]string{
 			"contents.0.parts": `[{"text":"What is it?"},{"inlineData":{"mimeType":"image/png","data":"AQID"}}]`}},
 		{"sampling, stops, seed", flash, withPrompt(func(r *Request) { r.TopP, r.Stop, r.Seed = new(0.9), []string{"END"}, new(int64(7)) }), map[string]string{
@@ -151,7 +151,7 @@ func TestGeminiRendersTheRequest(t *testing.T) {
 	})
 	// Several candidates are not streamed (refused), so apart.
 	srv := fakeSender{newFake(t)}
-	body, err := srv.send(t, protocolGemini, flash, withPrompt(func(r *Request) { r.Choices = 3 }), false)
+	body, err := srv.send(t, ProtocolGemini, flash, withPrompt(func(r *Request) { r.Choices = 3 }), false)
 	if err != nil || body.Get("generationConfig.candidateCount").Raw != "3" {
 		t.Fatalf("candidates: %v %s", err, body.Raw)
 	}
@@ -160,7 +160,7 @@ func TestGeminiRendersTheRequest(t *testing.T) {
 func TestOpenAIRendersTheRequest(t *testing.T) {
 	gpt := &Model{ID: "gpt-test"}
 	reasoning := &Model{ID: "gpt-5-test", NoTemperature: true, MaxCompletionTokens: true, Reasoning: true}
-	runRenderCases(t, protocolOpenAI, []renderCase{
+	runRenderCases(t, ProtocolOpenAI, []renderCase{
 		{"images by URL and by bytes", gpt, Request{Messages: []Message{{Role: RoleUser, Parts: picture}}, MaxTokens: 100}, map[string]string{
 			"messages.0.content": `[{"type":"text","text":"What is it?"},{"type":"image_url","image_url":{"url":"https://example.com/a.png","detail":"low"}},{"type":"image_url","image_url":{"url":"data:image/png;base64,AQID"}}]`}},
 		{"parts after tool results", gpt, Request{Messages: append(agentConversation(nil)[:2:2],
@@ -195,7 +195,7 @@ func TestOpenAIRendersTheRequest(t *testing.T) {
 		}), map[string]string{"logit_bias": `{"50256":-100}`, "store": `false`}},
 	})
 	srv := fakeSender{newFake(t)}
-	body, err := srv.send(t, protocolOpenAI, gpt, withPrompt(func(r *Request) { r.Choices = 2 }), false)
+	body, err := srv.send(t, ProtocolOpenAI, gpt, withPrompt(func(r *Request) { r.Choices = 2 }), false)
 	if err != nil || body.Get("n").Raw != "2" {
 		t.Fatalf("n: %v %s", err, body.Raw)
 	}

@@ -365,7 +365,7 @@ func TestBYOKGoesToTheNamedModelsProvider(t *testing.T) {
 }
 
 func TestASignedTurnIsReplayedOnlyToItsProvider(t *testing.T) {
-	signed := &NativeTurn{Protocol: protocolAnthropic, Provider: "anthropic", Content: json.RawMessage(`[{"type":"thinking","thinking":"x","signature":"s"}]`)}
+	signed := &NativeTurn{Protocol: ProtocolAnthropic, Provider: "anthropic", Content: json.RawMessage(`[{"type":"thinking","thinking":"x","signature":"s"}]`)}
 	req := Request{Messages: []Message{{Role: RoleUser, Text: "hi"}, {Role: RoleAssistant, Text: "yo", Native: signed}, {Role: RoleUser, Text: "again"}}}
 	if got := nativeFor(req, "anthropic"); got.Messages[1].Native != signed {
 		t.Fatal("the turn lost its native form at its own provider")

@@ -17,9 +17,9 @@ func (s fakeSender) send(t *testing.T, protocol string, model *Model, req Reques
 	before := len(s.f.Requests())
 	var client Client
 	switch protocol {
-	case protocolAnthropic:
+	case ProtocolAnthropic:
 		client = NewAnthropic(s.f.URL, nil)
-	case protocolGemini:
+	case ProtocolGemini:
 		client = NewGemini(s.f.URL, nil)
 	default:
 		client = NewOpenAI(s.f.URL+"/v1", nil)

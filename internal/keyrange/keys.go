@@ -14,6 +14,15 @@ func Prefix(account uint64) []byte { return binary.BigEndian.AppendUint64(nil, a
 // Key is the key of an account's record id.
 func Key(account, id uint64) []byte { return binary.BigEndian.AppendUint64(Prefix(account), id) }
 
+// ID is the key of a record known by its id alone (a user, an API key).
+func ID(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
+
+// IDOf is the id a key ends with: Key's id, or an index key's.
+func IDOf(key []byte) uint64 { return binary.BigEndian.Uint64(key[len(key)-8:]) }
+
+// AccountOf is the account whose record's key this is.
+func AccountOf(key []byte) uint64 { return binary.BigEndian.Uint64(key) }
+
 // NextID takes the account's next id from counters, a bucket of account →
 // last id: 1, 2, 3… per account, so an id says nothing of other accounts,
 // and none is reused.
