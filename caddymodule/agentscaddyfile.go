@@ -74,7 +74,7 @@ func parseAgents(d *caddyfile.Dispenser, app *App) error {
 		}
 	}
 	if err := c.validate(); err != nil {
-		return d.Err(err.Error())
+		return d.WrapErr(err)
 	}
 	app.Agents = c
 	return nil

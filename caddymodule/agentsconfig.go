@@ -29,9 +29,13 @@ type Agents struct {
 	// Agents override or add agents after File.
 	Agents []agents.Agent `json:"agents,omitempty"`
 	// BookingURL is the link send_booking_link sends.
-	BookingURL string  `json:"booking_url,omitempty"`
-	SMTP       *SMTP   `json:"smtp,omitempty"`
-	Twilio     *Twilio `json:"twilio,omitempty"`
+	BookingURL string `json:"booking_url,omitempty"`
+	// SMTP is the mail server send_email uses; without it an email is
+	// recorded in the outbox as queued_unconfigured, not sent.
+	SMTP *SMTP `json:"smtp,omitempty"`
+	// Twilio is the account SMS and calls go through; without it they are
+	// recorded as queued_unconfigured, not sent.
+	Twilio *Twilio `json:"twilio,omitempty"`
 	// Accounts are the usernames whose agents may send through SMTP and
 	// Twilio ("*": every account). The operator pays for every email, SMS
 	// and call; other accounts' messages are queued, never sent.
@@ -96,6 +100,7 @@ const (
 // Twilio is the account send_sms, phone_call and send_booking_link (by
 // SMS) use: Twilio's API or any that speaks it.
 type Twilio struct {
+	// AccountSID names the Twilio account (AC…).
 	AccountSID string `json:"account_sid"`
 	// AuthToken is written as {env.VAR} or {file.PATH}.
 	AuthToken string `json:"auth_token"`

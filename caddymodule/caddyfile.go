@@ -134,14 +134,14 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 				return nil, err
 			}
 			if err := validDashboardPath(app.Dashboard, nil); err != nil {
-				return nil, d.Err(err.Error())
+				return nil, d.WrapErr(err)
 			}
 		case "console":
 			if err := oneArg(d, &app.Console); err != nil {
 				return nil, err
 			}
 			if err := validConsoleAddress(app.Console); err != nil {
-				return nil, d.Err(err.Error())
+				return nil, d.WrapErr(err)
 			}
 		case "model_list_interval":
 			var val string
@@ -224,7 +224,7 @@ func parseTier(d *caddyfile.Dispenser, app *App) error {
 		}
 	}
 	if err := validateTier(name, t); err != nil {
-		return d.Err(err.Error())
+		return d.WrapErr(err)
 	}
 	if app.Tiers == nil {
 		app.Tiers = map[string]Tier{}
@@ -287,7 +287,7 @@ func parseProvider(d *caddyfile.Dispenser, app *App) error {
 		}
 	}
 	if err := p.withDefaults(name).validate(name); err != nil {
-		return d.Err(err.Error())
+		return d.WrapErr(err)
 	}
 	if app.Providers == nil {
 		app.Providers = map[string]Provider{}

@@ -84,7 +84,7 @@ func parseFleet(d *caddyfile.Dispenser, app *App) error {
 		}
 	}
 	if err := f.validate(); err != nil {
-		return d.Err(err.Error())
+		return d.WrapErr(err)
 	}
 	app.Fleet = f
 	return nil

@@ -22,6 +22,9 @@ func init() {
 // routes (/anthropic/, /openai/v1/, /google/, /<name>/v1/). Any other path
 // goes on to the next handler, so Kaine can share a site with other routes. It is
 // configured by the kaine app; the directive itself takes no settings.
+// Every answer it gives carries an X-Request-Id (the client's own when it
+// is sane), and a call with a key sets the http.auth.user.id placeholder
+// to the account's ID, for access logs.
 type Handler struct {
 	app *App
 }

@@ -26,21 +26,39 @@ type ModelConfig struct {
 	// already is, else the name itself.
 	ID string `json:"id,omitempty"`
 	// Prices in USD per million tokens; each replaces that price in every
-	// entry of the model's schedule.
-	InputUSD        *money.MicroUSD `json:"input_usd,omitempty"`
-	OutputUSD       *money.MicroUSD `json:"output_usd,omitempty"`
-	CacheReadUSD    *money.MicroUSD `json:"cache_read_usd,omitempty"`
+	// entry of the model's schedule. InputUSD is the prompt's.
+	InputUSD *money.MicroUSD `json:"input_usd,omitempty"`
+	// OutputUSD is the answer's, thinking included.
+	OutputUSD *money.MicroUSD `json:"output_usd,omitempty"`
+	// CacheReadUSD is a prompt token read from the provider's cache.
+	CacheReadUSD *money.MicroUSD `json:"cache_read_usd,omitempty"`
+	// CacheWriteUSD is a prompt token written to the cache (Anthropic's
+	// 5-minute cache); CacheWrite1hUSD to Anthropic's 1-hour cache.
 	CacheWriteUSD   *money.MicroUSD `json:"cache_write_usd,omitempty"`
 	CacheWrite1hUSD *money.MicroUSD `json:"cache_write_1h_usd,omitempty"`
-	// Capability flags, as in the model table.
-	NoTemperature       *bool    `json:"no_temperature,omitempty"`
-	MaxTemperature      *float64 `json:"max_temperature,omitempty"`
-	MaxCompletionTokens *bool    `json:"max_completion_tokens,omitempty"`
-	DisableThinking     *bool    `json:"disable_thinking,omitempty"`
-	AdaptiveThinking    *bool    `json:"adaptive_thinking,omitempty"`
-	ThinkingLevel       *bool    `json:"thinking_level,omitempty"`
-	Reasoning           *bool    `json:"reasoning,omitempty"`
-	ReasoningEffort     *string  `json:"reasoning_effort,omitempty"`
+	// NoTemperature: the model refuses a temperature or top_p; neither is
+	// sent. The flags below are routing.Model's fields of the same names.
+	NoTemperature *bool `json:"no_temperature,omitempty"`
+	// MaxTemperature caps the temperature sent, in (0, 2] (Anthropic's
+	// models take at most 1).
+	MaxTemperature *float64 `json:"max_temperature,omitempty"`
+	// MaxCompletionTokens: send max_completion_tokens, not max_tokens
+	// (OpenAI's GPT-5 family and reasoning models).
+	MaxCompletionTokens *bool `json:"max_completion_tokens,omitempty"`
+	// DisableThinking: send thinkingBudget 0 (Gemini 2.5 Flash and
+	// Flash-Lite), so a cheap call does not pay for thoughts.
+	DisableThinking *bool `json:"disable_thinking,omitempty"`
+	// AdaptiveThinking: ask for thinking as {"type":"adaptive"} (Claude
+	// 5.x, which refuses a fixed budget).
+	AdaptiveThinking *bool `json:"adaptive_thinking,omitempty"`
+	// ThinkingLevel: tell the model how hard to think by a level, not a
+	// budget (Gemini 3).
+	ThinkingLevel *bool `json:"thinking_level,omitempty"`
+	// Reasoning: an OpenAI reasoning model, which takes reasoning_effort.
+	Reasoning *bool `json:"reasoning,omitempty"`
+	// ReasoningEffort is the effort sent to a reasoning model: minimal,
+	// low, medium or high.
+	ReasoningEffort *string `json:"reasoning_effort,omitempty"`
 	// Retires moves the day (YYYY-MM-DD) the model is refused from, for a
 	// provider that serves it longer than announced; "never" (or "")
 	// re-enables a retired model (it needs prices, then).
@@ -54,9 +72,10 @@ type Routing struct {
 	// CheapTasks are the task types sent to the cheap route. Default:
 	// caption, summarize, classify, follow_up, reply.
 	CheapTasks []string `json:"cheap_tasks,omitempty"`
-	// CheapRoute and DefaultRoute are model aliases in the order tried.
-	// Defaults: gemini-flash gpt-mini haiku; sonnet gpt gemini.
-	CheapRoute   []string `json:"cheap_route,omitempty"`
+	// CheapRoute is the cheap tasks' model aliases in the order tried.
+	// Default: gemini-flash gpt-mini haiku.
+	CheapRoute []string `json:"cheap_route,omitempty"`
+	// DefaultRoute is every other task's. Default: sonnet gpt gemini.
 	DefaultRoute []string `json:"default_route,omitempty"`
 	// BYOKFeeUSD is what a call on the caller's own key costs. Default: 0.0005.
 	BYOKFeeUSD *money.MicroUSD `json:"byok_fee_usd,omitempty"`
