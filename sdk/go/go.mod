@@ -1,0 +1,3 @@
+module github.com/keinetech/kaine/sdk/go
+
+go 1.26
