@@ -129,7 +129,7 @@ func TestDashboardInTheBrowser(t *testing.T) {
 			t.Fatalf("audit filtered to /v1/llm shows %v", endpoints)
 		}
 	}
-	for _, p := range []string{"runs", "providers"} {
+	for _, p := range []string{"runs", "providers", "api"} {
 		do(t, tab, chromedp.Navigate(g.base+"/dashboard/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		shots.take(tab, p)
 	}

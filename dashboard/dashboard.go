@@ -167,6 +167,7 @@ func (d *Dashboard) routes() http.Handler {
 	handle("runs", methods{http.MethodGet: d.signedIn(d.runsPage)})
 	handle("runs/agent/{id}", methods{http.MethodGet: d.signedIn(d.agentRunPage)})
 	handle("providers", methods{http.MethodGet: d.signedIn(d.providersPage)})
+	handle("api", methods{http.MethodGet: d.signedIn(d.apiPage)})
 	handle("static/{file}", methods{http.MethodGet: d.static})
 	mux.HandleFunc("/", d.notFound)
 	return mux

@@ -79,6 +79,7 @@ func (d *Dashboard) page(w http.ResponseWriter, r *http.Request, v *visit, statu
 			{Label: "Audit log", URL: d.prefix + "audit"},
 			{Label: "Runs", URL: d.prefix + "runs"},
 			{Label: "Providers", URL: d.prefix + "providers"},
+			{Label: "API", URL: d.prefix + "api"},
 		}),
 	})
 }
