@@ -46,8 +46,21 @@ var (
 	anthropicSSE = []string{"text/event-stream; charset=utf-8"}
 )
 
-// fakeWords is the answer's text, one stream chunk per word.
-var fakeWords = strings.Fields("AI that books your meetings before you finish your coffee, so your team can focus on the work that matters.")
+// fakeWords is the answer's text, one stream chunk per word: the
+// sentence's 20 words unless -stream-words asks for another length.
+var fakeWords = strings.Fields(fakeSentence)
+
+const fakeSentence = "AI that books your meetings before you finish your coffee, so your team can focus on the work that matters."
+
+// answerWords is an answer of n words: the sentence, repeated as needed.
+func answerWords(n int) []string {
+	sentence := strings.Fields(fakeSentence)
+	words := make([]string, n)
+	for i := range words {
+		words[i] = sentence[i%len(sentence)]
+	}
+	return words
+}
 
 // Token counts the fake reports, the same for both providers.
 const (

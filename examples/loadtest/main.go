@@ -87,6 +87,7 @@ type config struct {
 	Workers        int           `json:"workers"`
 	StreamRequests int           `json:"stream_requests"`
 	ChunkGap       time.Duration `json:"chunk_gap_ns"`
+	StreamWords    int           `json:"stream_words"`
 	API            string        `json:"api"`
 	Pin            bool          `json:"pin"`
 	Kaine          string        `json:"kaine,omitempty"`
@@ -116,6 +117,7 @@ func parseFlags() (config, error) {
 	flag.IntVar(&cfg.Workers, "workers", 64, "closed-loop clients for maximum throughput")
 	flag.IntVar(&cfg.StreamRequests, "stream-requests", 200, "streamed calls per scenario and round")
 	flag.DurationVar(&cfg.ChunkGap, "chunk-gap", 0, "the fake's pause between stream chunks")
+	flag.IntVar(&cfg.StreamWords, "stream-words", len(fakeWords), "words in the fake's answer, one stream chunk each")
 	flag.StringVar(&cfg.API, "api", "openai", "wire format of the call: openai or anthropic")
 	flag.BoolVar(&cfg.Pin, "pin", canPin(), "gateway on CPU 0 under taskset, this process on the other CPUs")
 	flag.StringVar(&cfg.Kaine, "kaine", "", "kaine binary to use instead of building ./cmd/kaine")
@@ -127,7 +129,7 @@ func parseFlags() (config, error) {
 	switch {
 	case flag.NArg() > 0:
 		return cfg, fmt.Errorf("unexpected arguments %q", flag.Args())
-	case cfg.Rounds < 1, cfg.Workers < 1, cfg.StreamRequests < 1:
+	case cfg.Rounds < 1, cfg.Workers < 1, cfg.StreamRequests < 1, cfg.StreamWords < 1:
 		return cfg, errors.New("-rounds, -workers and -stream-requests must be at least 1")
 	case cfg.Duration <= 0 || cfg.ChunkGap < 0:
 		return cfg, errors.New("-duration must be positive and -chunk-gap not negative")
@@ -170,6 +172,7 @@ func run(cfg config) error {
 	}
 	fmt.Println("pinning:", pinned)
 
+	fakeWords = answerWords(cfg.StreamWords)
 	fake, err := startFake(cfg.ChunkGap)
 	if err != nil {
 		return err
@@ -209,8 +212,8 @@ func run(cfg config) error {
 	if err := checkTargets(ctx, targets); err != nil {
 		return err
 	}
-	fmt.Printf("api %s; %d rounds; rates %s req/s for %s; %d workers; %d streamed calls; chunk gap %s\n",
-		cfg.API, cfg.Rounds, cfg.Rates, cfg.Duration, cfg.Workers, cfg.StreamRequests, cfg.ChunkGap)
+	fmt.Printf("api %s; %d rounds; rates %s req/s for %s; %d workers; %d streamed calls of %d chunks; chunk gap %s\n",
+		cfg.API, cfg.Rounds, cfg.Rates, cfg.Duration, cfg.Workers, cfg.StreamRequests, cfg.StreamWords, cfg.ChunkGap)
 	res, err := measure(ctx, cfg, targets, gw)
 	if err != nil {
 		return fmt.Errorf("%w\ngateway log (last lines):\n%s", err, gw.logTail())

@@ -118,8 +118,13 @@ func measureRound(ctx context.Context, cfg config, targets []*target, cpu cpuMet
 		results[i].Throughput = r
 	}
 	for _, i := range order {
-		time.Sleep(settle)
-		results[i].Stream = streamLoop(ctx, targets[i], cfg.StreamRequests, cfg.Duration)
+		var r streamResult
+		cpuSeconds, err := cpu.during(targets[i], func() { r = streamLoop(ctx, targets[i], cfg.StreamRequests, cfg.Duration) })
+		if err != nil {
+			return nil, err
+		}
+		r.GatewayCPU = cpuSeconds
+		results[i].Stream = r
 	}
 	return results, ctx.Err() // an interrupted step returns early; its results are not kept
 }

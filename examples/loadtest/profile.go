@@ -14,9 +14,14 @@ import (
 // profileSeconds is how long each scenario's CPU profile records.
 const profileSeconds = 5
 
+// streamWorkers is how many streams run at once while a stream profile
+// records.
+const streamWorkers = 8
+
 // profileGateway records the gateway's CPU profile (from Caddy's admin
 // /debug/pprof) while each of its scenarios runs closed-loop at full load,
-// one file per scenario in dir, for `go tool pprof`.
+// then while it serves streamWorkers streams at a time, two files per
+// scenario in dir, for `go tool pprof`.
 func profileGateway(ctx context.Context, targets []*target, workers int, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("profile dir: %w", err)
@@ -25,25 +30,64 @@ func profileGateway(ctx context.Context, targets []*target, workers int, dir str
 		if t.gw == nil {
 			continue
 		}
-		path := filepath.Join(dir, t.name+".cpu.pprof")
-		var wg sync.WaitGroup
-		var profileErr error
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			profileErr = t.gw.cpuProfile(ctx, path)
-		}()
-		load := closedLoop(ctx, t, workers, profileSeconds*time.Second)
-		wg.Wait()
-		switch {
-		case profileErr != nil:
-			return fmt.Errorf("profiling %s: %w", t.name, profileErr)
-		case load.Errors > 0: // a profile of a failing gateway is not one under load
-			return fmt.Errorf("profiling %s: %d errors under load, the first: %s", t.name, load.Errors, load.FirstError)
+		calls := func() (int, string) {
+			r := closedLoop(ctx, t, workers, profileSeconds*time.Second)
+			return r.Errors, r.FirstError
 		}
-		fmt.Printf("profile of %s under load: go tool pprof -top %s\n", t.name, path)
+		streams := func() (int, string) { return streamLoad(ctx, t, streamWorkers, profileSeconds*time.Second) }
+		for _, p := range []struct {
+			kind string
+			load func() (errors int, first string)
+		}{{"", calls}, {".stream", streams}} {
+			path := filepath.Join(dir, t.name+p.kind+".cpu.pprof")
+			if err := profileDuring(ctx, t, path, p.load); err != nil {
+				return err
+			}
+			fmt.Printf("profile of %s%s under load: go tool pprof -top %s\n", t.name, p.kind, path)
+		}
 	}
 	return nil
+}
+
+// profileDuring records t's gateway's CPU into path while load runs.
+func profileDuring(ctx context.Context, t *target, path string, load func() (errors int, first string)) error {
+	var wg sync.WaitGroup
+	var profileErr error
+	wg.Go(func() { profileErr = t.gw.cpuProfile(ctx, path) })
+	errs, first := load()
+	wg.Wait()
+	switch {
+	case profileErr != nil:
+		return fmt.Errorf("profiling %s: %w", t.name, profileErr)
+	case errs > 0: // a profile of a failing gateway is not one under load
+		return fmt.Errorf("profiling %s: %d errors under load, the first: %s", t.name, errs, first)
+	}
+	return nil
+}
+
+// streamLoad makes streamed calls from workers at once for d, and returns
+// how many failed and the first failure.
+func streamLoad(ctx context.Context, t *target, workers int, d time.Duration) (int, string) {
+	var mu sync.Mutex
+	var failed int
+	var first string
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(d)
+	for range workers {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if _, err := t.stream(ctx); err != nil {
+					mu.Lock()
+					if failed++; first == "" {
+						first = err.Error()
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return failed, first
 }
 
 // cpuProfile records profileSeconds of the gateway's CPU into path.

@@ -128,6 +128,8 @@ func printReport(w io.Writer, res *runResult) {
 		printFleetCost(w, *fleet, *dropIn)
 	}
 	fmt.Fprintln(w)
+	printStreams(w, res)
+	fmt.Fprintln(w)
 	printRounds(w, res)
 	printPacing(w, res)
 	printErrors(w, res)

@@ -21,6 +21,9 @@ type streamResult struct {
 	FirstEventP99 time.Duration `json:"first_event_p99_ns"`
 	TotalP50      time.Duration `json:"total_p50_ns"`
 	TotalP99      time.Duration `json:"total_p99_ns"`
+	// GatewayCPU is the CPU seconds the gateway spent on the step's
+	// calls (0 for direct).
+	GatewayCPU float64 `json:"gateway_cpu_s"`
 }
 
 // streamTimes is one streamed call's timings, from sending the request.
