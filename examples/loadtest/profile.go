@@ -15,12 +15,13 @@ import (
 const profileSeconds = 5
 
 // streamWorkers is how many streams run at once while a stream profile
-// records.
-const streamWorkers = 8
+// records: one, as the streams table measures them, so the profile shows
+// where a stream's own CPU goes rather than the machine's contention.
+const streamWorkers = 1
 
 // profileGateway records the gateway's CPU profile (from Caddy's admin
 // /debug/pprof) while each of its scenarios runs closed-loop at full load,
-// then while it serves streamWorkers streams at a time, two files per
+// then while it serves streams one after another, two files per
 // scenario in dir, for `go tool pprof`.
 func profileGateway(ctx context.Context, targets []*target, workers int, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
