@@ -29,7 +29,7 @@ func (a *App) warnAboutLoggedKeys() {
 	}
 	for _, server := range serversWithAccessLogs(app.(*caddyhttp.App)) {
 		a.logger.Warn("this server's access log writes the key headers of Kaine's drop-in routes in clear "+
-			"unless its log block has `format filter` deleting these fields (README: Access logs)",
+			"unless its log block has `format filter` deleting these fields (docs/operating.md: Access logs)",
 			zap.String("server", server), zap.Strings("fields", fields))
 	}
 }

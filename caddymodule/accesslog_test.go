@@ -49,7 +49,7 @@ http://:9002 {
 	}
 }
 
-// With the README's filter, a site's access log names the call (request,
+// With docs/operating.md's filter ("Access logs"), a site's access log names the call (request,
 // user and key IDs) and holds none of the keys the SDKs send.
 func TestAccessLogWithTheFilterHoldsIDsAndNoKeys(t *testing.T) {
 	u := newUpstreams(t)

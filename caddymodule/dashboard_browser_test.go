@@ -265,7 +265,7 @@ func run[T any](t *testing.T, tab context.Context, a chromedp.Action[T]) T {
 }
 
 // screenshotter saves full-page screenshots into KAINE_SCREENSHOTS, when
-// set: the README's pictures (`KAINE_SCREENSHOTS=docs/screenshots go test
+// set: docs/operating.md's pictures (`KAINE_SCREENSHOTS=docs/screenshots go test
 // -run TestDashboardInTheBrowser ./caddymodule/`). CI takes none.
 type screenshotter struct {
 	t   *testing.T

@@ -134,7 +134,7 @@ func (g *gateway) load(caddyfile string) {
 // redialing sends a request again once when its connection was refused or
 // reset before it was sent: on Linux the old config's SO_REUSEPORT socket
 // resets what waits in its accept queue when a reload closes it (see the
-// README's "Reload and operate"), and the SDKs resend such errors too.
+// docs/operating.md, "Reload and operate"), and the SDKs resend such errors too.
 type redialing struct{ next http.RoundTripper }
 
 func (r redialing) RoundTrip(req *http.Request) (*http.Response, error) {

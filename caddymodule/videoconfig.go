@@ -19,7 +19,7 @@ type VideoProvider struct {
 	// APIKey is the provider's key, written as {env.VAR} (Kling's is
 	// ACCESS_KEY:SECRET_KEY, Higgsfield's KEY_ID:KEY_SECRET).
 	APIKey string `json:"api_key,omitempty"`
-	// Model is the provider's model. Default: one per provider (README).
+	// Model is the provider's model. Default: one per provider (docs/operating.md, "Video providers").
 	Model string `json:"model,omitempty"`
 	// PricePerSecondUSD is what a second of video costs the caller. No
 	// default: the providers sell credits, and the operator knows their rate.

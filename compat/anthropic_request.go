@@ -16,7 +16,7 @@ type MessagesRequest struct {
 	Model  string
 	Stream bool
 	// CacheHints counts the cache_control breakpoints the request set,
-	// which the unified endpoint does not forward (see the README): the
+	// which the unified endpoint does not forward (see docs/api.md, "Not carried yet"): the
 	// call's audit record says so.
 	CacheHints int
 	// imageParam is where the first image URL was read.

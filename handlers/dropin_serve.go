@@ -27,7 +27,7 @@ const BYOKHeader = "X-Kaine-Provider-Key"
 func (a *API) serveDropIn(d *DropIn, w http.ResponseWriter, r *http.Request, call *Call) {
 	byoKey := r.Header.Get(BYOKHeader)
 	// Taken out of the request so nothing after this handler sees them
-	// (Caddy's access log copied the headers before: see the README).
+	// (Caddy's access log copied the headers before: see docs/operating.md, "Access logs").
 	for _, h := range clientKeyHeaders {
 		r.Header.Del(h)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // TestRefusesMatrix is what each client refuses, and what it takes, by
-// model and request: the README's table of refusals.
+// model and request: the table of refusals in docs/api.md, "How a chat request reaches each provider".
 func TestRefusesMatrix(t *testing.T) {
 	claude := &Model{ID: "claude-test", MaxTemperature: 1}
 	claude5 := &Model{ID: "claude-5-test", NoTemperature: true, AdaptiveThinking: true}

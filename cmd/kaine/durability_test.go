@@ -17,7 +17,7 @@ import (
 	"github.com/keinetech/kaine/routing/fakeupstream"
 )
 
-// The flush bounds the gateway states (README, SECURITY.md): what a crash
+// The flush bounds the gateway states (docs/security.md, "What a crash can lose"): what a crash
 // can lose of the latest audit records and ledger entries. crashMargin
 // covers the moment between a client reading its answer and the record
 // being queued, a commit already under way, and fsyncs slowed by a busy

@@ -72,7 +72,7 @@ var resent atomic.Int64
 // broken says what was wrong with the shape. A call whose connection
 // closes before any answer is sent once more: right after a reload the
 // old server may close a connection it accepted without reading it (the
-// README's known limit of a reload); the audit check proves such an
+// known limit of a reload in docs/operating.md, "Reload and operate"); the audit check proves such an
 // attempt never reached Kaine.
 func callLLM(c *caller, key string, params map[string]any) llmResult {
 	body, _ := json.Marshal(params)

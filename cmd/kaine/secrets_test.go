@@ -18,7 +18,7 @@ import (
 // that work and that the provider refuses, or whose refusal repeats them;
 // the drop-in routes), no Kaine key secret and no BYOK key is in the
 // database file, the gateway's whole log (at debug level, with the access
-// log the README recommends), or any answer's headers and body. The
+// log docs/operating.md recommends), or any answer's headers and body. The
 // gateway's own provider keys are looked for too, and must not reach an
 // answer or the log either.
 
@@ -58,7 +58,7 @@ func (s secret) findIn(where, text string) string {
 	return ""
 }
 
-// accessLogFiltered is the README's access log for a site in front of the
+// accessLogFiltered is docs/operating.md's access log ("Access logs") for a site in front of the
 // drop-in routes.
 const accessLogFiltered = `log {
 		output stderr
@@ -269,7 +269,7 @@ func TestNoSecretInDatabaseLogOrAnswers(t *testing.T) {
 		t.Fatalf("the scan saw %d bytes of answers and a log without access lines: the session did not run", len(seen.String()))
 	}
 
-	// The README: the request ID, user_id and key_id are in the access log
+	// docs/operating.md, "Access logs": the request ID, user_id and key_id are in the access log
 	// line, for matching it to the audit record.
 	t.Run("access log lines name each field once", func(t *testing.T) {
 		for _, line := range strings.Split(in.log.String(), "\n") {
