@@ -221,7 +221,8 @@ func (e *transportError) Error() string { return e.err.Error() }
 func (e *transportError) Unwrap() error { return e.err }
 
 // retry runs attempt until it succeeds, fails for good, or the retries
-// are spent. A 429 or a 503 store_unavailable is retried for any method;
+// are spent. A 429 (but usage_cap_reached: a cap stays reached) or a 503
+// store_unavailable is retried for any method;
 // another 5xx, or a network failure, only for GET and DELETE. The wait is
 // the answer's Retry-After, else an exponential backoff from 0.5 s with
 // jitter; ctx ends it.
@@ -266,7 +267,7 @@ func retryDecision(method string, err error) (bool, time.Duration) {
 	switch {
 	case errors.As(err, &e):
 		switch {
-		case e.noRetry:
+		case e.noRetry, e.Code == CodeUsageCapReached: // a cap stays reached
 			return false, 0
 		case e.Status == http.StatusTooManyRequests:
 			return true, e.RetryAfter

@@ -169,6 +169,19 @@ func TestOther503NotRetriedForPOST(t *testing.T) {
 	}
 }
 
+func TestUsageCapReachedNotRetried(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeError(w, http.StatusTooManyRequests, "usage_cap_reached", "the cap is reached")
+	})
+	_, err := f.client(t).Me(context.Background())
+	if e := asError(t, err); e.Code != kaine.CodeUsageCapReached {
+		t.Errorf("code %s", e.Code)
+	}
+	if got := f.calls.Load(); got != 1 {
+		t.Errorf("%d requests, want 1: a cap stays reached", got)
+	}
+}
+
 func TestNonJSONErrorBody(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		w.Header().Set("Content-Type", "text/html")

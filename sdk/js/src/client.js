@@ -64,7 +64,8 @@ export function backoffMs(attempt) {
 }
 
 /**
- * Whether an error answer may be tried again: a 429 or a 503
+ * Whether an error answer may be tried again: a 429 (but usage_cap_reached:
+ * a cap stays reached) or a 503
  * store_unavailable (the gateway did nothing) for any method, another 5xx for
  * GET and DELETE only; never when the answer says X-Should-Retry: false.
  * @param {string} method
@@ -72,7 +73,7 @@ export function backoffMs(attempt) {
  */
 export function isRetryable(method, err) {
   if (err.headers?.get('x-should-retry') === 'false') return false;
-  if (err.status === 429) return true;
+  if (err.status === 429) return err.code !== 'usage_cap_reached'; // a cap stays reached
   if (err.status === 503 && err.code === 'store_unavailable') return true;
   if (err.status >= 500 && err.status <= 599) return method === 'GET' || method === 'DELETE';
   return false;

@@ -238,6 +238,13 @@ describe('retries', () => {
     assert.equal(hits.length, 1);
   });
 
+  test('a 429 usage_cap_reached is not retried: a cap stays reached', async () => {
+    handler = (req, res) => json(res, 429, kaineError('usage_cap_reached'));
+    const err = await failure(client().me());
+    assert.equal(err.code, 'usage_cap_reached');
+    assert.equal(hits.length, 1);
+  });
+
   test('a 4xx is never retried', async () => {
     handler = (req, res) => json(res, 404, kaineError('not_found'));
     await failure(client().knowledge.get(1));

@@ -207,8 +207,8 @@ class Transport:
 
     def _retryable(self, method: str, failure: _Failure) -> bool:
         err = failure.error
-        if err.status == 429:
-            return failure.may_retry
+        if err.status == 429:  # but a cap stays reached
+            return failure.may_retry and err.code != "usage_cap_reached"
         if err.status == 503 and err.code == "store_unavailable":
             return True
         return err.status >= 500 and method in _IDEMPOTENT

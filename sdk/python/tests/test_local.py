@@ -126,6 +126,15 @@ class RetryTest(LocalTest):
         self.assertIsNone(cm.exception.retry_after)
         self.assertEqual(sleeps, [])
 
+    def test_429_usage_cap_reached_not_retried(self) -> None:
+        self.server.script(Reply(429, error_body("usage_cap_reached")), Reply(200, ME))
+        c, sleeps = self.client()
+        with self.assertRaises(KaineError) as cm:
+            c.me()
+        self.assertEqual(cm.exception.code, "usage_cap_reached")
+        self.assertEqual(sleeps, [])
+        self.assertEqual(len(self.server.received), 1)
+
     def test_retries_exhausted(self) -> None:
         self.server.script(*[Reply(429, error_body("rate_limit_exceeded"), {"Retry-After": "3"})] * 4)
         c, sleeps = self.client(max_retries=2)
