@@ -13,20 +13,22 @@ import (
 // through unread, and the events after it are read again.
 const maxTappedEvent = 4 << 20
 
-// sseTap passes a provider's event stream to the client one whole event
-// per Read, byte for byte, showing each to the meter on the way; events the
-// meter hides are dropped. One event per Read lets the proxy flush each as
-// soon as it is complete.
+// sseTap passes a provider's event stream to the client whole events at a
+// time, byte for byte, showing each to the meter on the way; events the
+// meter hides are dropped. A Read returns as soon as one event is whole,
+// with those already read behind it, so the proxy flushes each event as
+// soon as it is complete, and a burst in one write.
 type sseTap struct {
 	src *bufio.Reader
 	// body is the answer's body; ex takes what the tap learns: a read that
 	// failed other than at a clean end (the proxy then aborts without
 	// calling its ErrorHandler, and the call is billed as cut), and a
 	// clean end.
-	body io.Closer
-	ex   *dropInExchange
-	raw  []byte // the event being read, as received
-	out  []byte // what the next Read returns
+	body  io.Closer
+	ex    *dropInExchange
+	raw   []byte // the event being read, as received
+	batch []byte // the events the next Read returns, as received
+	out   []byte // what is left of them to return
 	// oversized is set while the rest of an event too large to meter is
 	// passed through line by line.
 	oversized bool
@@ -36,19 +38,39 @@ type sseTap struct {
 }
 
 func newSSETap(body io.ReadCloser, ex *dropInExchange) *sseTap {
-	return &sseTap{src: bufio.NewReaderSize(body, 4<<10), body: body, ex: ex}
+	const size = 4 << 10
+	// A batch is what the reader holds, plus at most one event.
+	return &sseTap{src: bufio.NewReaderSize(body, size), body: body, ex: ex, batch: make([]byte, 0, size)}
 }
 
 func (t *sseTap) Read(p []byte) (int, error) {
-	for len(t.out) == 0 {
-		if t.err != nil {
+	if len(t.out) == 0 {
+		t.batch = t.batch[:0]
+		for t.err == nil {
+			t.readEvent()
+			t.batch = append(t.batch, t.out...)
+			// Whole events already here go with this one: one write and
+			// one flush, as reverse_proxy sends what one read brought.
+			// Nothing waits for an event still on its way.
+			if len(t.batch) > 0 && (t.oversized || !t.wholeEventBuffered()) {
+				break
+			}
+		}
+		t.out = t.batch
+		if len(t.out) == 0 {
 			return 0, t.err
 		}
-		t.readEvent()
 	}
 	n := copy(p, t.out)
 	t.out = t.out[n:]
 	return n, nil
+}
+
+// wholeEventBuffered reports whether the bytes already read hold the end
+// of an event, so reading it cannot wait on the provider.
+func (t *sseTap) wholeEventBuffered() bool {
+	b, _ := t.src.Peek(t.src.Buffered())
+	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
 }
 
 // readEvent reads lines up to the blank line that ends an event, then

@@ -86,3 +86,30 @@ func TestSSETapReadsPastAByteOrderMark(t *testing.T) {
 		t.Fatalf("metered %+v: the first event, behind the mark, was not read", res)
 	}
 }
+
+// Events that arrive together leave together, in one Read (one write and
+// one flush by the proxy), and a Read never waits for an event still on
+// its way.
+func TestSSETapPassesABurstInOneReadWithoutWaiting(t *testing.T) {
+	pr, pw := io.Pipe()
+	ex := &dropInExchange{meter: routing.NewMeter("openai", "gpt-5.4", false)}
+	tap := newSSETap(pr, ex)
+	chunk := func(word string) string {
+		return `data: {"choices":[{"index":0,"delta":{"content":"` + word + `"}}]}` + "\n\n"
+	}
+	burst := chunk("one ") + chunk("two ") + chunk("three ")
+	go pw.Write([]byte(burst))
+	buf := make([]byte, 32<<10)
+	n, err := tap.Read(buf) // would block for good if it waited for a fourth
+	if err != nil || string(buf[:n]) != burst {
+		t.Fatalf("first Read: %q, %v; want the whole burst", buf[:n], err)
+	}
+	go func() {
+		pw.Write([]byte(chunk("four")))
+		pw.Close()
+	}()
+	rest, err := io.ReadAll(tap)
+	if err != nil || string(rest) != chunk("four") || ex.meter.GeneratedBytes() != len("one two three four") {
+		t.Fatalf("then %q, %v; metered %d bytes", rest, err, ex.meter.GeneratedBytes())
+	}
+}

@@ -1,0 +1,61 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keinetech/kaine/routing/fakeupstream"
+)
+
+// BenchmarkStreamThroughProxies streams a 20-chunk chat completion from a
+// local fake through Caddy's reverse_proxy and through Kaine's drop-in
+// route, one stream at a time, and reports the process's CPU per stream
+// (the fake's and the client's are the same for both, so the difference
+// is the proxies'):
+//
+//	go test -run XXX -bench StreamThroughProxies -benchtime 2000x ./caddymodule/
+func BenchmarkStreamThroughProxies(b *testing.B) {
+	fake := fakeupstream.New()
+	defer fake.Close()
+	fake.Default(fakeupstream.Reply{Chunks: strings.Fields(strings.Repeat("word ", 20)),
+		Usage: fakeupstream.Usage{InputTokens: 18, OutputTokens: 20}})
+	proxyPort := freePort(b)
+	g := startGatewayWithSites(b, "", fmt.Sprintf(`tier developer {
+			rpm 1000000000
+		}
+		provider openai {
+			api_key bench-key
+			base_url %s/v1
+		}`, fake.URL), fmt.Sprintf("http://127.0.0.1:%d {\n\treverse_proxy %s {\n\t\tflush_interval -1\n\t}\n}\n", proxyPort, fake.URL))
+	k := g.userWithKey("bench", "write")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	body := []byte(`{"model":"gpt-5.4","messages":[{"role":"user","content":"Count"}],"max_completion_tokens":80,"stream":true}`)
+	for _, t := range []struct{ name, url, key string }{
+		{"reverse_proxy", fmt.Sprintf("http://127.0.0.1:%d/v1/chat/completions", proxyPort), "bench-key"},
+		{"dropin", g.base + "/openai/v1/chat/completions", k.Key},
+	} {
+		b.Run(t.name, func(b *testing.B) {
+			for range 200 { // warm connections and caches
+				timedPost(b, client, t.url, t.key, body)
+			}
+			before := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				timedPost(b, client, t.url, t.key, body)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64((cpuTime()-before).Microseconds())/float64(b.N), "cpu-µs/stream")
+		})
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var u syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
