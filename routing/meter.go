@@ -54,7 +54,7 @@ func (m *Meter) Answer(body []byte) {
 var answerReaders = map[string]answerReader{
 	ProtocolAnthropic: readAnthropicMessage,
 	ProtocolGemini:    readGeminiAnswer,
-	"openai":          readOpenAIAnswer,
+	ProtocolOpenAI:    readOpenAIAnswer,
 }
 
 var doneSentinel = []byte("[DONE]")
@@ -67,7 +67,7 @@ func (m *Meter) Event(name string, data []byte) (hide bool) {
 	}
 	v := gjson.ParseBytes(data)
 	switch m.protocol {
-	case "anthropic":
+	case ProtocolAnthropic:
 		typ := name
 		if typ == "" {
 			typ = v.Get("type").Str
@@ -77,30 +77,60 @@ func (m *Meter) Event(name string, data []byte) (hide bool) {
 			delta := v.Get("delta")
 			m.generatedBytes += len(delta.Get("text").Str) + len(delta.Get("thinking").Str) + len(delta.Get("partial_json").Str)
 		}
-	case "gemini":
+	case ProtocolGemini:
 		readGeminiChunk(v, &m.res)
 		for _, part := range v.Get("candidates.0.content.parts").Array() {
 			m.generatedBytes += len(part.Get("text").Str) + len(part.Get("functionCall.args").Raw)
 		}
-	case "openai":
-		if typ := v.Get("type").Str; strings.HasPrefix(typ, "response.") { // the Responses API
-			if response := v.Get("response"); response.IsObject() {
-				readOpenAIMeta(response, &m.res)
-			}
-			if strings.HasSuffix(typ, ".delta") { // text, reasoning, tool arguments
-				m.generatedBytes += len(v.Get("delta").Str)
-			}
-			break
-		}
-		readOpenAIMeta(v, &m.res)
-		delta := v.Get("choices.0.delta")
-		m.generatedBytes += len(delta.Get("content").Str) + len(delta.Get("reasoning_content").Str)
-		for _, call := range delta.Get("tool_calls").Array() {
-			m.generatedBytes += len(call.Get("function.arguments").Str)
-		}
-		hide = m.hideUsageChunk && v.Get("usage").IsObject() && !v.Get("choices.0").Exists()
+	case ProtocolOpenAI:
+		hide = m.openAIEvent(v)
 	}
 	return hide
+}
+
+// openAIEvent reads a Chat Completions chunk, or a Responses API event,
+// reading the chunk's fields in one pass: a stream is one chunk a token.
+func (m *Meter) openAIEvent(v gjson.Result) (hide bool) {
+	var typ, model, usage, choices gjson.Result
+	v.ForEach(func(key, value gjson.Result) bool {
+		var field *gjson.Result
+		switch key.Str {
+		case "type":
+			field = &typ
+		case "model":
+			field = &model
+		case "usage":
+			field = &usage
+		case "choices":
+			field = &choices
+		}
+		if field != nil && !field.Exists() { // the first of a name, as Get reads
+			*field = value
+		}
+		return true
+	})
+	if strings.HasPrefix(typ.Str, "response.") { // the Responses API
+		if response := v.Get("response"); response.IsObject() {
+			readOpenAIMeta(response, &m.res)
+		}
+		if strings.HasSuffix(typ.Str, ".delta") { // text, reasoning, tool arguments
+			m.generatedBytes += len(v.Get("delta").Str)
+		}
+		return false
+	}
+	if model.Str != "" {
+		m.res.Model = model.Str
+	}
+	if usage.IsObject() {
+		m.res.Usage, m.res.UsageSeen = openAIUsage(usage), true
+	}
+	first := choices.Get("0")
+	delta := first.Get("delta")
+	m.generatedBytes += len(delta.Get("content").Str) + len(delta.Get("reasoning_content").Str)
+	for _, call := range delta.Get("tool_calls").Array() {
+		m.generatedBytes += len(call.Get("function.arguments").Str)
+	}
+	return m.hideUsageChunk && usage.IsObject() && !first.Exists()
 }
 
 // Result is the usage read so far: UsageSeen is false when none arrived.
