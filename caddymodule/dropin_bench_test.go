@@ -12,6 +12,22 @@ import (
 	"github.com/keinetech/kaine/routing/fakeupstream"
 )
 
+// proxiesOf starts a gateway whose drop-in route and a plain Caddy
+// reverse_proxy (which flushes each write of an event stream by itself)
+// both lead to fake, and returns the gateway, the proxy's base URL and a
+// key.
+func proxiesOf(b *testing.B, fake *fakeupstream.Server) (*gateway, string, newKey) {
+	proxyPort := freePort(b)
+	g := startGatewayWithSites(b, "", fmt.Sprintf(`tier developer {
+			rpm 1000000000
+		}
+		provider openai {
+			api_key bench-key
+			base_url %s/v1
+		}`, fake.URL), fmt.Sprintf("http://127.0.0.1:%d {\n\treverse_proxy %s\n}\n", proxyPort, fake.URL))
+	return g, fmt.Sprintf("http://127.0.0.1:%d", proxyPort), g.userWithKey("bench", "write")
+}
+
 // BenchmarkDropInOverhead compares, in one run, a chat completion sent to a
 // local fake OpenAI three ways: directly, through a plain Caddy
 // reverse_proxy in the same process, and through Kaine's drop-in route with
@@ -25,20 +41,12 @@ func BenchmarkDropInOverhead(b *testing.B) {
 	defer fake.Close()
 	fake.Default(fakeupstream.Reply{Text: "AI that books your meetings before you finish your coffee.",
 		Usage: fakeupstream.Usage{InputTokens: 18, OutputTokens: 14}})
-	proxyPort := freePort(b)
-	g := startGatewayWithSites(b, "", fmt.Sprintf(`tier developer {
-			rpm 1000000000
-		}
-		provider openai {
-			api_key bench-key
-			base_url %s/v1
-		}`, fake.URL), fmt.Sprintf("http://127.0.0.1:%d {\n\treverse_proxy %s\n}\n", proxyPort, fake.URL))
-	k := g.userWithKey("bench", "write")
+	g, proxyURL, k := proxiesOf(b, fake)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	body := []byte(`{"model":"gpt-5.4","messages":[{"role":"user","content":"Write a 1-line product description"}],"max_completion_tokens":80}`)
 	targets := []struct{ name, url, key string }{
 		{"direct", fake.URL + "/v1/chat/completions", "bench-key"},
-		{"reverse_proxy", fmt.Sprintf("http://127.0.0.1:%d/v1/chat/completions", proxyPort), "bench-key"},
+		{"reverse_proxy", proxyURL + "/v1/chat/completions", "bench-key"},
 		{"kaine", g.base + "/openai/v1/chat/completions", k.Key},
 	}
 	send := func(url, key string) time.Duration { return timedPost(b, client, url, key, body) }

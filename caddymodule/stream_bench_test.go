@@ -1,7 +1,6 @@
 package caddymodule
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"syscall"
@@ -23,19 +22,11 @@ func BenchmarkStreamThroughProxies(b *testing.B) {
 	defer fake.Close()
 	fake.Default(fakeupstream.Reply{Chunks: strings.Fields(strings.Repeat("word ", 20)),
 		Usage: fakeupstream.Usage{InputTokens: 18, OutputTokens: 20}})
-	proxyPort := freePort(b)
-	g := startGatewayWithSites(b, "", fmt.Sprintf(`tier developer {
-			rpm 1000000000
-		}
-		provider openai {
-			api_key bench-key
-			base_url %s/v1
-		}`, fake.URL), fmt.Sprintf("http://127.0.0.1:%d {\n\treverse_proxy %s {\n\t\tflush_interval -1\n\t}\n}\n", proxyPort, fake.URL))
-	k := g.userWithKey("bench", "write")
+	g, proxyURL, k := proxiesOf(b, fake)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	body := []byte(`{"model":"gpt-5.4","messages":[{"role":"user","content":"Count"}],"max_completion_tokens":80,"stream":true}`)
 	for _, t := range []struct{ name, url, key string }{
-		{"reverse_proxy", fmt.Sprintf("http://127.0.0.1:%d/v1/chat/completions", proxyPort), "bench-key"},
+		{"reverse_proxy", proxyURL + "/v1/chat/completions", "bench-key"},
 		{"dropin", g.base + "/openai/v1/chat/completions", k.Key},
 	} {
 		b.Run(t.name, func(b *testing.B) {
