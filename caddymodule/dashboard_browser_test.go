@@ -118,7 +118,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#endpoint"), "/v1/llm"),
 		chromedp.Submit(chromedp.CSS("#endpoint")),
 	)
-	waitFor(t, tab, `location.search.includes("endpoint=")`)
+	// The new page, loaded whole: its address changes before its table is there.
+	waitFor(t, tab, `location.search.includes("endpoint=") && document.readyState === "complete"`)
 	shots.take(tab, "audit")
 	endpoints := run(t, tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("tbody tr td:nth-child(2)")).map(td => td.textContent)`))
 	if len(endpoints) != 3 {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
@@ -132,15 +133,18 @@ func (g *gateway) load(caddyfile string) {
 }
 
 // redialing sends a request again once when its connection was refused or
-// reset before it was sent: on Linux the old config's SO_REUSEPORT socket
-// resets what waits in its accept queue when a reload closes it (see the
-// docs/operating.md, "Reload and operate"), and the SDKs resend such errors too.
+// reset before it was sent, or, for a GET, closed before its answer: on
+// Linux the old config's SO_REUSEPORT socket resets what waits in its
+// accept queue when a reload closes it (see docs/operating.md, "Reload
+// and operate"), and the SDKs resend such errors too.
 type redialing struct{ next http.RoundTripper }
 
 func (r redialing) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := r.next.RoundTrip(req)
 	var op *net.OpError
-	if err == nil || !errors.As(err, &op) || op.Op != "dial" {
+	dialFailed := errors.As(err, &op) && op.Op == "dial"
+	cutGET := req.Method == http.MethodGet && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET))
+	if err == nil || !dialFailed && !cutGET {
 		return resp, err
 	}
 	if req.Body != nil {
