@@ -70,7 +70,7 @@ func (t *sseTap) Read(p []byte) (int, error) {
 // of an event, so reading it cannot wait on the provider.
 func (t *sseTap) wholeEventBuffered() bool {
 	b, _ := t.src.Peek(t.src.Buffered())
-	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
+	return routing.EndsSSEEvent(b)
 }
 
 // readEvent reads lines up to the blank line that ends an event, then

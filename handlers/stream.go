@@ -27,18 +27,27 @@ func (a *API) streamCall(w http.ResponseWriter, r *http.Request, call *Call, pla
 	rc := http.NewResponseController(w)
 	started := false
 	var buf []byte
+	held := false // written, not yet flushed
 	send := func(d routing.Delta) error {
-		buf = stream.Delta(buf[:0], d)
-		if len(buf) == 0 {
+		if !d.Flush {
+			buf = stream.Delta(buf[:0], d)
+			if len(buf) > 0 {
+				if !started {
+					started = true
+					startStream(w, d)
+				}
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+				held = true
+			}
+		}
+		// More follows at once: one flush for the burst. A Flush says the
+		// pieces so far are all that has arrived.
+		if !held || d.More {
 			return nil
 		}
-		if !started {
-			started = true
-			startStream(w, d)
-		}
-		if _, err := w.Write(buf); err != nil {
-			return err
-		}
+		held = false
 		return rc.Flush()
 	}
 	out, err := a.LLM.Do(r.Context(), plan, send)

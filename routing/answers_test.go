@@ -2,15 +2,23 @@ package routing
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 )
 
-// chunkRecorder collects a stream's chunks, whole.
+// chunkRecorder keeps the pieces of a stream, without how they were
+// batched (More, Flush), which TestABurstOfEventsIsFlushedOnce checks.
 type chunkRecorder struct{ chunks []Chunk }
 
 func (r *chunkRecorder) onChunk(c Chunk) error {
-	r.chunks = append(r.chunks, c)
+	if !c.Flush {
+		c.More = false
+		r.chunks = append(r.chunks, c)
+	}
 	return nil
 }
 
@@ -253,4 +261,42 @@ func TestOpenAIStreams(t *testing.T) {
 			Result{Model: "gpt-test-1", Refusal: "I can't help.", StopReason: "stop", Finish: FinishStop, UsageSeen: true, Usage: Usage{Input: 30, Output: 25, Reasoning: 16}},
 			`{"role":"assistant","content":null,"refusal":"I can't help."}`},
 	})
+}
+
+// Pieces that arrive together are marked More, but the last of the burst;
+// when the burst's last event carries no piece, a Flush follows instead.
+// A piece alone is not held.
+func TestABurstOfEventsIsFlushedOnce(t *testing.T) {
+	chunk := func(text string) string {
+		return `data: {"choices":[{"index":0,"delta":{"content":"` + text + `"}}]}` + "\n\n"
+	}
+	first := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		empty := `data: {"choices":[{"index":0,"delta":{}}]}` + "\n\n"
+		io.WriteString(w, chunk("a")+chunk("b")+empty) // one burst, its last event without a piece
+		w.(http.Flusher).Flush()
+		<-first // the client has the burst before the next piece is sent
+		io.WriteString(w, chunk("d")+`data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	}))
+	defer srv.Close()
+	var got []string
+	_, err := NewOpenAI(srv.URL, nil).Stream(t.Context(), testKey, &Model{ID: "gpt-test"}, Request{Prompt: "hi", MaxTokens: 10}, func(c Chunk) error {
+		switch {
+		case c.Flush:
+			got = append(got, "flush")
+			if len(got) == 3 {
+				close(first)
+			}
+		case c.More:
+			got = append(got, c.Text+"+")
+		default:
+			got = append(got, c.Text)
+		}
+		return nil
+	})
+	// d came with the answer's end: held, then flushed at the end.
+	if want := "a+ b+ flush d+ flush"; err != nil || strings.Join(got, " ") != want {
+		t.Fatalf("pieces %q, %v; want %s", strings.Join(got, " "), err, want)
+	}
 }

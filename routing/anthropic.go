@@ -88,7 +88,7 @@ func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Re
 		return answer.result(), err
 	}
 	ended := false
-	err = readEvents(ctx, resp, func(ev sseEvent) (bool, error) {
+	err = readEvents(ctx, resp, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
 		data, err := jsonEvent(ev)
 		if err != nil {
 			return false, err

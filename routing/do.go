@@ -183,7 +183,7 @@ func (r *Router) attempt(ctx context.Context, plan *Plan, c candidate, onDelta f
 	var deliver func(Chunk) error
 	if onDelta != nil {
 		deliver = func(chunk Chunk) error {
-			*delivered = true
+			*delivered = *delivered || !chunk.Flush // a Flush carries nothing
 			deltaErr = onDelta(Delta{Provider: c.provider.Name, Model: c.model, Chunk: chunk})
 			return deltaErr
 		}

@@ -119,7 +119,7 @@ func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Reque
 	}
 	// Each event is a whole response whose parts are deltas; the stream
 	// just ends, so the last chunk's finish (or block) reason marks the end.
-	err = readEvents(ctx, resp, func(ev sseEvent) (bool, error) {
+	err = readEvents(ctx, resp, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
 		chunk, err := jsonEvent(ev)
 		if err != nil {
 			return false, err

@@ -15,7 +15,7 @@ func (o *openAI) Stream(ctx context.Context, key string, model *Model, req Reque
 		return answer.result(), err
 	}
 	ended := false
-	err = readEvents(ctx, resp, func(ev sseEvent) (bool, error) {
+	err = readEvents(ctx, resp, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
 		if string(ev.Data) == "[DONE]" {
 			ended = true
 			return true, nil

@@ -117,6 +117,11 @@ type Chunk struct {
 	Signature string
 	// ToolCall is a piece of a tool call.
 	ToolCall *ToolCallChunk
+	// More says another piece has already arrived and follows at once: a
+	// writer may hold this one and send both in one write. Flush carries
+	// no piece: it follows a held one when nothing more has arrived, and
+	// the writer sends what it holds.
+	More, Flush bool
 }
 
 // ToolCallChunk is a piece of the Index-th tool call of a streamed answer:

@@ -70,6 +70,19 @@ func (s *sseReader) Next() (sseEvent, error) {
 	}
 }
 
+// wholeEventBuffered reports whether the bytes already read hold the end
+// of an event, so reading it cannot wait on the provider.
+func (s *sseReader) wholeEventBuffered() bool {
+	b, _ := s.r.Peek(s.r.Buffered())
+	return EndsSSEEvent(b)
+}
+
+// EndsSSEEvent reports whether b, bytes of a stream read ahead, holds the
+// blank line that ends an event.
+func EndsSSEEvent(b []byte) bool {
+	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
+}
+
 // readLine returns the next line without its end of line; the slice is
 // valid until the next read. A last line without an end of line is
 // incomplete and reported as io.EOF.

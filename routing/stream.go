@@ -20,7 +20,13 @@ type eventHandler func(ev sseEvent) (done bool, err error)
 // not an error here: only the protocol knows whether its end was reached.
 // The response body is closed on return, which also aborts the read when
 // handle gives up early.
-func readEvents(ctx context.Context, resp *http.Response, handle eventHandler) error {
+//
+// The pieces an event yields are marked More while more whole events have
+// already arrived, and a Flush follows a burst whose last event (or the
+// answer's end) yields none: a burst goes out in one write, as
+// reverse_proxy sends what one read brought, and no piece waits for one
+// still on its way.
+func readEvents(ctx context.Context, resp *http.Response, a *streamedAnswer, handle eventHandler) error {
 	defer resp.Body.Close()
 	events := newSSEReader(resp.Body)
 	for {
@@ -33,9 +39,15 @@ func readEvents(ctx context.Context, resp *http.Response, handle eventHandler) e
 		case err != nil:
 			return transportError(ctx, fmt.Errorf("reading the stream: %w", err))
 		}
+		a.more = events.wholeEventBuffered()
 		done, err := handle(ev)
-		if err != nil || done {
+		if err != nil {
 			return err
+		}
+		if done || !a.more {
+			if err := a.flushHeld(); err != nil || done {
+				return err
+			}
 		}
 	}
 }
@@ -61,6 +73,9 @@ type streamedAnswer struct {
 	thinking     strings.Builder
 	thinkingOpen bool
 	calls        []streamedCall
+	// more is set while more whole events have arrived (see readEvents);
+	// held, when a piece passed on was marked More and no Flush followed.
+	more, held bool
 }
 
 // streamedCall is a tool call being written: key is the provider's own
@@ -78,13 +93,28 @@ func newStreamedAnswer(model *Model, onChunk func(Chunk) error) *streamedAnswer 
 // The methods below pass a piece on; the caller's error is returned as is
 // so the router can tell its own error from the provider's.
 
+// pass hands a piece on, marked More while more has arrived.
+func (a *streamedAnswer) pass(c Chunk) error {
+	c.More, a.held = a.more, a.more
+	return a.onChunk(c)
+}
+
+// flushHeld tells the receiver to send the pieces it holds, if any.
+func (a *streamedAnswer) flushHeld() error {
+	if !a.held {
+		return nil
+	}
+	a.held = false
+	return a.onChunk(Chunk{Flush: true})
+}
+
 // delta passes a piece of text on.
 func (a *streamedAnswer) delta(text string) error {
 	if text == "" {
 		return nil
 	}
 	a.text.WriteString(text)
-	return a.onChunk(Chunk{Text: text})
+	return a.pass(Chunk{Text: text})
 }
 
 // startThinking opens a thinking block, ending the one open.
@@ -103,7 +133,7 @@ func (a *streamedAnswer) think(text string) error {
 		a.startThinking()
 	}
 	a.thinking.WriteString(text)
-	return a.onChunk(Chunk{Thinking: text})
+	return a.pass(Chunk{Thinking: text})
 }
 
 // sign ends the open thinking block with its signature.
@@ -116,7 +146,7 @@ func (a *streamedAnswer) sign(signature string) error {
 	}
 	a.res.Thinking[len(a.res.Thinking)-1].Signature = signature
 	a.endThinking()
-	return a.onChunk(Chunk{Signature: signature})
+	return a.pass(Chunk{Signature: signature})
 }
 
 // redacted adds a block of thinking the provider sent encrypted; it has
@@ -141,7 +171,7 @@ func (a *streamedAnswer) endThinking() {
 func (a *streamedAnswer) startCall(key int, id, name, args string) error {
 	a.endThinking()
 	a.calls = append(a.calls, streamedCall{key: key, id: id, name: name, args: []byte(args)})
-	return a.onChunk(Chunk{ToolCall: &ToolCallChunk{Index: len(a.calls) - 1, ID: id, Name: name, Arguments: args}})
+	return a.pass(Chunk{ToolCall: &ToolCallChunk{Index: len(a.calls) - 1, ID: id, Name: name, Arguments: args}})
 }
 
 // callArguments passes on more of the arguments of the call numbered key;
@@ -152,7 +182,7 @@ func (a *streamedAnswer) callArguments(key int, fragment string) error {
 		return nil
 	}
 	a.calls[i].args = append(a.calls[i].args, fragment...)
-	return a.onChunk(Chunk{ToolCall: &ToolCallChunk{Index: i, Arguments: fragment}})
+	return a.pass(Chunk{ToolCall: &ToolCallChunk{Index: i, Arguments: fragment}})
 }
 
 // callIndex is the position of the call the provider numbers key, or -1.
