@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -72,20 +73,26 @@ func (h *VideoHolds) Renew(l Reserver) error {
 func (h *VideoHolds) Resume(l Reserver, jobs []videos.Job) error {
 	renewer, named := l.(metering.Renewer)
 	var resumed []metering.Reservation
+	var errs []error
 	for _, j := range jobs {
 		if named && j.HoldLease != 0 {
 			r := metering.Reservation{Account: j.User, Estimate: j.Reserved, Lease: j.HoldLease}
 			resumed = append(resumed, r)
 			h.Keep(j.ID, r)
-		} else if r, err := l.Reserve(j.User, math.MaxInt64, j.Reserved); err == nil {
-			h.Keep(j.ID, r)
+			continue
+		}
+		r, err := l.Reserve(j.User, math.MaxInt64, j.Reserved)
+		if err != nil {
+			// Its cost is still charged when it ends (Settle).
+			errs = append(errs, fmt.Errorf("video job %s runs without a hold on the cap: %w", j.ID, err))
+			continue
+		}
+		h.Keep(j.ID, r)
+	}
+	if len(resumed) > 0 {
+		if err := renewer.Renew(resumed, true); err != nil {
+			errs = append(errs, fmt.Errorf("resuming the holds of %d video jobs (renewal takes up those taken back): %w", len(resumed), err))
 		}
 	}
-	if len(resumed) == 0 {
-		return nil
-	}
-	if err := renewer.Renew(resumed, true); err != nil {
-		return fmt.Errorf("resuming the holds of %d video jobs (renewal takes up those taken back): %w", len(resumed), err)
-	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -78,9 +78,19 @@ func (s *sseReader) wholeEventBuffered() bool {
 }
 
 // EndsSSEEvent reports whether b, bytes of a stream read ahead, holds the
-// blank line that ends an event.
+// blank line that ends an event. It stops at the first, so a burst costs
+// one scan of each event however many are buffered behind it.
 func EndsSSEEvent(b []byte) bool {
-	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false
+		}
+		b = b[i+1:]
+		if len(b) > 0 && b[0] == '\n' || len(b) > 1 && b[0] == '\r' && b[1] == '\n' {
+			return true
+		}
+	}
 }
 
 // readLine returns the next line without its end of line; the slice is

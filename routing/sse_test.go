@@ -105,3 +105,22 @@ func TestSSEReaderReusesItsBuffer(t *testing.T) {
 		t.Fatalf("%v allocations for 100 events", allocs)
 	}
 }
+
+func TestEndsSSEEventFindsTheFirstBlankLine(t *testing.T) {
+	for _, tc := range []struct {
+		read string
+		want bool
+	}{
+		{"data: a\n\n", true},
+		{"data: a\r\n\r\ndata: b", true},
+		{"event: x\ndata: a\n", false},
+		{"data: a\r\n", false},
+		{"", false},
+		{"\n", false},
+		{"\n\n", true},
+	} {
+		if got := EndsSSEEvent([]byte(tc.read)); got != tc.want {
+			t.Errorf("EndsSSEEvent(%q) = %v", tc.read, got)
+		}
+	}
+}

@@ -140,8 +140,8 @@ func AnswerOnly(ctx context.Context) context.Context {
 
 // check holds the request and its answer to the document: the answer must
 // be one the operation documents; a request the document refuses must be
-// refused (4xx); a path it lacks must be answered 404 or 405 in the error
-// shape.
+// refused (4xx); a path it lacks must be refused (4xx) in a documented
+// error shape.
 func (c *Checker) check(w *watch, req *http.Request, body []byte, resp *http.Response) {
 	op := req.Method + " " + req.URL.Path
 	checked := req.Clone(context.Background())
