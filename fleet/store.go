@@ -128,9 +128,11 @@ func (s *Store) context() (context.Context, context.CancelFunc) {
 // arguments of call(i); a Redis that forgot the script (it restarted) has
 // it loaded and the pipeline sent again.
 func (s *Store) evalEach(script *redis.Script, n int, call func(i int) ([]string, []any)) ([]*redis.Cmd, error) {
-	ctx, cancel := s.context()
-	defer cancel()
+	// Each round trip has its timeout, as before the three were one helper:
+	// a load and a resend after a restart must not share the first's.
 	send := func() ([]*redis.Cmd, error) {
+		ctx, cancel := s.context()
+		defer cancel()
 		pipe := s.client.Pipeline()
 		cmds := make([]*redis.Cmd, n)
 		for i := range n {
@@ -142,7 +144,10 @@ func (s *Store) evalEach(script *redis.Script, n int, call func(i int) ([]string
 	}
 	cmds, err := send()
 	if isNoScript(err) {
-		if err = script.Load(ctx, s.client).Err(); err == nil {
+		ctx, cancel := s.context()
+		err = script.Load(ctx, s.client).Err()
+		cancel()
+		if err == nil {
 			cmds, err = send()
 		}
 	}

@@ -318,8 +318,13 @@ func TestAFleetThroughARedisRestartLosesAndDoublesNothing(t *testing.T) {
 		_, body := call("GET", fleet[1].base+"/v1/usage", key, "")
 		return bytes.Contains(body, []byte(want))
 	})
-	within(t, 10*time.Second, "every call is audited once", func() bool {
-		return auditCount(fleet[2], key) == int(sent.Load())
+	audited := -1
+	within(t, 10*time.Second, "every call is audited once (the counts seen are logged)", func() bool {
+		if n := auditCount(fleet[2], key); n != audited {
+			audited = n
+			t.Logf("audited %d of %d", n, sent.Load())
+		}
+		return audited == int(sent.Load())
 	})
 }
 
