@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keinetech/kaine/internal/eventbench"
 	"github.com/keinetech/kaine/routing"
 )
 
@@ -25,8 +26,7 @@ func BenchmarkSSETap(b *testing.B) {
 	stream := openAIStream(100)
 	buf := make([]byte, 32<<10)
 	b.SetBytes(int64(len(stream)))
-	b.ReportAllocs()
-	for b.Loop() {
+	eventbench.Loop(b, 102, func() {
 		ex := &dropInExchange{meter: routing.NewMeter("openai", "gpt-5.4", false)}
 		tap := newSSETap(io.NopCloser(bytes.NewReader(stream)), ex)
 		for {
@@ -34,6 +34,5 @@ func BenchmarkSSETap(b *testing.B) {
 				break
 			}
 		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/102, "ns/event")
+	})
 }

@@ -124,11 +124,12 @@ func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Reque
 		if err != nil {
 			return false, err
 		}
-		if e := chunk.Get("error"); e.Exists() {
-			parsed := readGeminiError(e)
+		r := readGeminiResponse(chunk)
+		if r.failure.Exists() {
+			parsed := readGeminiError(r.failure)
 			return false, streamError(parsed.Type, parsed.Message, key)
 		}
-		return false, answer.chunk(chunk)
+		return false, answer.chunk(r)
 	})
 	if err == nil && answer.res.StopReason == "" {
 		err = streamTruncated()
@@ -148,8 +149,9 @@ func readGeminiAnswer(answer gjson.Result, res *Result) { readGeminiTurn(answer,
 // conversation (counted from 0), which names the calls it makes: the first
 // candidate into res, the others into res.More.
 func readGeminiTurn(answer gjson.Result, res *Result, turn int) {
-	readGeminiMeta(answer, res)
-	for i, candidate := range answer.Get("candidates").Array() {
+	r := readGeminiResponse(answer)
+	r.meta(res)
+	for i, candidate := range r.candidates.Array() {
 		parts := candidate.Get("content.parts")
 		text, thinking := readGeminiParts(parts)
 		calls := geminiToolCalls(parts, turn)
@@ -194,8 +196,9 @@ func readGeminiParts(parts gjson.Result) (string, []ThinkingBlock) {
 // readGeminiChunk reads one GenerateContentResponse into res and returns
 // its text, thoughts skipped (for the meter, which reads no calls).
 func readGeminiChunk(chunk gjson.Result, res *Result) string {
-	readGeminiMeta(chunk, res)
-	candidate := chunk.Get("candidates.0")
+	r := readGeminiResponse(chunk)
+	r.meta(res)
+	candidate := r.candidates.Get("0")
 	if reason := candidate.Get("finishReason").Str; reason != "" {
 		res.StopReason, res.Finish = reason, geminiFinish(reason, false)
 	}
@@ -208,17 +211,30 @@ func readGeminiChunk(chunk gjson.Result, res *Result) string {
 	return text.String()
 }
 
-// readGeminiMeta reads what a whole answer and each chunk may carry: the
-// model, the usage (cumulative, so the last seen replaces the rest) and
-// why a prompt was blocked.
-func readGeminiMeta(chunk gjson.Result, res *Result) {
-	if m := chunk.Get("modelVersion").Str; m != "" {
+// geminiResponse holds the fields of a GenerateContentResponse, whole or a
+// stream's chunk, read in one pass.
+type geminiResponse struct {
+	model, usage, feedback, candidates, failure gjson.Result
+}
+
+func readGeminiResponse(v gjson.Result) geminiResponse {
+	var r geminiResponse
+	readFields(v, jsonField{"candidates", &r.candidates}, jsonField{"modelVersion", &r.model}, jsonField{"usageMetadata", &r.usage},
+		jsonField{"promptFeedback", &r.feedback}, jsonField{"error", &r.failure})
+	return r
+}
+
+// meta reads what a whole answer and each chunk may carry: the model, the
+// usage (cumulative, so the last seen replaces the rest) and why a prompt
+// was blocked.
+func (r geminiResponse) meta(res *Result) {
+	if m := r.model.Str; m != "" {
 		res.Model = m
 	}
-	if u := chunk.Get("usageMetadata"); u.IsObject() {
-		res.Usage, res.UsageSeen = geminiUsage(u), true
+	if r.usage.IsObject() {
+		res.Usage, res.UsageSeen = geminiUsage(r.usage), true
 	}
-	if reason := chunk.Get("promptFeedback.blockReason").Str; reason != "" {
+	if reason := r.feedback.Get("blockReason").Str; reason != "" {
 		res.StopReason = geminiBlocked + reason
 	}
 }
@@ -248,15 +264,18 @@ func geminiFinish(reason string, calls bool) Finish {
 // geminiUsage maps usageMetadata: the prompt count includes cached tokens,
 // which have their own price, and thoughts are billed as output.
 func geminiUsage(u gjson.Result) Usage {
+	var prompt, toolPrompt, cached, thoughts, candidates gjson.Result
+	readFields(u, jsonField{"promptTokenCount", &prompt}, jsonField{"toolUsePromptTokenCount", &toolPrompt},
+		jsonField{"cachedContentTokenCount", &cached}, jsonField{"thoughtsTokenCount", &thoughts}, jsonField{"candidatesTokenCount", &candidates})
 	// Pages and results a tool fetched (url_context) are prompt tokens too.
-	prompt := tokenCount(u.Get("promptTokenCount")) + tokenCount(u.Get("toolUsePromptTokenCount"))
-	cached := min(tokenCount(u.Get("cachedContentTokenCount")), prompt)
-	thoughts := tokenCount(u.Get("thoughtsTokenCount"))
+	promptTokens := tokenCount(prompt) + tokenCount(toolPrompt)
+	cachedTokens := min(tokenCount(cached), promptTokens)
+	thoughtTokens := tokenCount(thoughts)
 	return Usage{
-		Input:     prompt - cached,
-		CacheRead: cached,
-		Output:    tokenCount(u.Get("candidatesTokenCount")) + thoughts,
-		Reasoning: thoughts,
+		Input:     promptTokens - cachedTokens,
+		CacheRead: cachedTokens,
+		Output:    tokenCount(candidates) + thoughtTokens,
+		Reasoning: thoughtTokens,
 	}
 }
 

@@ -28,26 +28,31 @@ type geminiStreamPart struct {
 
 // chunk reads one GenerateContentResponse: its first candidate's parts are
 // the answer's next pieces.
-func (s *geminiStream) chunk(chunk gjson.Result) error {
-	readGeminiMeta(chunk, &s.res)
-	candidate := chunk.Get("candidates.0")
-	if reason := candidate.Get("finishReason").Str; reason != "" {
-		s.res.StopReason = reason
+func (s *geminiStream) chunk(r geminiResponse) error {
+	r.meta(&s.res)
+	var reason, content gjson.Result
+	readFields(r.candidates.Get("0"), jsonField{"finishReason", &reason}, jsonField{"content", &content})
+	if reason.Str != "" {
+		s.res.StopReason = reason.Str
 	}
-	for _, part := range candidate.Get("content.parts").Array() {
-		if err := s.part(part); err != nil {
-			return err
+	var err error
+	content.Get("parts").ForEach(func(_, part gjson.Result) bool {
+		if err = s.part(part); err != nil {
+			return false
 		}
 		s.keepPart(part)
-	}
-	return nil
+		return true
+	})
+	return err
 }
 
 // part passes one part on. A call comes whole, with an id made up as
 // geminiToolCalls does when Gemini gives none; a thought signature ends a
 // thinking block.
 func (s *geminiStream) part(part gjson.Result) error {
-	if fc := part.Get("functionCall"); fc.Exists() {
+	var fc, thought, text, signature gjson.Result
+	readFields(part, jsonField{"functionCall", &fc}, jsonField{"thought", &thought}, jsonField{"text", &text}, jsonField{"thoughtSignature", &signature})
+	if fc.Exists() {
 		id := fc.Get("id").Str
 		if id == "" {
 			id = fmt.Sprintf("call_%d_%d", s.turn, len(s.calls))
@@ -58,14 +63,14 @@ func (s *geminiStream) part(part gjson.Result) error {
 		}
 		return s.startCall(len(s.calls), id, fc.Get("name").Str, args)
 	}
-	if !part.Get("thought").Bool() {
+	if !thought.Bool() {
 		s.endThinking()
-		return s.delta(part.Get("text").Str)
+		return s.delta(text.Str)
 	}
-	if err := s.think(part.Get("text").Str); err != nil {
+	if err := s.think(text.Str); err != nil {
 		return err
 	}
-	return s.sign(part.Get("thoughtSignature").Str)
+	return s.sign(signature.Str)
 }
 
 // keepPart adds a part to the turn kept for replay.

@@ -92,23 +92,7 @@ func (m *Meter) Event(name string, data []byte) (hide bool) {
 // reading the chunk's fields in one pass: a stream is one chunk a token.
 func (m *Meter) openAIEvent(v gjson.Result) (hide bool) {
 	var typ, model, usage, choices gjson.Result
-	v.ForEach(func(key, value gjson.Result) bool {
-		var field *gjson.Result
-		switch key.Str {
-		case "type":
-			field = &typ
-		case "model":
-			field = &model
-		case "usage":
-			field = &usage
-		case "choices":
-			field = &choices
-		}
-		if field != nil && !field.Exists() { // the first of a name, as Get reads
-			*field = value
-		}
-		return true
-	})
+	readFields(v, jsonField{"type", &typ}, jsonField{"model", &model}, jsonField{"usage", &usage}, jsonField{"choices", &choices})
 	if strings.HasPrefix(typ.Str, "response.") { // the Responses API
 		if response := v.Get("response"); response.IsObject() {
 			readOpenAIMeta(response, &m.res)
@@ -118,12 +102,7 @@ func (m *Meter) openAIEvent(v gjson.Result) (hide bool) {
 		}
 		return false
 	}
-	if model.Str != "" {
-		m.res.Model = model.Str
-	}
-	if usage.IsObject() {
-		m.res.Usage, m.res.UsageSeen = openAIUsage(usage), true
-	}
+	setOpenAIMeta(model, usage, &m.res)
 	first := choices.Get("0")
 	delta := first.Get("delta")
 	m.generatedBytes += len(delta.Get("content").Str) + len(delta.Get("reasoning_content").Str)

@@ -143,11 +143,18 @@ func openAIFinish(reason string) Finish {
 // compat server may send no usage; UsageSeen then stays false and the
 // router estimates.
 func readOpenAIMeta(v gjson.Result, res *Result) {
-	if m := v.Get("model").Str; m != "" {
-		res.Model = m
+	var model, usage gjson.Result
+	readFields(v, jsonField{"model", &model}, jsonField{"usage", &usage})
+	setOpenAIMeta(model, usage, res)
+}
+
+// setOpenAIMeta sets res's model and usage from those fields of an answer.
+func setOpenAIMeta(model, usage gjson.Result, res *Result) {
+	if model.Str != "" {
+		res.Model = model.Str
 	}
-	if u := v.Get("usage"); u.IsObject() {
-		res.Usage, res.UsageSeen = openAIUsage(u), true
+	if usage.IsObject() {
+		res.Usage, res.UsageSeen = openAIUsage(usage), true
 	}
 }
 

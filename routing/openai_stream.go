@@ -24,12 +24,14 @@ func (o *openAI) Stream(ctx context.Context, key string, model *Model, req Reque
 		if err != nil {
 			return false, err
 		}
-		if chunk.Get("error").Exists() {
+		var failure, model, usage, choices gjson.Result
+		readFields(chunk, jsonField{"error", &failure}, jsonField{"model", &model}, jsonField{"usage", &usage}, jsonField{"choices", &choices})
+		if failure.Exists() {
 			parsed := readOpenAIError(chunk)
 			return false, streamError(parsed.Type, parsed.Message, key)
 		}
-		readOpenAIMeta(chunk, &answer.res)
-		return false, answer.choice(chunk.Get("choices.0"))
+		setOpenAIMeta(model, usage, &answer.res)
+		return false, answer.choice(choices.Get("0"))
 	})
 	if err == nil && !ended {
 		err = streamTruncated()
@@ -51,15 +53,17 @@ type openAIStream struct {
 }
 
 func (s *openAIStream) choice(choice gjson.Result) error {
-	if r := choice.Get("finish_reason").Str; r != "" {
+	var finish, delta, content, refusal, calls gjson.Result
+	readFields(choice, jsonField{"finish_reason", &finish}, jsonField{"delta", &delta})
+	if r := finish.Str; r != "" {
 		s.res.StopReason, s.res.Finish = r, openAIFinish(r)
 	}
-	delta := choice.Get("delta")
-	s.refusal.WriteString(delta.Get("refusal").Str)
-	if err := s.delta(delta.Get("content").Str); err != nil {
+	readFields(delta, jsonField{"content", &content}, jsonField{"refusal", &refusal}, jsonField{"tool_calls", &calls})
+	s.refusal.WriteString(refusal.Str)
+	if err := s.delta(content.Str); err != nil {
 		return err
 	}
-	for _, call := range delta.Get("tool_calls").Array() {
+	for _, call := range calls.Array() {
 		key, args := int(call.Get("index").Int()), call.Get("function.arguments").Str
 		var err error
 		if s.callIndex(key) < 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // maxSSEEvent bounds one line and one event's data, so a broken or hostile
@@ -36,8 +37,24 @@ type sseReader struct {
 	started bool   // past the optional byte order mark
 }
 
+// sseBuffers keeps the readers' buffers from one stream to the next: a
+// burst of events is best read in one go, but 32 KiB a stream, allocated
+// and cleared, is a cost reverse_proxy (which pools its own) does not pay.
+var sseBuffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 32<<10) }}
+
+// newSSEReader reads events from r until release.
 func newSSEReader(r io.Reader) *sseReader {
-	return &sseReader{r: bufio.NewReaderSize(r, 32<<10)}
+	buffered := sseBuffers.Get().(*bufio.Reader)
+	buffered.Reset(r)
+	return &sseReader{r: buffered}
+}
+
+// release returns the reader's buffer; the reader and the events it
+// returned are not to be used after.
+func (s *sseReader) release() {
+	s.r.Reset(nil)
+	sseBuffers.Put(s.r)
+	s.r = nil
 }
 
 // Next returns the next event, io.EOF at a clean end of the stream, or the

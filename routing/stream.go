@@ -29,6 +29,7 @@ type eventHandler func(ev sseEvent) (done bool, err error)
 func readEvents(ctx context.Context, resp *http.Response, a *streamedAnswer, handle eventHandler) error {
 	defer resp.Body.Close()
 	events := newSSEReader(resp.Body)
+	defer events.release()
 	for {
 		ev, err := events.Next()
 		switch {
