@@ -11,7 +11,7 @@ import (
 )
 
 func TestFakeAnswersEachWireFormat(t *testing.T) {
-	fake := newFake(0)
+	fake := newFake(0, []int{100})
 	for _, tc := range []struct {
 		name, path, keyHeader, keyValue, body string
 		wantEvents                            []string // the events' data, by prefix
@@ -22,6 +22,8 @@ func TestFakeAnswersEachWireFormat(t *testing.T) {
 			`{"model":"gpt-5.4","stream":true}`, append(repeat(`{"id"`, 21), "[DONE]")},
 		{"openai stream with usage", "/v1/chat/completions", "Authorization", "Bearer " + upstreamKey,
 			`{"model":"gpt-5.4","stream":true,"stream_options":{"include_usage":true}}`, append(repeat(`{"id"`, 22), "[DONE]")},
+		{"openai stream of the words asked for", "/v1/chat/completions", "Authorization", "Bearer " + upstreamKey,
+			`{"model":"gpt-5.4","messages":[{"role":"user","content":"` + wordsPrompt(100) + `"}],"stream":true}`, append(repeat(`{"id"`, 101), "[DONE]")},
 		{"anthropic JSON", "/v1/messages", "X-Api-Key", upstreamKey, `{"model":"claude-haiku-4-5"}`, nil},
 		{"anthropic stream", "/v1/messages", "X-Api-Key", upstreamKey, `{"model":"claude-haiku-4-5","stream":true}`,
 			append(append([]string{`{"type":"message_start"`, `{"type":"content_block_start"`}, repeat(`{"type":"content_block_delta"`, 20)...),
@@ -59,25 +61,35 @@ func TestFakeAnswersEachWireFormat(t *testing.T) {
 	}
 }
 
+func TestFakeRefusesALengthItHasNot(t *testing.T) {
+	req := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(`{"messages":[{"role":"user","content":"`+wordsPrompt(7)+`"}],"stream":true}`))
+	req.Header.Set("Authorization", "Bearer "+upstreamKey)
+	w := httptest.NewRecorder()
+	newFake(0, []int{100}).ServeHTTP(w, req)
+	if w.Code != http.StatusBadRequest {
+		t.Errorf("status %d, body %s; want a 400", w.Code, w.Body)
+	}
+}
+
 func TestFakeRefusesAWrongKey(t *testing.T) {
 	req := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(`{}`))
 	req.Header.Set("Authorization", "Bearer kn_live_not_the_provider_key")
 	w := httptest.NewRecorder()
-	newFake(0).ServeHTTP(w, req)
+	newFake(0, nil).ServeHTTP(w, req)
 	if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "invalid_api_key") {
 		t.Errorf("status %d, body %s; want a 401 invalid_api_key", w.Code, w.Body)
 	}
 }
 
 func TestStreamTimesTheFirstEventAndNeedsTheEnd(t *testing.T) {
-	server := httptest.NewServer(newFake(0))
+	server := httptest.NewServer(newFake(0, nil))
 	defer server.Close()
 	api := apis["anthropic"]
 	tgt := testTarget(server.URL + api.path)
 	tgt.header = http.Header{"X-Api-Key": {upstreamKey}}
-	tgt.streamBody, tgt.streamEnd = []byte(api.streamBody), []byte(api.streamEnd)
+	tgt.streamBodies, tgt.streamEnd = streamBodies(api.streamBody, []int{sentenceWords}), []byte(api.streamEnd)
 
-	times, err := tgt.stream(context.Background())
+	times, err := tgt.stream(context.Background(), sentenceWords)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +97,7 @@ func TestStreamTimesTheFirstEventAndNeedsTheEnd(t *testing.T) {
 		t.Errorf("first event %s, total %s", times.firstEvent, times.total)
 	}
 	tgt.streamEnd = []byte("event: never_sent")
-	if _, err := tgt.stream(context.Background()); err == nil || !strings.Contains(err.Error(), "never_sent") {
+	if _, err := tgt.stream(context.Background(), sentenceWords); err == nil || !strings.Contains(err.Error(), "never_sent") {
 		t.Errorf("a stream without its end: %v, want an error naming it", err)
 	}
 }

@@ -16,6 +16,10 @@ import (
 // streams is measured.
 const holdHeader = "X-Loadtest-Hold"
 
+// heldWords keys a held target's one stream body: only its first event
+// is read, so its length does not matter.
+const heldWords = 0
+
 // heldStreamsTimeout bounds the opening of all the held streams.
 const heldStreamsTimeout = 60 * time.Second
 
@@ -36,7 +40,7 @@ type heldStreamsResult struct {
 // holdStreams opens n streams through t at once, each held by the fake
 // after its first event, reads the gateway's memory while all are open,
 // then closes them.
-func holdStreams(ctx context.Context, t *target, gw *gateway, n int) (heldStreamsResult, error) {
+func holdStreams(ctx context.Context, t *target, gw *gateway, n, words int) (heldStreamsResult, error) {
 	res := heldStreamsResult{Scenario: t.name, Streams: n}
 	var err error
 	if res.Before, err = readMemory(gw.pid()); err != nil {
@@ -47,7 +51,7 @@ func holdStreams(ctx context.Context, t *target, gw *gateway, n int) (heldStream
 	}
 	ctx, cancel := context.WithTimeout(ctx, heldStreamsTimeout)
 	defer cancel()
-	held := &target{name: t.name, url: t.url, header: t.header.Clone(), streamBody: t.streamBody,
+	held := &target{name: t.name, url: t.url, header: t.header.Clone(), streamBodies: map[int][]byte{heldWords: t.streamBodies[words]},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: -1}}}
 	held.header.Set(holdHeader, "1")
 	var opened, failed sync.WaitGroup
@@ -125,7 +129,7 @@ func (t *target) holdOne(ctx context.Context, opened *sync.WaitGroup, release <-
 			opened.Done()
 		}
 	}()
-	resp, err := t.post(ctx, t.streamBody)
+	resp, err := t.post(ctx, t.streamBodies[heldWords])
 	if err != nil {
 		return err
 	}
@@ -154,14 +158,14 @@ func (t *target) holdOne(ctx context.Context, opened *sync.WaitGroup, release <-
 
 // reportHeldStreams holds n streams through reverse_proxy, then through
 // the drop-in route, and prints the memory each open stream costs.
-func reportHeldStreams(ctx context.Context, targets []*target, gw *gateway, n int) error {
+func reportHeldStreams(ctx context.Context, targets []*target, gw *gateway, n, words int) error {
 	fmt.Printf("\n%d streams held open at once (Go heap and stacks in use after a GC; RSS for reference)\n%15s %14s %14s %12s %12s\n",
 		n, "scenario", "in use before", "in use open", "per stream", "RSS open")
 	for _, t := range targets {
 		if t.name != baselineScenario && t.name != dropInScenario {
 			continue
 		}
-		res, err := holdStreams(ctx, t, gw, n)
+		res, err := holdStreams(ctx, t, gw, n, words)
 		if err != nil {
 			return err
 		}

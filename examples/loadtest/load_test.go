@@ -71,7 +71,7 @@ func TestClosedLoopCountsEveryAnswer(t *testing.T) {
 }
 
 func TestRatesFlag(t *testing.T) {
-	var r rateList
+	var r positiveInts
 	if err := r.Set("500, 2000"); err != nil || r.String() != "500,2000" {
 		t.Errorf("Set(500, 2000) = %v, %v", r, err)
 	}

@@ -26,8 +26,10 @@
 //     counts from the scheduled time, so a stall shows as latency rather than
 //     as a lower send rate (no coordinated omission);
 //   - maximum throughput of -workers closed-loop clients for -duration;
-//   - -stream-requests sequential streamed calls (20 text chunks, within
-//     -duration): time to the first SSE event and to the end of the stream.
+//   - for each of -stream-words, -stream-requests sequential streamed calls
+//     of that many text chunks (within -stream-limit): time to the first
+//     SSE event and to the end of the stream, and the gateway's CPU per
+//     stream.
 //
 // It prints the medians over -rounds rounds: p50/p90/p99 per rate, maximum
 // req/s, stream times, the gateway's CPU seconds per 1,000 requests; then
@@ -46,11 +48,18 @@
 //
 //	-rounds N           rounds; the table shows the median (default 3)
 //	-rates LIST         open-loop rates in req/s, comma-separated (default 500,2000)
-//	-duration D         length of each open-loop and throughput step, and the
-//	                    limit of each streaming step (default 3s)
+//	-duration D         length of each open-loop and throughput step (default 3s)
 //	-workers N          closed-loop clients for maximum throughput (default 64)
-//	-stream-requests N  streamed calls per scenario and round (default 200)
+//	-stream-words LIST  lengths of the streamed answers in chunks, comma-separated;
+//	                    a streaming step and a table each (default 20,100)
+//	-stream-requests N  streamed calls per scenario, length and round (default 1000)
+//	-stream-limit D     limit of each streaming step (default 20s)
 //	-chunk-gap D        the fake's pause between stream chunks, e.g. 1ms (default 0)
+//	-profile DIR        after the rounds, record the gateway's CPU profile of each
+//	                    scenario under full load, and over sequential streams of
+//	                    the longest length
+//	-held-streams N     after the rounds, hold N streams open at once and report
+//	                    the gateway's memory per open stream
 //	-api NAME           wire format of the call: openai or anthropic (default openai)
 //	-pin                run the gateway under taskset on CPU 0 and this process
 //	                    (load generator and fake) on the other CPUs
@@ -82,12 +91,13 @@ import (
 // config is the run's settings, from the flags.
 type config struct {
 	Rounds         int           `json:"rounds"`
-	Rates          rateList      `json:"rates"`
+	Rates          positiveInts  `json:"rates"`
 	Duration       time.Duration `json:"duration_ns"`
+	StreamLimit    time.Duration `json:"stream_limit_ns"`
 	Workers        int           `json:"workers"`
 	StreamRequests int           `json:"stream_requests"`
 	ChunkGap       time.Duration `json:"chunk_gap_ns"`
-	StreamWords    int           `json:"stream_words"`
+	StreamWords    positiveInts  `json:"stream_words"`
 	API            string        `json:"api"`
 	Pin            bool          `json:"pin"`
 	Kaine          string        `json:"kaine,omitempty"`
@@ -110,14 +120,15 @@ func main() {
 }
 
 func parseFlags() (config, error) {
-	cfg := config{Rates: rateList{500, 2000}}
+	cfg := config{Rates: positiveInts{500, 2000}, StreamWords: positiveInts{sentenceWords, 100}}
 	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds; the table shows the median")
 	flag.Var(&cfg.Rates, "rates", "open-loop rates in req/s, comma-separated")
-	flag.DurationVar(&cfg.Duration, "duration", 3*time.Second, "length of each open-loop and throughput step, and limit of each streaming step")
+	flag.DurationVar(&cfg.Duration, "duration", 3*time.Second, "length of each open-loop and throughput step")
+	flag.DurationVar(&cfg.StreamLimit, "stream-limit", 20*time.Second, "limit of each streaming step: fewer streams than -stream-requests measure less precisely")
 	flag.IntVar(&cfg.Workers, "workers", 64, "closed-loop clients for maximum throughput")
-	flag.IntVar(&cfg.StreamRequests, "stream-requests", 200, "streamed calls per scenario and round")
+	flag.IntVar(&cfg.StreamRequests, "stream-requests", 1000, "streamed calls per scenario, length and round")
 	flag.DurationVar(&cfg.ChunkGap, "chunk-gap", 0, "the fake's pause between stream chunks")
-	flag.IntVar(&cfg.StreamWords, "stream-words", len(fakeWords), "words in the fake's answer, one stream chunk each")
+	flag.Var(&cfg.StreamWords, "stream-words", "lengths of the streamed answers in words, one stream chunk each, comma-separated; each has its streaming step and table")
 	flag.StringVar(&cfg.API, "api", "openai", "wire format of the call: openai or anthropic")
 	flag.BoolVar(&cfg.Pin, "pin", canPin(), "gateway on CPU 0 under taskset, this process on the other CPUs")
 	flag.StringVar(&cfg.Kaine, "kaine", "", "kaine binary to use instead of building ./cmd/kaine")
@@ -129,12 +140,12 @@ func parseFlags() (config, error) {
 	switch {
 	case flag.NArg() > 0:
 		return cfg, fmt.Errorf("unexpected arguments %q", flag.Args())
-	case cfg.Rounds < 1, cfg.Workers < 1, cfg.StreamRequests < 1, cfg.StreamWords < 1:
+	case cfg.Rounds < 1, cfg.Workers < 1, cfg.StreamRequests < 1:
 		return cfg, errors.New("-rounds, -workers and -stream-requests must be at least 1")
-	case cfg.Duration <= 0 || cfg.ChunkGap < 0:
-		return cfg, errors.New("-duration must be positive and -chunk-gap not negative")
-	case len(cfg.Rates) == 0:
-		return cfg, errors.New("-rates needs at least one rate")
+	case cfg.Duration <= 0 || cfg.StreamLimit <= 0 || cfg.ChunkGap < 0:
+		return cfg, errors.New("-duration and -stream-limit must be positive and -chunk-gap not negative")
+	case len(cfg.Rates) == 0 || len(cfg.StreamWords) == 0:
+		return cfg, errors.New("-rates and -stream-words need at least one value")
 	}
 	if _, ok := apis[cfg.API]; !ok {
 		return cfg, fmt.Errorf("-api %q: want openai or anthropic", cfg.API)
@@ -172,8 +183,7 @@ func run(cfg config) error {
 	}
 	fmt.Println("pinning:", pinned)
 
-	fakeWords = answerWords(cfg.StreamWords)
-	fake, err := startFake(cfg.ChunkGap)
+	fake, err := startFake(cfg.ChunkGap, cfg.StreamWords)
 	if err != nil {
 		return err
 	}
@@ -208,11 +218,11 @@ func run(cfg config) error {
 		}
 	}
 
-	targets := newTargets(apis[cfg.API], fake.url(), gw, key, fleet, fleetKey)
+	targets := newTargets(apis[cfg.API], fake.url(), gw, key, fleet, fleetKey, cfg.StreamWords)
 	if err := checkTargets(ctx, targets); err != nil {
 		return err
 	}
-	fmt.Printf("api %s; %d rounds; rates %s req/s for %s; %d workers; %d streamed calls of %d chunks; chunk gap %s\n",
+	fmt.Printf("api %s; %d rounds; rates %s req/s for %s; %d workers; %d streamed calls of %s chunks; chunk gap %s\n",
 		cfg.API, cfg.Rounds, cfg.Rates, cfg.Duration, cfg.Workers, cfg.StreamRequests, cfg.StreamWords, cfg.ChunkGap)
 	res, err := measure(ctx, cfg, targets, gw)
 	if err != nil {
@@ -227,12 +237,12 @@ func run(cfg config) error {
 		}
 	}
 	if cfg.HeldStreams > 0 {
-		if err := reportHeldStreams(ctx, targets, gw, cfg.HeldStreams); err != nil {
+		if err := reportHeldStreams(ctx, targets, gw, cfg.HeldStreams, cfg.StreamWords[0]); err != nil {
 			return err
 		}
 	}
 	if cfg.ProfileDir != "" {
-		if err := profileGateway(ctx, targets, cfg.Workers, cfg.ProfileDir); err != nil {
+		if err := profileGateway(ctx, targets, cfg.Workers, cfg.StreamWords[len(cfg.StreamWords)-1], cfg.ProfileDir); err != nil {
 			return err
 		}
 	}
@@ -247,10 +257,11 @@ func stopGateway(gw *gateway) {
 	}
 }
 
-// rateList is the -rates flag: a comma-separated list of req/s.
-type rateList []int
+// positiveInts is a comma-separated flag of positive integers: -rates,
+// -stream-words.
+type positiveInts []int
 
-func (r rateList) String() string {
+func (r positiveInts) String() string {
 	s := make([]string, len(r))
 	for i, rate := range r {
 		s[i] = strconv.Itoa(rate)
@@ -258,15 +269,15 @@ func (r rateList) String() string {
 	return strings.Join(s, ",")
 }
 
-func (r *rateList) Set(value string) error {
-	var rates rateList
+func (r *positiveInts) Set(value string) error {
+	var values positiveInts
 	for _, field := range strings.Split(value, ",") {
-		rate, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil || rate < 1 {
-			return fmt.Errorf("rate %q: want a positive integer", field)
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || n < 1 {
+			return fmt.Errorf("%q: want a positive integer", field)
 		}
-		rates = append(rates, rate)
+		values = append(values, n)
 	}
-	*r = rates
+	*r = values
 	return nil
 }

@@ -13,8 +13,9 @@ const (
 	// first round, to open connections and fill the gateway's caches.
 	warmupDuration = 500 * time.Millisecond
 	// settle is the pause before each step, so the gateway's batched
-	// writes (audit records every 50 ms) of one step land outside the next.
-	settle = 100 * time.Millisecond
+	// writes of one step (audit records every 250 ms by default) land
+	// outside the next, whose CPU they would count.
+	settle = 300 * time.Millisecond
 )
 
 // runResult is everything one run measured; -json writes it as is.
@@ -42,7 +43,9 @@ type scenarioResult struct {
 	ViaGateway bool             `json:"via_gateway"`
 	Rates      []openLoopResult `json:"rates"` // in -rates order
 	Throughput closedLoopResult `json:"throughput"`
-	Stream     streamResult     `json:"stream"`
+	// Streams are the streaming steps, one per length of answer, in
+	// -stream-words order.
+	Streams []streamResult `json:"streams"`
 }
 
 // measure warms every scenario up, then runs the rounds.
@@ -57,7 +60,7 @@ func measure(ctx context.Context, cfg config, targets []*target, gw *gateway) (*
 	if res.StartMemory, err = readMemory(gw.pid()); err != nil {
 		return nil, err
 	}
-	cpu := cpuMeter{ticksPerSecond: clockTicksPerSecond()}
+	cpu := newCPUMeter()
 	for _, t := range targets {
 		if t.gw != nil && !slices.Contains(cpu.pids, t.gw.pid()) {
 			cpu.pids = append(cpu.pids, t.gw.pid())
@@ -117,14 +120,16 @@ func measureRound(ctx context.Context, cfg config, targets []*target, cpu cpuMet
 		}
 		results[i].Throughput = r
 	}
-	for _, i := range order {
-		var r streamResult
-		cpuSeconds, err := cpu.during(targets[i], func() { r = streamLoop(ctx, targets[i], cfg.StreamRequests, cfg.Duration) })
-		if err != nil {
-			return nil, err
+	for _, words := range cfg.StreamWords {
+		for _, i := range order {
+			var r streamResult
+			cpuSeconds, err := cpu.during(targets[i], func() { r = streamLoop(ctx, targets[i], words, cfg.StreamRequests, cfg.StreamLimit) })
+			if err != nil {
+				return nil, err
+			}
+			r.GatewayCPU = cpuSeconds
+			results[i].Streams = append(results[i].Streams, r)
 		}
-		r.GatewayCPU = cpuSeconds
-		results[i].Stream = r
 	}
 	return results, ctx.Err() // an interrupted step returns early; its results are not kept
 }
@@ -133,6 +138,24 @@ func measureRound(ctx context.Context, cfg config, targets []*target, cpu cpuMet
 type cpuMeter struct {
 	pids           []int // the gateways'
 	ticksPerSecond float64
+	// exact is set where threads' run times can be read (see
+	// readRunTime); else a step's CPU is counted in clock ticks.
+	exact bool
+}
+
+func newCPUMeter() cpuMeter {
+	_, err := readRunTime(os.Getpid())
+	return cpuMeter{ticksPerSecond: clockTicksPerSecond(), exact: err == nil}
+}
+
+// cpuSeconds is the CPU time process pid has used so far.
+func (m cpuMeter) cpuSeconds(pid int) (float64, error) {
+	if m.exact {
+		d, err := readRunTime(pid)
+		return d.Seconds(), err
+	}
+	ticks, err := readCPUTicks(pid)
+	return float64(ticks) / m.ticksPerSecond, err
 }
 
 // during runs step after a settling pause and returns the CPU seconds the
@@ -143,16 +166,16 @@ func (m cpuMeter) during(t *target, step func()) (float64, error) {
 		step()
 		return 0, nil
 	}
-	before, err := readCPUTicks(t.gw.pid())
+	before, err := m.cpuSeconds(t.gw.pid())
 	if err != nil {
 		return 0, err
 	}
 	step()
-	after, err := readCPUTicks(t.gw.pid())
+	after, err := m.cpuSeconds(t.gw.pid())
 	if err != nil {
 		return 0, err
 	}
-	return float64(after-before) / m.ticksPerSecond, nil
+	return after - before, nil
 }
 
 // cpuSnapshot is the CPU time, in ticks, the machine, this process and the

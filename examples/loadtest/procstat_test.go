@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"testing"
+	"time"
+)
 
 func TestParseMemoryReadsRSSAndAnon(t *testing.T) {
 	status := "Name:\tkaine\nUmask:\t0022\nState:\tS (sleeping)\nVmPeak:\t 1299896 kB\n" +
@@ -40,5 +44,28 @@ func TestParseMachineBusyTicksLeavesOutIdleAndIOWait(t *testing.T) {
 	}
 	if want := int64(100 + 2 + 30 + 5 + 6 + 7); got != want {
 		t.Errorf("parseMachineBusyTicks = %d, want %d", got, want)
+	}
+}
+
+func TestParseRunTimeReadsNanoseconds(t *testing.T) {
+	got, err := parseRunTime("74170123 66800 2\n")
+	if err != nil || got != 74170123*time.Nanosecond {
+		t.Errorf("parseRunTime = %s, %v; want 74.170123ms", got, err)
+	}
+	if _, err := parseRunTime("74170123"); err == nil {
+		t.Error("a truncated schedstat line parsed")
+	}
+}
+
+func TestReadRunTimeCountsThisProcess(t *testing.T) {
+	before, err := readRunTime(os.Getpid())
+	if err != nil {
+		t.Skipf("no schedstat here: %v", err)
+	}
+	for deadline := time.Now().Add(20 * time.Millisecond); time.Now().Before(deadline); {
+	}
+	after, err := readRunTime(os.Getpid())
+	if err != nil || after-before < 10*time.Millisecond {
+		t.Errorf("20 ms of spinning counted %s (%v)", after-before, err)
 	}
 }

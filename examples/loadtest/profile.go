@@ -21,9 +21,9 @@ const streamWorkers = 1
 
 // profileGateway records the gateway's CPU profile (from Caddy's admin
 // /debug/pprof) while each of its scenarios runs closed-loop at full load,
-// then while it serves streams one after another, two files per
-// scenario in dir, for `go tool pprof`.
-func profileGateway(ctx context.Context, targets []*target, workers int, dir string) error {
+// then while it serves streams of streamWords words one after another,
+// two files per scenario in dir, for `go tool pprof`.
+func profileGateway(ctx context.Context, targets []*target, workers, streamWords int, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("profile dir: %w", err)
 	}
@@ -31,64 +31,71 @@ func profileGateway(ctx context.Context, targets []*target, workers int, dir str
 		if t.gw == nil {
 			continue
 		}
-		calls := func() (int, string) {
+		calls := func() (int, int, string) {
 			r := closedLoop(ctx, t, workers, profileSeconds*time.Second)
-			return r.Errors, r.FirstError
+			return r.Succeeded + r.Errors, r.Errors, r.FirstError
 		}
-		streams := func() (int, string) { return streamLoad(ctx, t, streamWorkers, profileSeconds*time.Second) }
+		streams := func() (int, int, string) {
+			return streamLoad(ctx, t, streamWords, streamWorkers, profileSeconds*time.Second)
+		}
 		for _, p := range []struct {
 			kind string
-			load func() (errors int, first string)
+			load func() (calls, errors int, first string)
 		}{{"", calls}, {".stream", streams}} {
 			path := filepath.Join(dir, t.name+p.kind+".cpu.pprof")
-			if err := profileDuring(ctx, t, path, p.load); err != nil {
+			n, err := profileDuring(ctx, t, path, p.load)
+			if err != nil {
 				return err
 			}
-			fmt.Printf("profile of %s%s under load: go tool pprof -top %s\n", t.name, p.kind, path)
+			// The count puts profiles of different scenarios on one scale.
+			fmt.Printf("profile of %s%s under load, %d calls: go tool pprof -top %s\n", t.name, p.kind, n, path)
 		}
 	}
 	return nil
 }
 
-// profileDuring records t's gateway's CPU into path while load runs.
-func profileDuring(ctx context.Context, t *target, path string, load func() (errors int, first string)) error {
+// profileDuring records t's gateway's CPU into path while load runs, and
+// returns how many calls the load made.
+func profileDuring(ctx context.Context, t *target, path string, load func() (calls, errors int, first string)) (int, error) {
 	var wg sync.WaitGroup
 	var profileErr error
 	wg.Go(func() { profileErr = t.gw.cpuProfile(ctx, path) })
-	errs, first := load()
+	calls, errs, first := load()
 	wg.Wait()
 	switch {
 	case profileErr != nil:
-		return fmt.Errorf("profiling %s: %w", t.name, profileErr)
+		return calls, fmt.Errorf("profiling %s: %w", t.name, profileErr)
 	case errs > 0: // a profile of a failing gateway is not one under load
-		return fmt.Errorf("profiling %s: %d errors under load, the first: %s", t.name, errs, first)
+		return calls, fmt.Errorf("profiling %s: %d errors under load, the first: %s", t.name, errs, first)
 	}
-	return nil
+	return calls, nil
 }
 
 // streamLoad makes streamed calls from workers at once for d, and returns
-// how many failed and the first failure.
-func streamLoad(ctx context.Context, t *target, workers int, d time.Duration) (int, string) {
+// how many it made, how many failed and the first failure.
+func streamLoad(ctx context.Context, t *target, words, workers int, d time.Duration) (int, int, string) {
 	var mu sync.Mutex
-	var failed int
+	var made, failed int
 	var first string
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(d)
 	for range workers {
 		wg.Go(func() {
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				if _, err := t.stream(ctx); err != nil {
-					mu.Lock()
+				_, err := t.stream(ctx, words)
+				mu.Lock()
+				made++
+				if err != nil {
 					if failed++; first == "" {
 						first = err.Error()
 					}
-					mu.Unlock()
 				}
+				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	return failed, first
+	return made, failed, first
 }
 
 // cpuProfile records profileSeconds of the gateway's CPU into path.

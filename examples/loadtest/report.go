@@ -67,9 +67,9 @@ func summarize(res *runResult) []scenarioSummary {
 			throughputCPU: across(func(r scenarioResult) float64 {
 				return per1k(r.Throughput.GatewayCPU, r.Throughput.Succeeded+r.Throughput.Errors)
 			}),
-			firstEventP50:  acrossDuration(func(r scenarioResult) time.Duration { return r.Stream.FirstEventP50 }),
-			firstEventP99:  acrossDuration(func(r scenarioResult) time.Duration { return r.Stream.FirstEventP99 }),
-			streamTotalP50: acrossDuration(func(r scenarioResult) time.Duration { return r.Stream.TotalP50 }),
+			firstEventP50:  acrossDuration(func(r scenarioResult) time.Duration { return r.Streams[0].FirstEventP50 }),
+			firstEventP99:  acrossDuration(func(r scenarioResult) time.Duration { return r.Streams[0].FirstEventP99 }),
+			streamTotalP50: acrossDuration(func(r scenarioResult) time.Duration { return r.Streams[0].TotalP50 }),
 		}
 		for k, rate := range first[s].Rates {
 			row.rates = append(row.rates, rateSummary{
@@ -85,7 +85,10 @@ func summarize(res *runResult) []scenarioSummary {
 			for _, rate := range r.Rates {
 				row.errors += rate.Errors
 			}
-			row.errors += r.Throughput.Errors + r.Stream.Errors
+			row.errors += r.Throughput.Errors
+			for _, stream := range r.Streams {
+				row.errors += stream.Errors
+			}
 		}
 		rows[s] = row
 	}
@@ -236,7 +239,9 @@ func printErrors(w io.Writer, res *runResult) {
 				printStepErrors(w, i, s.Scenario, fmt.Sprintf("%d/s", rate.Rate), rate.errorCount)
 			}
 			printStepErrors(w, i, s.Scenario, "max req/s", s.Throughput.errorCount)
-			printStepErrors(w, i, s.Scenario, "stream", s.Stream.errorCount)
+			for k, stream := range s.Streams {
+				printStepErrors(w, i, s.Scenario, fmt.Sprintf("streams of %d words", res.Config.StreamWords[k]), stream.errorCount)
+			}
 		}
 	}
 }

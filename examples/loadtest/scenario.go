@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -57,44 +58,62 @@ var apis = map[string]apiCall{
 // target is one scenario: where its call goes and how, ready to be sent
 // many times over its own pool of keep-alive connections.
 type target struct {
-	name       string
-	url        string
-	header     http.Header
-	body       []byte
-	streamBody []byte
-	streamEnd  []byte
-	gw         *gateway // the kaine process the call crosses, whose CPU counts (nil: none)
-	client     *http.Client
+	name   string
+	url    string
+	header http.Header
+	body   []byte
+	// streamBodies are the streamed call asking for each length of
+	// answer, in words (see wordsPrompt).
+	streamBodies map[int][]byte
+	streamEnd    []byte
+	gw           *gateway // the kaine process the call crosses, whose CPU counts (nil: none)
+	client       *http.Client
+}
+
+// sentencePrompt is every call's prompt, which the fake answers with its
+// sentence; a streamed call asks for its length instead.
+const sentencePrompt = "Write a 1-line product description"
+
+// streamBodies makes a streamed call's body, in which the prompt is
+// sentencePrompt, ask for answers of each length.
+func streamBodies(body string, lengths []int) map[int][]byte {
+	bodies := make(map[int][]byte, len(lengths))
+	for _, n := range lengths {
+		bodies[n] = []byte(strings.Replace(body, sentencePrompt, wordsPrompt(n), 1))
+	}
+	return bodies
 }
 
 // newTargets builds the five scenarios, in the table's order, and the
-// sixth when a fleet gateway runs: the drop-in through it.
-func newTargets(api apiCall, fakeURL string, gw *gateway, kaineKey string, fleet *gateway, fleetKey string) []*target {
+// sixth when a fleet gateway runs: the drop-in through it. Their streamed
+// calls ask for answers of each of streamLengths words.
+func newTargets(api apiCall, fakeURL string, gw *gateway, kaineKey string, fleet *gateway, fleetKey string, streamLengths []int) []*target {
 	withKey := func(name, value string) http.Header {
 		h := api.header.Clone()
 		h.Set(name, value)
 		return h
 	}
 	upstreamHeader := withKey(api.keyHeader, api.keyPrefix+upstreamKey)
-	llm := `{"prompt":"Write a 1-line product description",` + api.llmBody + `,"max_tokens":80`
+	llm := `{"prompt":"` + sentencePrompt + `",` + api.llmBody + `,"max_tokens":80`
+	providerStream := streamBodies(api.streamBody, streamLengths)
 	targets := []*target{
 		{name: directScenario, url: fakeURL + api.path, header: upstreamHeader,
-			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
+			body: []byte(api.body), streamBodies: providerStream, streamEnd: []byte(api.streamEnd)},
 		{name: baselineScenario, url: gw.proxyURL + api.path, header: upstreamHeader, gw: gw,
-			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
+			body: []byte(api.body), streamBodies: providerStream, streamEnd: []byte(api.streamEnd)},
 		{name: dropInScenario, url: gw.kaineURL + api.dropinPath, header: withKey(api.keyHeader, api.keyPrefix+kaineKey), gw: gw,
-			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)},
+			body: []byte(api.body), streamBodies: providerStream, streamEnd: []byte(api.streamEnd)},
 		{name: "llm", url: gw.kaineURL + "/v1/llm", header: http.Header{
 			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, gw: gw,
-			body: []byte(llm + "}"), streamBody: []byte(llm + `,"stream":true}`), streamEnd: []byte("event: done")},
+			body: []byte(llm + "}"), streamBodies: streamBodies(llm+`,"stream":true}`, streamLengths), streamEnd: []byte("event: done")},
 		{name: chatScenario, url: gw.kaineURL + "/v1/chat/completions", header: http.Header{
 			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + kaineKey}}, gw: gw,
-			body: []byte(api.chatBody + "}"), streamBody: []byte(api.chatBody + `,"stream":true}`), streamEnd: []byte("data: [DONE]")},
+			body: []byte(api.chatBody + "}"), streamBodies: streamBodies(api.chatBody+`,"stream":true}`, streamLengths), streamEnd: []byte("data: [DONE]")},
 	}
 	if fleet != nil {
 		targets = append(targets, &target{name: fleetScenario, url: fleet.kaineURL + api.dropinPath,
 			header: withKey(api.keyHeader, api.keyPrefix+fleetKey), gw: fleet,
-			body: []byte(api.body), streamBody: []byte(api.streamBody), streamEnd: []byte(api.streamEnd)})
+			body: []byte(api.body), streamBodies: providerStream, streamEnd: []byte(api.streamEnd)})
 	}
 	for _, t := range targets {
 		t.client = &http.Client{
@@ -114,8 +133,10 @@ func checkTargets(ctx context.Context, targets []*target) error {
 		if err := t.send(ctx); err != nil {
 			return fmt.Errorf("%s: first call to %s: %w", t.name, t.url, err)
 		}
-		if _, err := t.stream(ctx); err != nil {
-			return fmt.Errorf("%s: first streamed call to %s: %w", t.name, t.url, err)
+		for words := range t.streamBodies {
+			if _, err := t.stream(ctx, words); err != nil {
+				return fmt.Errorf("%s: first streamed call of %d words to %s: %w", t.name, words, t.url, err)
+			}
 		}
 	}
 	return nil

@@ -32,14 +32,14 @@ type streamTimes struct {
 	total      time.Duration // the end of the stream
 }
 
-// streamLoop makes up to calls streamed calls one after the other, for d
-// at most.
-func streamLoop(ctx context.Context, t *target, calls int, d time.Duration) streamResult {
+// streamLoop makes up to calls streamed calls one after the other, each
+// for an answer of words words, for d at most.
+func streamLoop(ctx context.Context, t *target, words, calls int, d time.Duration) streamResult {
 	deadline := time.Now().Add(d)
 	var res streamResult
 	var firsts, totals []time.Duration
 	for ; res.Calls < calls && time.Now().Before(deadline) && ctx.Err() == nil; res.Calls++ {
-		times, err := t.stream(ctx)
+		times, err := t.stream(ctx, words)
 		if err != nil {
 			res.add(err)
 			continue
@@ -54,13 +54,13 @@ func streamLoop(ctx context.Context, t *target, calls int, d time.Duration) stre
 	return res
 }
 
-// stream makes the scenario's streamed call and reads it to the end. A
-// stream without its closing event (an OpenAI [DONE], an Anthropic
-// message_stop, a Kaine done) is an error.
-func (t *target) stream(ctx context.Context) (streamTimes, error) {
+// stream makes the scenario's streamed call for an answer of words words
+// and reads it to the end. A stream without its closing event (an OpenAI
+// [DONE], an Anthropic message_stop, a Kaine done) is an error.
+func (t *target) stream(ctx context.Context, words int) (streamTimes, error) {
 	var times streamTimes
 	start := time.Now()
-	resp, err := t.post(ctx, t.streamBody)
+	resp, err := t.post(ctx, t.streamBodies[words])
 	if err != nil {
 		return times, err
 	}

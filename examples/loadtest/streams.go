@@ -8,21 +8,33 @@ import (
 	"text/tabwriter"
 )
 
-// printStreams tells what a streamed answer costs each gateway next to
-// reverse_proxy: its CPU per stream and its time to the first event, the
-// median over the rounds with their spread, so a shared machine's noise
-// shows.
+// printStreams tells what a streamed answer of each length costs each
+// gateway next to reverse_proxy: its CPU per stream and its time to the
+// first event, the median over the rounds with their spread, so a shared
+// machine's noise shows.
 func printStreams(w io.Writer, res *runResult) {
 	scenarios := res.Rounds[0].Scenarios
 	base := slices.IndexFunc(scenarios, func(r scenarioResult) bool { return r.Scenario == baselineScenario })
 	if base < 0 {
 		return
 	}
+	for k, words := range res.Config.StreamWords {
+		if k > 0 {
+			fmt.Fprintln(w)
+		}
+		printStreamsOf(w, res, base, k, words)
+	}
+}
+
+// printStreamsOf prints the table of the k-th length, words words, against
+// scenario base.
+func printStreamsOf(w io.Writer, res *runResult, base, k, words int) {
+	scenarios := res.Rounds[0].Scenarios
 	// perRound is one value of scenario s in every round.
 	perRound := func(s int, value func(streamResult) float64) []float64 {
 		values := make([]float64, len(res.Rounds))
 		for i, round := range res.Rounds {
-			values[i] = value(round.Scenarios[s].Stream)
+			values[i] = value(round.Scenarios[s].Streams[k])
 		}
 		return values
 	}
@@ -36,7 +48,7 @@ func printStreams(w io.Writer, res *runResult) {
 	baseCPU, baseFirst := median(perRound(base, cpuMS)), median(perRound(base, firstMicros))
 
 	fmt.Fprintf(w, "streams of %d chunks: gateway CPU per stream and time to the first event, median [min–max] of %d rounds\n",
-		res.Config.StreamWords, len(res.Rounds))
+		words, len(res.Rounds))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, strings.Join([]string{"scenario", "cpu ms/stream", "÷ " + baselineScenario, "1st event p50 µs", "− " + baselineScenario}, "\t")+"\t")
 	for s, sc := range scenarios {
