@@ -83,12 +83,9 @@ func (a *anthropic) Generate(ctx context.Context, key string, model *Model, req 
 
 func (a *anthropic) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
 	answer := &anthropicStream{streamedAnswer: newStreamedAnswer(model, onChunk)}
-	resp, err := a.send(ctx, key, model, req, true)
-	if err != nil {
-		return answer.result(), err
-	}
+	send := func(ctx context.Context) (*http.Response, error) { return a.send(ctx, key, model, req, true) }
 	ended := false
-	err = readEvents(ctx, resp, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
+	err := streamEvents(ctx, send, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
 		data, err := jsonEvent(ev)
 		if err != nil {
 			return false, err

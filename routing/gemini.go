@@ -113,13 +113,10 @@ func (g *gemini) Generate(ctx context.Context, key string, model *Model, req Req
 
 func (g *gemini) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
 	answer := &geminiStream{streamedAnswer: newStreamedAnswer(model, onChunk), turn: assistantTurns(req.Messages), keep: keepsTurn(req)}
-	resp, err := g.send(ctx, key, model, req, true)
-	if err != nil {
-		return answer.result(), err
-	}
+	send := func(ctx context.Context) (*http.Response, error) { return g.send(ctx, key, model, req, true) }
 	// Each event is a whole response whose parts are deltas; the stream
 	// just ends, so the last chunk's finish (or block) reason marks the end.
-	err = readEvents(ctx, resp, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
+	err := streamEvents(ctx, send, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
 		chunk, err := jsonEvent(ev)
 		if err != nil {
 			return false, err

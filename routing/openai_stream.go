@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -10,12 +11,9 @@ import (
 
 func (o *openAI) Stream(ctx context.Context, key string, model *Model, req Request, onChunk func(Chunk) error) (Result, error) {
 	answer := &openAIStream{streamedAnswer: newStreamedAnswer(model, onChunk)}
-	resp, err := o.send(ctx, key, model, req, true)
-	if err != nil {
-		return answer.result(), err
-	}
+	send := func(ctx context.Context) (*http.Response, error) { return o.send(ctx, key, model, req, true) }
 	ended := false
-	err = readEvents(ctx, resp, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
+	err := streamEvents(ctx, send, answer.streamedAnswer, func(ev sseEvent) (bool, error) {
 		if string(ev.Data) == "[DONE]" {
 			ended = true
 			return true, nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 )
@@ -15,18 +16,28 @@ import (
 // protocol's end of answer.
 type eventHandler func(ev sseEvent) (done bool, err error)
 
-// readEvents hands each event of a streamed answer to handle until it
-// reports the end, fails, or the stream ends. A stream that just ends is
-// not an error here: only the protocol knows whether its end was reached.
-// The response body is closed on return, which also aborts the read when
-// handle gives up early.
+// streamEvents sends a streamed call with send and hands each event of its
+// answer to handle until it reports the end, fails, or the stream ends. A
+// stream that just ends is not an error here: only the protocol knows
+// whether its end was reached. The response body is closed on return,
+// which also aborts the read when handle gives up early; after the
+// protocol's end, what is left of the body is read first (see
+// finishEnded).
 //
 // The pieces an event yields are marked More while more whole events have
 // already arrived, and a Flush follows a burst whose last event (or the
 // answer's end) yields none: a burst goes out in one write, as
 // reverse_proxy sends what one read brought, and no piece waits for one
 // still on its way.
-func readEvents(ctx context.Context, resp *http.Response, a *streamedAnswer, handle eventHandler) error {
+func streamEvents(ctx context.Context, send func(context.Context) (*http.Response, error), a *streamedAnswer, handle eventHandler) error {
+	// The request has a context of its own, so that finishEnded can give
+	// it up without ending the call.
+	ctx, abandon := context.WithCancel(ctx)
+	defer abandon()
+	resp, err := send(ctx)
+	if err != nil {
+		return err
+	}
 	defer resp.Body.Close()
 	events := newSSEReader(resp.Body)
 	defer events.release()
@@ -47,10 +58,31 @@ func readEvents(ctx context.Context, resp *http.Response, a *streamedAnswer, han
 		}
 		if done || !a.more {
 			if err := a.flushHeld(); err != nil || done {
+				if done {
+					finishEnded(resp.Body, abandon)
+				}
 				return err
 			}
 		}
 	}
+}
+
+// Bounds on what finishEnded waits for.
+const (
+	endWait     = 100 * time.Millisecond
+	maxEndBytes = 64 << 10
+)
+
+// finishEnded reads what is left of an answer after its protocol's end
+// (an [DONE], a message_stop): over HTTP/1.1 the chunked body's last line,
+// which follows at once. A body closed before its end closes its
+// connection, and the provider's next call would pay a new one, a TCP and
+// TLS handshake. A server that sends more than maxEndBytes after the end,
+// or holds the answer open past endWait, is given up on.
+func finishEnded(body io.Reader, abandon context.CancelFunc) {
+	giveUp := time.AfterFunc(endWait, abandon)
+	defer giveUp.Stop()
+	io.Copy(io.Discard, io.LimitReader(body, maxEndBytes))
 }
 
 // jsonEvent parses an event's data, which every protocol sends as JSON.
