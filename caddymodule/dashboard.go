@@ -167,8 +167,13 @@ func (d dashboardAccount) Spend(user uint64, since time.Time) (metering.Breakdow
 	return d.audit.Spend(user, since)
 }
 
+func (d dashboardAccount) AuditExport(w http.ResponseWriter, user uint64, endpoint, format string) (bool, error) {
+	return handlers.ExportAudit(w, d.audit, user, metering.AuditFilter{Endpoint: endpoint}, format)
+}
+
 func (d dashboardAccount) AuditPage(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error) {
-	return d.audit.Page(user, endpoint, before, limit)
+	records, _, err := d.audit.Page(user, metering.AuditFilter{Endpoint: endpoint}, before, limit)
+	return records, err
 }
 
 func (d dashboardAccount) WorkflowsOf(ctx context.Context, user uint64, limit int) (handlers.WorkflowList, error) {

@@ -216,7 +216,6 @@ type auditLog interface {
 	Flush()
 	SetFlushInterval(time.Duration)
 	Pending() (queued, capacity int)
-	Page(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error)
 	Spend(user uint64, since time.Time) (metering.Breakdown, error)
 }
 

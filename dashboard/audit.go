@@ -21,6 +21,8 @@ type auditData struct {
 	Endpoint string
 	// Older is the next page's address; empty on the last page.
 	Older string
+	// Exports are the addresses of the listing's export, by format.
+	Exports map[string]string
 }
 
 // auditPage lists the account's audit records, GET /v1/audit's way.
@@ -40,7 +42,14 @@ func (d *Dashboard) auditPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		d.fail(w, r, fmt.Errorf("reading the audit log of user %d: %w", v.user.ID, err))
 		return
 	}
-	data := auditData{Records: records, Endpoint: endpoint}
+	data := auditData{Records: records, Endpoint: endpoint, Exports: map[string]string{}}
+	for _, format := range []string{"csv", "ndjson"} {
+		export := url.Values{"format": {format}}
+		if endpoint != "" {
+			export.Set("endpoint", endpoint)
+		}
+		data.Exports[format] = d.prefix + "audit/export?" + export.Encode()
+	}
 	if len(records) > auditPageSize {
 		data.Records = records[:auditPageSize]
 		older := url.Values{"before": {strconv.FormatUint(data.Records[auditPageSize-1].ID, 10)}}
@@ -50,4 +59,21 @@ func (d *Dashboard) auditPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		data.Older = d.prefix + "audit?" + older.Encode()
 	}
 	d.page(w, r, v, http.StatusOK, "audit", "Audit log", data)
+}
+
+// auditExport downloads the records the audit page lists, all of them, as
+// GET /v1/audit/export does.
+func (d *Dashboard) auditExport(w http.ResponseWriter, r *http.Request, v *visit) {
+	format := r.URL.Query().Get("format")
+	if format != "csv" && format != "ndjson" {
+		d.errorPage(w, r, http.StatusBadRequest, "No such export", "An export is CSV or NDJSON; use the links of the audit page.")
+		return
+	}
+	started, err := d.account.AuditExport(w, v.user.ID, strings.TrimSpace(r.URL.Query().Get("endpoint")), format)
+	switch {
+	case err != nil && !started:
+		d.fail(w, r, fmt.Errorf("exporting the audit log of user %d: %w", v.user.ID, err))
+	case err != nil: // the export ends without its summary line: the download says it is cut
+		d.onError(r, err)
+	}
 }

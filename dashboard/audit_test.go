@@ -59,3 +59,23 @@ func TestAuditPagesFiftyAtATimeKeepingTheFilter(t *testing.T) {
 	}
 	b.get("audit?before=x").want(http.StatusBadRequest)
 }
+
+func TestAuditExportDownloadsWhatThePageLists(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	for id := uint64(1); id <= 1500; id++ {
+		rec := metering.AuditRecord{ID: id, UserID: h.alice.ID, RequestID: fmt.Sprintf("req_%d", id), Endpoint: "/v1/llm",
+			Method: "POST", Status: 200, Cost: 10, Time: testNow.Add(time.Duration(id) * time.Second)}
+		if id%3 == 0 {
+			rec.UserID = h.bob.ID
+		}
+		h.account.audit = append(h.account.audit, rec)
+	}
+	b := h.signedIn(h.alice)
+	b.get("audit?endpoint=/v1/llm").want(http.StatusOK, `href="/dashboard/audit/export?endpoint=%2Fv1%2Fllm&amp;format=csv"`)
+	csv := b.get("audit/export?format=csv&endpoint=/v1/llm")
+	csv.want(http.StatusOK, "id,timestamp,key_id,request_id", "# count=1000 cost_usd=0.01")
+	if rows := strings.Count(csv.body, "\n"); rows != 1002 || strings.Contains(csv.body, "req_3,") {
+		t.Fatalf("%d lines, or another account's record", rows)
+	}
+	b.get("audit/export?format=xml").want(http.StatusBadRequest)
+}

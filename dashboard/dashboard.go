@@ -164,6 +164,7 @@ func (d *Dashboard) routes() http.Handler {
 	handle("keys/{id}/revoke", methods{http.MethodGet: d.signedIn(d.revokePage), http.MethodPost: d.signedIn(d.revokeKey)})
 	handle("usage", methods{http.MethodGet: d.signedIn(d.usagePage)})
 	handle("audit", methods{http.MethodGet: d.signedIn(d.auditPage)})
+	handle("audit/export", methods{http.MethodGet: d.signedIn(d.auditExport)})
 	handle("runs", methods{http.MethodGet: d.signedIn(d.runsPage)})
 	handle("runs/agent/{id}", methods{http.MethodGet: d.signedIn(d.agentRunPage)})
 	handle("providers", methods{http.MethodGet: d.signedIn(d.providersPage)})

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/keinetech/kaine/accounts"
@@ -47,6 +48,10 @@ type Account interface {
 	// AuditPage is GET /v1/audit: newest first, only endpoint's when not
 	// empty, below record id before when not 0.
 	AuditPage(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error)
+	// AuditExport is GET /v1/audit/export of the account's records, only
+	// endpoint's when not empty, as format (csv or ndjson); started says
+	// whether anything was written before an error.
+	AuditExport(w http.ResponseWriter, user uint64, endpoint, format string) (started bool, err error)
 	// WorkflowsOf is GET /v1/workflows.
 	WorkflowsOf(ctx context.Context, user uint64, limit int) (handlers.WorkflowList, error)
 	// AgentRun is GET /v1/agents/runs/{id}: one of the account's runs.

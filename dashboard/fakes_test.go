@@ -298,6 +298,26 @@ func (f *fakeAccount) Spend(user uint64, _ time.Time) (metering.Breakdown, error
 	return f.spend[user], nil
 }
 
+func (f *fakeAccount) AuditExport(w http.ResponseWriter, user uint64, endpoint, format string) (bool, error) {
+	return handlers.ExportAudit(w, fakeAuditLog{f}, user, metering.AuditFilter{Endpoint: endpoint}, format)
+}
+
+// fakeAuditLog lists a fakeAccount's records as the audit log's Page does.
+type fakeAuditLog struct{ account *fakeAccount }
+
+func (l fakeAuditLog) Query(user uint64, endpoint string, limit int) ([]metering.AuditRecord, error) {
+	return l.account.AuditPage(user, endpoint, 0, limit)
+}
+
+func (l fakeAuditLog) Page(user uint64, f metering.AuditFilter, before uint64, limit int) ([]metering.AuditRecord, uint64, error) {
+	records, err := l.account.AuditPage(user, f.Endpoint, before, limit)
+	var next uint64
+	if len(records) == limit {
+		next = records[limit-1].ID
+	}
+	return records, next, err
+}
+
 func (f *fakeAccount) AuditPage(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error) {
 	var out []metering.AuditRecord
 	for _, rec := range slices.Backward(f.audit) {

@@ -18,13 +18,15 @@ import (
 )
 
 var (
+	//go:embed audit_prelude.lua
+	auditPrelude string
 	//go:embed audit_add.lua
 	auditAddSource string
 	//go:embed audit_page.lua
 	auditPageSource string
 
-	auditAddScript  = redis.NewScript(auditAddSource)
-	auditPageScript = redis.NewScript(auditPageSource)
+	auditAddScript  = redis.NewScript(auditPrelude + auditAddSource)
+	auditPageScript = redis.NewScript(auditPrelude + auditPageSource)
 )
 
 const (
@@ -50,7 +52,16 @@ const (
 // record written once by the instance that served the call, in batches
 // off the hot path (metering.AuditWriter), and read newest first by any
 // instance. A record's ID is its stream entry's: milliseconds << 12 |
-// sequence, increasing with the time it was written.
+// sequence, increasing with the time it was written. Each batch indexes
+// its records by endpoint, by key and by timestamp in the same script
+// (audit_prelude.lua names the keys), so a page seeks an index as the
+// embedded log's does.
+//
+// Records written before the key and time indexes existed (or by an
+// instance of that version during a rolling deploy) are in neither:
+// listings by key or by time leave them out, and a page by time below one
+// is refused as below an unknown record; the other listings list them.
+// Retention trims them like any other.
 type AuditLog struct {
 	*metering.AuditWriter
 	store     *Store
@@ -215,26 +226,48 @@ func (l *AuditLog) taken(pending []auditBatch, cmds []*redis.Cmd, err error) err
 }
 
 func (l *AuditLog) batchArgs(b auditBatch, oldest string, retention time.Duration) ([]string, []any) {
-	keys := []string{l.store.accountKey(b.account, "audit_batch:"+strconv.FormatUint(b.token, 10)), l.stream(b.account)}
+	keys := []string{l.store.accountKey(b.account, "audit_batch:"+strconv.FormatUint(b.token, 10)), l.stream(b.account), l.timeIndex(b.account)}
 	position := map[string]int{}
+	indexAt := func(key string) int {
+		p, ok := position[key]
+		if !ok {
+			keys = append(keys, key)
+			p = len(keys)
+			position[key] = p
+		}
+		return p
+	}
 	args := []any{oldest, retention.Milliseconds(), auditTokenTTL.Milliseconds()}
 	for i, data := range b.records {
-		endpoint := b.index[i]
-		p, ok := position[endpoint]
-		if !ok {
-			keys = append(keys, l.endpointIndex(b.account, endpoint))
-			p = len(keys)
-			position[endpoint] = p
-		}
-		args = append(args, p, data)
+		// The key and the timestamp are read from the record as Redis
+		// will hold it, where its page will read them.
+		fields := gjson.GetManyBytes(data, "key_id", "timestamp")
+		ms, nanos := auditTimeIndexed(fields[1].Time())
+		args = append(args, indexAt(l.endpointIndex(b.account, b.index[i])), indexAt(l.keyIndex(b.account, fields[0].Uint())), ms, nanos, data)
 	}
 	return keys, args
+}
+
+// auditTimeIndexed is a timestamp's place in the time index: its
+// milliseconds since the epoch (the score: a double holds them exactly)
+// and the nanoseconds past them, 6 digits (they order equal scores; the
+// page script reads them from the JSON with nanosOf).
+func auditTimeIndexed(t time.Time) (ms int64, nanos string) {
+	return t.UnixMilli(), fmt.Sprintf("%06d", t.Nanosecond()%int(time.Millisecond))
 }
 
 func (l *AuditLog) stream(account uint64) string { return l.store.accountKey(account, "audit") }
 
 func (l *AuditLog) endpointIndex(account uint64, endpoint string) string {
 	return l.store.accountKey(account, "audit_by_endpoint:"+endpoint)
+}
+
+func (l *AuditLog) keyIndex(account, keyID uint64) string {
+	return l.store.accountKey(account, "audit_by_key:"+strconv.FormatUint(keyID, 10))
+}
+
+func (l *AuditLog) timeIndex(account uint64) string {
+	return l.store.accountKey(account, "audit_by_time")
 }
 
 // Close writes what is queued, tries once more to send what Redis has not
@@ -253,45 +286,118 @@ func (l *AuditLog) Close() {
 // Query returns an account's newest records first, at most limit of them,
 // only those for endpoint when it is not empty.
 func (l *AuditLog) Query(user uint64, endpoint string, limit int) ([]metering.AuditRecord, error) {
-	return l.Page(user, endpoint, 0, limit)
+	records, _, err := l.Page(user, metering.AuditFilter{Endpoint: endpoint}, 0, limit)
+	return records, err
 }
 
-// Page is Query continued below the record id before (0: from the newest).
-func (l *AuditLog) Page(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error) {
-	start := "+"
-	if before != 0 {
-		start = "(" + streamID(before)
+// auditChecks are the fields of a filter its page's index does not
+// narrow to, which audit_page.lua compares with each record's.
+type auditChecks struct {
+	Endpoint string
+	KeyID    uint64
+	Status   int
+	Provider string
+	Model    string
+}
+
+// needles are the checks as the pieces of JSON a passing record holds:
+// `"status":500,` or `"model":"gpt-5.4"`, as json.Marshal writes an
+// AuditRecord (the fleet's records are written so). A piece cannot occur
+// inside another field's string, whose quotes are escaped, and a number's
+// ends at its comma (every checked number is followed by another field),
+// so finding every piece is the match, without decoding the record.
+func (c auditChecks) needles() ([]string, error) {
+	needles := []string{}
+	for _, text := range []struct{ name, value string }{{"endpoint", c.Endpoint}, {"provider", c.Provider}, {"model", c.Model}} {
+		if text.value == "" {
+			continue
+		}
+		quoted, err := json.Marshal(text.value)
+		if err != nil {
+			return nil, fmt.Errorf("encoding an audit filter: %w", err)
+		}
+		needles = append(needles, `"`+text.name+`":`+string(quoted))
 	}
+	if c.KeyID != 0 {
+		needles = append(needles, `"key_id":`+strconv.FormatUint(c.KeyID, 10)+",")
+	}
+	if c.Status != 0 {
+		needles = append(needles, `"status":`+strconv.Itoa(c.Status)+",")
+	}
+	return needles, nil
+}
+
+// Page returns up to limit of an account's records matching f, newest
+// first, below the record id before (0: from the newest), and next, the
+// before of the page that follows (0: the listing is done), as
+// metering.AuditLog.Page does: one script seeks an index (the account's
+// time index, its key's or its endpoint's, or its stream) and reads at
+// most metering.AuditScanBudget records past it, in one round trip.
+func (l *AuditLog) Page(user uint64, f metering.AuditFilter, before uint64, limit int) (records []metering.AuditRecord, next uint64, err error) {
+	if limit <= 0 || limit > metering.AuditScanBudget {
+		// As in the embedded log: no page reads past the budget, so a
+		// larger limit, or none, is the budget.
+		limit = metering.AuditScanBudget
+	}
+	checks := auditChecks{Endpoint: f.Endpoint, KeyID: f.KeyID, Status: f.Status, Provider: f.Provider, Model: f.Model}
+	walk, index := "stream", l.stream(user)
+	switch {
+	case f.Timed():
+		walk, index = "time", l.timeIndex(user)
+	case f.KeyID != 0:
+		walk, index, checks.KeyID = "refs", l.keyIndex(user, f.KeyID), 0
+	case f.Endpoint != "":
+		walk, index, checks.Endpoint = "refs", l.endpointIndex(user, f.Endpoint), ""
+	}
+	needles, err := checks.needles()
+	if err != nil {
+		return nil, 0, err
+	}
+	checked, err := json.Marshal(needles)
+	if err != nil {
+		return nil, 0, fmt.Errorf("encoding an audit filter: %w", err)
+	}
+	cursor := ""
+	if before != 0 {
+		cursor = streamID(before)
+	}
+	untilScore, untilNanos := auditTimeBound(f.Until)
+	sinceScore, sinceNanos := auditTimeBound(f.Since)
 	ctx, cancel := l.store.context()
 	defer cancel()
-	if endpoint == "" {
-		entries, err := l.store.client.XRevRangeN(ctx, l.stream(user), start, "-", int64(limit)).Result()
+	reply, err := auditPageScript.Run(ctx, l.store.client, []string{l.stream(user), index},
+		walk, cursor, limit, metering.AuditScanBudget, untilScore, untilNanos, sinceScore, sinceNanos, checked).StringSlice()
+	switch {
+	case redis.HasErrorPrefix(err, "UNKNOWNCURSOR"):
+		return nil, 0, fmt.Errorf("reading audit log below record %d: %w", before, metering.ErrUnknownCursor)
+	case err != nil:
+		return nil, 0, unavailable("reading audit log", err)
+	case len(reply)%2 != 1:
+		return nil, 0, fmt.Errorf("reading audit log: %w", errMalformedReply)
+	}
+	if reply[0] != "" {
+		next = recordID(reply[0])
+	}
+	records = make([]metering.AuditRecord, 0, len(reply)/2)
+	for i := 1; i < len(reply); i += 2 {
+		r, err := decodeAudit(user, reply[i], reply[i+1])
 		if err != nil {
-			return nil, unavailable("reading audit log", err)
+			return nil, 0, err
 		}
-		out := make([]metering.AuditRecord, 0, len(entries))
-		for _, e := range entries {
-			r, err := decodeAudit(user, e.ID, e.Values["r"])
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		return out, nil
+		records = append(records, r)
 	}
-	flat, err := auditPageScript.Run(ctx, l.store.client, []string{l.stream(user), l.endpointIndex(user, endpoint)}, start, limit).StringSlice()
-	if err != nil {
-		return nil, unavailable("reading audit log", err)
+	return records, next, nil
+}
+
+// auditTimeBound is a filter's time bound as the page script takes it:
+// the time index's score and nanoseconds, both empty when t is zero (no
+// bound).
+func auditTimeBound(t time.Time) (score, nanos string) {
+	if t.IsZero() {
+		return "", ""
 	}
-	out := make([]metering.AuditRecord, 0, len(flat)/2)
-	for i := 0; i+1 < len(flat); i += 2 {
-		r, err := decodeAudit(user, flat[i], flat[i+1])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	ms, nanos := auditTimeIndexed(t)
+	return strconv.FormatInt(ms, 10), nanos
 }
 
 // spendChunk is how many records Spend reads a round trip.

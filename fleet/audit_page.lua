@@ -1,15 +1,122 @@
--- An account's records for one endpoint, newest first, read through the
--- endpoint's index in one round trip.
--- KEYS[1]: the account's stream, KEYS[2]: the endpoint's index.
--- ARGV[1]: where to start ('+', or '(' and the ID below which to go on),
--- ARGV[2]: how many.
--- Returns ID, JSON, ID, JSON, ...
-local out = {}
-for _, ref in ipairs(redis.call('XREVRANGE', KEYS[2], ARGV[1], '-', 'COUNT', ARGV[2])) do
-	local record = redis.call('XRANGE', KEYS[1], ref[1], ref[1])
-	if #record > 0 then -- else trimmed from the stream first
-		out[#out + 1] = ref[1]
-		out[#out + 1] = record[1][2][2]
+-- A page of an account's records matching a filter, newest first, in one
+-- round trip: the walk of one index from a cursor, reading at most a
+-- budget of records, as metering.AuditLog.Page does in bbolt.
+-- KEYS[1]: the account's stream, KEYS[2]: the index to walk: the stream
+-- itself, a key's or an endpoint's index, or the time index.
+-- ARGV[1]: which ('stream', 'refs' or 'time'), ARGV[2]: the stream ID of
+-- the record to page below ('' from the newest), ARGV[3]: how many
+-- records, ARGV[4]: how many to read at most, ARGV[5], ARGV[6]: the end of
+-- the time range (not in it) as the time index's score and nanoseconds,
+-- ARGV[7], ARGV[8]: its start (in it), each '' when open, ARGV[9]: what
+-- the index does not narrow to, as pieces of JSON a passing record holds
+-- (a JSON array; auditChecks.needles in Go).
+-- Returns the stream ID to page below next ('' when the listing is done),
+-- then ID, JSON, ID, JSON, ...; an UNKNOWNCURSOR error when the walk is by
+-- time and the record to page below is not indexed.
+local stream, index = KEYS[1], KEYS[2]
+local walk, before, limit, budget = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local untilScore, untilNanos = tonumber(ARGV[5]), ARGV[6]
+local sinceScore, sinceNanos = tonumber(ARGV[7]), ARGV[8]
+local needles = cjson.decode(ARGV[9])
+local checking = #needles > 0
+
+local out = {''}
+local matched, scanned = 0, 0
+
+-- visit lists a record when it passes the checks; false once the page is
+-- full or the budget spent, out[1] then the record to go on below.
+local function visit(id, json)
+	if not json then
+		return true -- trimmed between the index and the record
+	end
+	scanned = scanned + 1
+	local passes = true
+	if checking then
+		for _, needle in ipairs(needles) do
+			if not string.find(json, needle, 1, true) then
+				passes = false
+				break
+			end
+		end
+	end
+	if passes then
+		out[#out + 1] = id
+		out[#out + 1] = json
+		matched = matched + 1
+	end
+	if matched == limit or scanned == budget then
+		out[1] = id
+		return false
+	end
+	return true
+end
+
+-- chunk is how many index entries to read next: what the page lacks, more
+-- when some may not pass, never past the budget.
+local function chunk()
+	local n = limit - matched
+	if checking then
+		n = math.max(n, 100)
+	end
+	return math.min(n, budget - scanned)
+end
+
+local function record(id)
+	local entry = redis.call('XRANGE', stream, id, id)[1]
+	return entry and entry[2][2]
+end
+
+if walk ~= 'time' then
+	local start = before == '' and '+' or '(' .. before
+	while true do
+		local n = chunk()
+		local entries = redis.call('XREVRANGE', index, start, '-', 'COUNT', n)
+		for _, entry in ipairs(entries) do
+			local json = walk == 'stream' and entry[2][2] or record(entry[1])
+			if not visit(entry[1], json) then
+				return out
+			end
+		end
+		if #entries < n then
+			return out
+		end
+		start = '(' .. entries[#entries][1]
 	end
 end
-return out
+
+-- By time: from the first rank below the range's end and the cursor.
+local rank = 0
+if untilScore then
+	rank = redis.call('ZCOUNT', index, '(' .. ARGV[5], '+inf')
+end
+if before ~= '' then
+	local json = record(before)
+	local cursor = json and redis.call('ZREVRANK', index, timeMember(nanosOf(cjson.decode(json).timestamp), before))
+	if not cursor then
+		return redis.error_reply('UNKNOWNCURSOR the record to page below is not in the audit log')
+	end
+	rank = math.max(rank, cursor + 1)
+end
+while true do
+	local n = chunk()
+	local entries = redis.call('ZREVRANGE', index, rank, rank + n - 1, 'WITHSCORES')
+	for i = 1, #entries, 2 do
+		local member, score = entries[i], tonumber(entries[i + 1])
+		local nanos = string.sub(member, 1, 6)
+		if sinceScore and (score < sinceScore or score == sinceScore and nanos < sinceNanos) then
+			return out
+		end
+		-- The range's end may fall within a millisecond: skip what of it
+		-- is not before the end.
+		if not (untilScore and score == untilScore and nanos >= untilNanos) then
+			local id = idOfTimeMember(member)
+			if not visit(id, record(id)) then
+				return out
+			end
+		end
+	end
+	if #entries < 2 * n then
+		return out
+	end
+	rank = rank + n
+end

@@ -17,7 +17,7 @@ type auditLog interface {
 	Flush()
 	Close()
 	Query(user uint64, endpoint string, limit int) ([]metering.AuditRecord, error)
-	Page(user uint64, endpoint string, before uint64, limit int) ([]metering.AuditRecord, error)
+	Page(user uint64, f metering.AuditFilter, before uint64, limit int) ([]metering.AuditRecord, uint64, error)
 	Spend(user uint64, since time.Time) (metering.Breakdown, error)
 }
 
@@ -73,11 +73,11 @@ func TestAuditNewestFirstByEndpointAndPaged(t *testing.T) {
 		if len(leads) != 4 || leads[0].RequestID != "req-1-30" || leads[3].RequestID != "req-1-21" {
 			t.Fatalf("by endpoint: %+v", leads)
 		}
-		next, _ := l.Page(1, "/v1/leads", leads[3].ID, 100)
+		next, _, _ := l.Page(1, metering.AuditFilter{Endpoint: "/v1/leads"}, leads[3].ID, 100)
 		if len(next) != 6 || next[0].RequestID != "req-1-18" {
 			t.Fatalf("the next page: %+v", next)
 		}
-		page, _ := l.Page(1, "", all[9].ID, 5)
+		page, _, _ := l.Page(1, metering.AuditFilter{}, all[9].ID, 5)
 		if len(page) != 5 || page[0].RequestID != all[10].RequestID {
 			t.Fatalf("a page of all: %+v", page)
 		}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -11,6 +12,10 @@ import (
 // AuditLog reads an account's audit records.
 type AuditLog interface {
 	Query(user uint64, endpoint string, limit int) ([]metering.AuditRecord, error)
+	// Page lists the records matching f newest first below the record id
+	// before (0: from the newest), and returns the next page's before, 0
+	// at the end (see metering.AuditLog.Page).
+	Page(user uint64, f metering.AuditFilter, before uint64, limit int) ([]metering.AuditRecord, uint64, error)
 }
 
 const (
@@ -21,24 +26,41 @@ const (
 type auditAnswer struct {
 	Records []metering.AuditRecord `json:"records"`
 	Count   int                    `json:"count"`
+	// NextBefore is the before of the next page; absent at the end.
+	NextBefore uint64 `json:"next_before,omitempty"`
 }
 
 // audit answers GET /v1/audit: the caller's own account's records, newest
-// first, optionally for one endpoint.
+// first, a page at a time, narrowed by the query's filters.
 func (a *API) audit(w http.ResponseWriter, r *http.Request, call *Call) {
 	limit, ok := a.queryLimit(w, r, defaultAuditLimit, maxAuditLimit)
 	if !ok {
 		return
 	}
-	records, err := a.Audit.Query(call.Identity.UserID, r.URL.Query().Get("endpoint"), limit)
-	if err != nil {
-		a.Errors.Internal(w, err, "The audit log could not be read; try again.")
+	q := auditQuery{values: r.URL.Query()}
+	f, before := q.filter(), q.before()
+	if q.err != nil {
+		a.Errors.Send(w, q.err)
 		return
 	}
-	if records == nil {
-		records = []metering.AuditRecord{}
+	records, next, err := a.Audit.Page(call.Identity.UserID, f, before, limit)
+	if err != nil {
+		a.auditReadError(w, err)
+		return
 	}
-	WriteJSON(w, http.StatusOK, auditAnswer{Records: records, Count: len(records)})
+	WriteJSON(w, http.StatusOK, auditAnswer{Records: records, Count: len(records), NextBefore: next})
+}
+
+// auditReadError answers a listing the log could not serve.
+func (a *API) auditReadError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, metering.ErrUnknownCursor):
+		a.Errors.WriteParam(w, CodeInvalidField, "before names a record this log no longer holds (older ones are trimmed); list again without before.", "before")
+	case errors.Is(err, metering.ErrStoreUnavailable):
+		a.storeUnavailable(w)
+	default:
+		a.Errors.Internal(w, err, "The audit log could not be read; try again.")
+	}
 }
 
 // queryLimit reads the limit query parameter: def when absent, clamped to

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/tidwall/gjson"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/keinetech/kaine/internal/keyrange"
@@ -60,9 +61,12 @@ type storedAudit struct {
 }
 
 var (
-	bucketAudit           = []byte("audit")             // user, seq → record
-	bucketAuditByEndpoint = []byte("audit_by_endpoint") // user, endpoint, 0, seq → nothing
-	bucketAuditByTime     = []byte("audit_by_time")     // unix nanos, seq → user, endpoint
+	bucketAudit              = []byte("audit")                 // user, seq → record
+	bucketAuditByEndpoint    = []byte("audit_by_endpoint")     // user, endpoint, 0, seq → nothing
+	bucketAuditByKey         = []byte("audit_by_key")          // user, key id, seq → nothing
+	bucketAuditByAccountTime = []byte("audit_by_account_time") // user, unix nanos, seq → nothing
+	bucketAuditByTime        = []byte("audit_by_time")         // unix nanos, seq → user, endpoint
+	bucketAuditMeta          = []byte("audit_meta")            // what the log's layout holds
 )
 
 // AuditLog is a single instance's audit log in bbolt, written with group
@@ -72,13 +76,18 @@ type AuditLog struct {
 	db *bolt.DB
 }
 
-// OpenAuditLog creates the audit buckets and starts the writer.
+// OpenAuditLog creates the audit buckets, indexes the records of a log
+// written before an index existed, and starts the writer.
 func OpenAuditLog(db *bolt.DB, opts AuditOptions) (*AuditLog, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		return keyrange.CreateBuckets(tx, bucketAudit, bucketAuditByEndpoint, bucketAuditByTime)
+		return keyrange.CreateBuckets(tx, bucketAudit, bucketAuditByEndpoint, bucketAuditByKey,
+			bucketAuditByAccountTime, bucketAuditByTime, bucketAuditMeta)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing audit buckets: %w", err)
+	}
+	if err := backfillAuditIndexes(db); err != nil {
+		return nil, err
 	}
 	l := &AuditLog{db: db}
 	l.AuditWriter = NewAuditWriter(opts, l.writeBatch)
@@ -94,9 +103,7 @@ const yieldEvery = 8
 func (l *AuditLog) writeBatch(batch []AuditRecord) error {
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		records := tx.Bucket(bucketAudit)
-		byEndpoint := tx.Bucket(bucketAuditByEndpoint)
-		byTime := tx.Bucket(bucketAuditByTime)
-		byTime.FillPercent = 0.95 // keys only ever grow: pack pages full
+		idx := openAuditIndexes(tx)
 		seq := records.Sequence()
 		for i := range batch {
 			if i > 0 && i%yieldEvery == 0 {
@@ -114,10 +121,7 @@ func (l *AuditLog) writeBatch(batch []AuditRecord) error {
 			if err := records.Put(recordKey(r.UserID, seq), data); err != nil {
 				return err
 			}
-			if err := byEndpoint.Put(endpointKey(r.UserID, r.Endpoint, seq), nil); err != nil {
-				return err
-			}
-			if err := byTime.Put(timeKey(r.Time, seq), timeValue(r.UserID, r.Endpoint)); err != nil {
+			if err := idx.put(r, seq); err != nil {
 				return err
 			}
 		}
@@ -146,50 +150,28 @@ func timeKey(t time.Time, seq uint64) []byte {
 	return k
 }
 
+func keyIDPrefix(user, keyID uint64) []byte {
+	return binary.BigEndian.AppendUint64(keyrange.Prefix(user), keyID)
+}
+
+func keyIDKey(user, keyID, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(keyIDPrefix(user, keyID), seq)
+}
+
+// accountTimeKey orders an account's records by time, then id.
+func accountTimeKey(user uint64, t time.Time, seq uint64) []byte {
+	return append(keyrange.Prefix(user), timeKey(t, seq)...)
+}
+
 func timeValue(user uint64, endpoint string) []byte {
 	return append(keyrange.Prefix(user), endpoint...)
 }
 
 // Query returns an account's newest records first, at most limit of them,
-// only those for endpoint when it is not empty. It reads an index, never
-// scanning other accounts' or other endpoints' records.
+// only those for endpoint when it is not empty.
 func (l *AuditLog) Query(user uint64, endpoint string, limit int) ([]AuditRecord, error) {
-	return l.Page(user, endpoint, 0, limit)
-}
-
-// Page is Query continued below the record id before (0: from the newest):
-// the next page of a listing whose last record had that id.
-func (l *AuditLog) Page(user uint64, endpoint string, before uint64, limit int) ([]AuditRecord, error) {
-	var out []AuditRecord
-	err := l.db.View(func(tx *bolt.Tx) error {
-		records := tx.Bucket(bucketAudit)
-		if endpoint == "" {
-			return keyrange.ReverseBefore(records.Cursor(), keyrange.Prefix(user), before, func(_, v []byte) (bool, error) {
-				return appendRecord(&out, v, limit)
-			})
-		}
-		prefix := endpointPrefix(user, endpoint)
-		return keyrange.ReverseBefore(tx.Bucket(bucketAuditByEndpoint).Cursor(), prefix, before, func(k, _ []byte) (bool, error) {
-			return appendRecord(&out, records.Get(recordKey(user, keyrange.IDOf(k))), limit)
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading audit log: %w", err)
-	}
-	return out, nil
-}
-
-func appendRecord(out *[]AuditRecord, data []byte, limit int) (more bool, err error) {
-	if data == nil {
-		return true, nil // swept between index and record: skip
-	}
-	var s storedAudit
-	if err := json.Unmarshal(data, &s); err != nil {
-		return false, fmt.Errorf("decoding audit record: %w", err)
-	}
-	s.AuditRecord.UserID = s.User
-	*out = append(*out, s.AuditRecord)
-	return len(*out) < limit, nil
+	records, _, err := l.Page(user, AuditFilter{Endpoint: endpoint}, 0, limit)
+	return records, err
 }
 
 // Sweep deletes up to max records older than before, oldest first, in one
@@ -208,13 +190,16 @@ func (l *AuditLog) Sweep(before time.Time, max int) (int, error) {
 			batch = append(batch, expired{bytes.Clone(k), bytes.Clone(v)})
 		}
 		records := tx.Bucket(bucketAudit)
-		byEndpoint := tx.Bucket(bucketAuditByEndpoint)
+		idx := openAuditIndexes(tx)
 		for _, e := range batch {
 			seq := keyrange.IDOf(e.key)
 			user := keyrange.AccountOf(e.value)
+			keyID := gjson.GetBytes(records.Get(recordKey(user, seq)), "key_id").Uint()
 			err := errors.Join(
 				records.Delete(recordKey(user, seq)),
-				byEndpoint.Delete(endpointKey(user, string(e.value[8:]), seq)),
+				idx.byEndpoint.Delete(endpointKey(user, string(e.value[8:]), seq)),
+				idx.byKey.Delete(keyIDKey(user, keyID, seq)),
+				idx.byAccountTime.Delete(append(keyrange.Prefix(user), e.key...)),
 				byTime.Delete(e.key),
 			)
 			if err != nil {

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func newTestAudit(t testing.TB, opts AuditOptions) *AuditLog {
@@ -193,6 +195,59 @@ func TestAuditSweepDropsOldRecordsAndTheirIndexes(t *testing.T) {
 			t.Fatalf("after sweep, Query(%q) = %+v", ep, got)
 		}
 	}
+	for name, bucket := range map[string][]byte{"by key": bucketAuditByKey, "by account time": bucketAuditByAccountTime, "by endpoint": bucketAuditByEndpoint} {
+		if n := bucketLen(t, l, bucket); n != 2 {
+			t.Errorf("the index %s keeps %d entries, want the 2 records left", name, n)
+		}
+	}
+}
+
+func bucketLen(t *testing.T, l *AuditLog, bucket []byte) int {
+	t.Helper()
+	n := 0
+	err := l.db.View(func(tx *bolt.Tx) error { return tx.Bucket(bucket).ForEach(func(_, _ []byte) error { n++; return nil }) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A log written before the key and time indexes is indexed when opened,
+// once, and its records are found by key and by time.
+func TestAuditIndexesAnOlderLogWhenOpened(t *testing.T) {
+	db, _ := openTestDB(t)
+	l, err := OpenAuditLog(db, AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 25 {
+		l.Record(rec(1, "/v1/llm", t0.Add(time.Duration(i)*time.Second)))
+	}
+	l.Close()
+	err = db.Update(func(tx *bolt.Tx) error { // the older layout: no such indexes, no layout mark
+		for _, b := range [][]byte{bucketAuditByKey, bucketAuditByAccountTime, bucketAuditMeta} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err = OpenAuditLog(db, AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	byKey, _, err := l.Page(1, AuditFilter{KeyID: 10}, 0, 100)
+	if err != nil || len(byKey) != 25 {
+		t.Fatalf("by key: %d records, %v", len(byKey), err)
+	}
+	byTime, _, err := l.Page(1, AuditFilter{Since: t0.Add(10 * time.Second), Until: t0.Add(20 * time.Second)}, 0, 100)
+	if err != nil || len(byTime) != 10 || !byTime[0].Time.Equal(t0.Add(19*time.Second)) {
+		t.Fatalf("by time: %d records, %v", len(byTime), err)
+	}
 }
 
 func TestAuditConcurrentWritersLoseNothing(t *testing.T) {
@@ -246,7 +301,7 @@ func BenchmarkAuditWriterThroughput(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		r.UserID = uint64(i%100 + 1)
+		r.UserID, r.Time = uint64(i%100+1), t0.Add(time.Duration(i)*time.Millisecond)
 		l.Record(r)
 	}
 	l.Flush()

@@ -50,6 +50,20 @@ func scaleEndpoint(i int) string {
 	}
 }
 
+// scaleProviders are the providers and models the records spread over.
+var scaleProviders = [][2]string{{"anthropic", "claude-sonnet-4-5"}, {"openai", "gpt-5.4"}, {"google", "gemini-2.5-flash"}}
+
+// scaleStatus is 500 for 1 record in 200, 429 for 1 in 50, else 200.
+func scaleStatus(i int) int {
+	switch {
+	case i%200 == 0:
+		return 500
+	case i%50 == 1:
+		return 429
+	}
+	return 200
+}
+
 // buildScaleAudit writes 1,000,000 records of one account, 1,000 of a small
 // one and 250,000 of 50 others, interleaved in time over 30 days, through the
 // log's own batch writer in large transactions.
@@ -69,11 +83,12 @@ func buildScaleAudit(b *testing.B, path string) (*AuditLog, *bolt.DB) {
 	var big, small, other int
 	batch := make([]AuditRecord, 0, scaleAuditBatch)
 	for i := 0; i < total; i++ {
+		provider := scaleProviders[i%len(scaleProviders)]
 		r := AuditRecord{
 			Method:    "POST",
-			Status:    200,
-			Provider:  "anthropic",
-			Model:     "claude-sonnet-4-5",
+			Status:    scaleStatus(i),
+			Provider:  provider[0],
+			Model:     provider[1],
 			TokensIn:  int64(100 + i%4000),
 			TokensOut: int64(50 + i%900),
 			Cost:      money.MicroUSD(1000 + i%50_000),
@@ -92,7 +107,7 @@ func buildScaleAudit(b *testing.B, path string) (*AuditLog, *bolt.DB) {
 			r.UserID, r.KeyID, r.Endpoint = u, u*10, scaleEndpoint(other)
 			other++
 		case big < scaleAuditRecords:
-			r.UserID, r.KeyID, r.Endpoint = scaleAuditUser, scaleAuditUser*10, scaleEndpoint(big)
+			r.UserID, r.KeyID, r.Endpoint = scaleAuditUser, scaleAuditUser*10+uint64(big/7%3), scaleEndpoint(big)
 			big++
 		case other < scaleOtherRecords:
 			u := uint64(2 + other%scaleOtherUsers)
@@ -190,6 +205,64 @@ func BenchmarkScaleAuditQuery(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScaleAuditPage measures a page of 100 of GET /v1/audit with
+// each filter, for the account with 1,000,000 records: by key (one in
+// three of its records, an index), by time (one day of the 30, an index),
+// by status (500: one in 200; a scan of at most AuditScanBudget records,
+// so the page holds what that scan found), by provider and by model, and
+// all at once.
+//
+//	go test -run XXX -bench ScaleAuditPage -benchtime 1000x ./metering/
+func BenchmarkScaleAuditPage(b *testing.B) {
+	if testing.Short() {
+		b.Skip("scale benchmark: skipped under -short")
+	}
+	l, db := buildScaleAudit(b, filepath.Join(b.TempDir(), "audit.db"))
+	defer db.Close()
+	defer l.Close()
+	day := t0.Add(-15 * 24 * time.Hour)
+	for _, c := range []struct {
+		name string
+		f    AuditFilter
+	}{
+		{"none", AuditFilter{}},
+		{"key", AuditFilter{KeyID: scaleAuditUser*10 + 1}},
+		{"day", AuditFilter{Since: day, Until: day.Add(24 * time.Hour)}},
+		{"since", AuditFilter{Since: day}},
+		{"status-rare", AuditFilter{Status: 500}},
+		{"provider", AuditFilter{Provider: "openai"}},
+		{"model", AuditFilter{Model: "gemini-2.5-flash"}},
+		{"day+key+status+model", AuditFilter{Since: day, Until: day.Add(24 * time.Hour), KeyID: scaleAuditUser*10 + 2, Status: 200, Model: "gpt-5.4"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			durs := make([]time.Duration, 0, b.N)
+			found := 0
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				got, next, err := l.Page(scaleAuditUser, c.f, 0, 100)
+				durs = append(durs, time.Since(start))
+				if err != nil || len(got) > 100 || len(got) < 100 && next != 0 && !c.f.scansPast() {
+					b.Fatalf("Page: %d records, next %d, %v", len(got), next, err)
+				}
+				for _, r := range got {
+					if !c.f.Matches(r) || r.UserID != scaleAuditUser {
+						b.Fatalf("a record outside the filter: %+v", r)
+					}
+				}
+				found = len(got)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(found), "records/page")
+			reportScaleLatencies(b, durs)
+		})
+	}
+}
+
+// scansPast reports whether f filters on what no index serves, so a page
+// may end short of its limit.
+func (f AuditFilter) scansPast() bool { return f.Status != 0 || f.Provider != "" || f.Model != "" }
 
 const (
 	scaleUsageAccounts = 1_000

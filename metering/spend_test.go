@@ -27,12 +27,9 @@ func TestAuditPagesContinueBelowTheLastID(t *testing.T) {
 		var seen []uint64
 		before := uint64(0)
 		for {
-			page, err := l.Page(1, c.endpoint, before, 4)
+			page, next, err := l.Page(1, AuditFilter{Endpoint: c.endpoint}, before, 4)
 			if err != nil {
 				t.Fatal(err)
-			}
-			if len(page) == 0 {
-				break
 			}
 			for _, r := range page {
 				if r.UserID != 1 || c.endpoint != "" && r.Endpoint != c.endpoint || len(seen) > 0 && r.ID >= seen[len(seen)-1] {
@@ -40,7 +37,10 @@ func TestAuditPagesContinueBelowTheLastID(t *testing.T) {
 				}
 				seen = append(seen, r.ID)
 			}
-			before = page[len(page)-1].ID
+			if next == 0 {
+				break
+			}
+			before = next
 		}
 		if len(seen) != c.want {
 			t.Fatalf("%q: %d records paged, want %d", c.endpoint, len(seen), c.want)

@@ -1,0 +1,173 @@
+package metering
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tidwall/gjson"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/keinetech/kaine/internal/keyrange"
+)
+
+// AuditFilter narrows a listing of an account's audit records; a zero
+// field matches every record.
+type AuditFilter struct {
+	Endpoint string
+	KeyID    uint64
+	Status   int
+	Provider string
+	Model    string
+	// Since and Until bound the records' timestamps: Since is in the
+	// range, Until is not.
+	Since, Until time.Time
+}
+
+// Timed reports whether f bounds the records' time: such a listing is
+// newest first by timestamp, then id; the others by id.
+func (f AuditFilter) Timed() bool { return !f.Since.IsZero() || !f.Until.IsZero() }
+
+// Matches reports whether a record passes f.
+func (f AuditFilter) Matches(r AuditRecord) bool {
+	return (f.Endpoint == "" || r.Endpoint == f.Endpoint) &&
+		(f.KeyID == 0 || r.KeyID == f.KeyID) &&
+		(f.Status == 0 || r.Status == f.Status) &&
+		(f.Provider == "" || r.Provider == f.Provider) &&
+		(f.Model == "" || r.Model == f.Model) &&
+		(f.Since.IsZero() || !r.Time.Before(f.Since)) &&
+		(f.Until.IsZero() || r.Time.Before(f.Until))
+}
+
+// matchesStored is Matches for a record as stored, reading only the
+// fields f names.
+func (f AuditFilter) matchesStored(data []byte) bool {
+	if f.Status == 0 && f.Provider == "" && f.Model == "" && f.Endpoint == "" && f.KeyID == 0 && !f.Timed() {
+		return true
+	}
+	v := gjson.GetManyBytes(data, "endpoint", "key_id", "status", "provider", "model", "timestamp")
+	r := AuditRecord{Endpoint: v[0].Str, KeyID: v[1].Uint(), Status: int(v[2].Int()), Provider: v[3].Str, Model: v[4].Str}
+	if f.Timed() {
+		r.Time = v[5].Time()
+	}
+	return f.Matches(r)
+}
+
+// AuditScanBudget bounds the records one page reads past those its
+// index already narrowed to: a filter on the status, the provider or the
+// model, which no index serves, may end a page short of its limit, with
+// the cursor to go on from.
+const AuditScanBudget = 2000
+
+// ErrUnknownCursor is a page asked for below a record the log does not
+// hold (trimmed by retention, or never written) in a listing by time,
+// which needs the record's timestamp to go on.
+var ErrUnknownCursor = errors.New("the record to page below is not in the audit log")
+
+// Page returns up to limit of an account's records matching f, newest
+// first, below the record id before (0: from the newest), and next, the
+// before of the page that follows; next is 0 when the listing is done.
+// It seeks an index (the account's time range, its key's or its
+// endpoint's records, or all of its records) and reads at most
+// AuditScanBudget records past it.
+func (l *AuditLog) Page(user uint64, f AuditFilter, before uint64, limit int) (records []AuditRecord, next uint64, err error) {
+	records = []AuditRecord{}
+	err = l.db.View(func(tx *bolt.Tx) error {
+		all := tx.Bucket(bucketAudit)
+		scanned := 0
+		visit := func(seq uint64, data []byte) (bool, error) {
+			if data == nil {
+				return true, nil // trimmed between the index and the record
+			}
+			scanned++
+			if f.matchesStored(data) {
+				r, err := decodeStoredAudit(data)
+				if err != nil {
+					return false, err
+				}
+				records = append(records, r)
+			}
+			if len(records) == limit || scanned == AuditScanBudget {
+				next = seq
+				return false, nil
+			}
+			return true, nil
+		}
+		byID := func(k, _ []byte) (bool, error) {
+			seq := keyrange.IDOf(k)
+			return visit(seq, all.Get(recordKey(user, seq)))
+		}
+		switch {
+		case f.Timed():
+			return l.walkTime(tx, user, f, before, visit)
+		case f.KeyID != 0:
+			return keyrange.ReverseBefore(tx.Bucket(bucketAuditByKey).Cursor(), keyIDPrefix(user, f.KeyID), before, byID)
+		case f.Endpoint != "":
+			return keyrange.ReverseBefore(tx.Bucket(bucketAuditByEndpoint).Cursor(), endpointPrefix(user, f.Endpoint), before, byID)
+		}
+		return keyrange.ReverseBefore(all.Cursor(), keyrange.Prefix(user), before, func(k, v []byte) (bool, error) {
+			return visit(keyrange.IDOf(k), v)
+		})
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading audit log: %w", err)
+	}
+	return records, next, nil
+}
+
+// walkTime visits the account's records in [f.Since, f.Until) newest
+// first by time, then id, below the record before when it is not 0.
+func (l *AuditLog) walkTime(tx *bolt.Tx, user uint64, f AuditFilter, before uint64, visit func(uint64, []byte) (bool, error)) error {
+	all := tx.Bucket(bucketAudit)
+	prefix := keyrange.Prefix(user)
+	lower := prefix
+	if !f.Since.IsZero() {
+		lower = accountTimeKey(user, f.Since, 0)
+	}
+	// upper is the first key not to visit.
+	upper := append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	if !f.Until.IsZero() {
+		upper = accountTimeKey(user, f.Until, 0)
+	}
+	if before != 0 {
+		data := all.Get(recordKey(user, before))
+		if data == nil {
+			return ErrUnknownCursor
+		}
+		var at struct {
+			Time time.Time `json:"timestamp"`
+		}
+		if err := json.Unmarshal(data, &at); err != nil {
+			return fmt.Errorf("decoding audit record %d: %w", before, err)
+		}
+		if cursor := accountTimeKey(user, at.Time, before); bytes.Compare(cursor, upper) < 0 {
+			upper = cursor
+		}
+	}
+	c := tx.Bucket(bucketAuditByAccountTime).Cursor()
+	k, _ := c.Seek(upper)
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && bytes.Compare(k, lower) >= 0 && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		seq := binary.BigEndian.Uint64(k[len(k)-8:])
+		if more, err := visit(seq, all.Get(recordKey(user, seq))); err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+func decodeStoredAudit(data []byte) (AuditRecord, error) {
+	var s storedAudit
+	if err := json.Unmarshal(data, &s); err != nil {
+		return AuditRecord{}, fmt.Errorf("decoding audit record: %w", err)
+	}
+	s.AuditRecord.UserID = s.User
+	return s.AuditRecord, nil
+}
