@@ -90,7 +90,7 @@ func TestAuditPagesByTimeAndFiltersOverHTTP(t *testing.T) {
 
 // An export of 100,000 records streams them page by page: the gateway's
 // heap does not grow with the range, and the total it ends with is the
-// account's usage.
+// account's usage, as is the total of each of the usage's breakdowns.
 func TestAuditExportStreamsEveryRecordWithItsTotal(t *testing.T) {
 	u := newUpstreams(t)
 	g := startGateway(t, u.providers(""))
@@ -167,6 +167,39 @@ func TestAuditExportStreamsEveryRecordWithItsTotal(t *testing.T) {
 	}
 
 	status, h, body := g.do("GET", g.base+"/v1/audit/export?format=xml", k.Key, nil)
+	wantError(t, status, h, body, 400, "invalid_field")
+
+	// The usage's breakdowns sum to the same total, whichever the field.
+	for _, by := range []string{"day", "endpoint", "model", "key"} {
+		var b struct {
+			Breakdown struct {
+				Groups []struct {
+					Key     string  `json:"key"`
+					Calls   int     `json:"calls"`
+					CostUSD float64 `json:"cost_usd"`
+				} `json:"groups"`
+				Total struct {
+					Calls   int     `json:"calls"`
+					CostUSD float64 `json:"cost_usd"`
+				} `json:"total"`
+			} `json:"breakdown"`
+		}
+		status, _, body := g.do("GET", g.base+"/v1/usage?group_by="+by, k.Key, nil)
+		if status != 200 || json.Unmarshal(body, &b) != nil || b.Breakdown.Total.CostUSD != usage.Status.UsedUSD || b.Breakdown.Total.Calls < calls+filler {
+			t.Fatalf("group_by=%s: %d %.300s; want a total of %v over at least %d calls", by, status, body, usage.Status.UsedUSD, calls+filler)
+		}
+		sum := 0.0
+		for _, g := range b.Breakdown.Groups {
+			sum += g.CostUSD
+			if by == "endpoint" && g.Key == "/v1/llm" && (g.Calls != calls || g.CostUSD != usage.Status.UsedUSD) {
+				t.Fatalf("group_by=endpoint: /v1/llm %+v, want %d calls costing %v", g, calls, usage.Status.UsedUSD)
+			}
+		}
+		if fmt.Sprintf("%.6f", sum) != fmt.Sprintf("%.6f", usage.Status.UsedUSD) {
+			t.Fatalf("group_by=%s: the groups sum to %v, want %v", by, sum, usage.Status.UsedUSD)
+		}
+	}
+	status, h, body = g.do("GET", g.base+"/v1/usage?group_by=week", k.Key, nil)
 	wantError(t, status, h, body, 400, "invalid_field")
 }
 

@@ -19,6 +19,8 @@ type Ledger interface {
 
 type usageAnswer struct {
 	Status UsageStatus `json:"status"`
+	// Breakdown is there when the query asks for one (group_by).
+	Breakdown *UsageBreakdown `json:"breakdown,omitempty"`
 }
 
 // UsageStatus is an account's 30-day window against its tier's cap, as
@@ -36,8 +38,15 @@ type UsageStatus struct {
 	ReservedUSD money.MicroUSD `json:"reserved_usd"`
 }
 
-// usage answers GET /v1/usage: the 30-day window against the tier's cap.
-func (a *API) usage(w http.ResponseWriter, _ *http.Request, call *Call) {
+// usage answers GET /v1/usage: the 30-day window against the tier's cap,
+// and with group_by the window's calls summed by day, endpoint, model or
+// key.
+func (a *API) usage(w http.ResponseWriter, r *http.Request, call *Call) {
+	groupBy := r.URL.Query().Get("group_by")
+	if _, ok := usageGroupings[groupBy]; groupBy != "" && !ok {
+		a.Errors.WriteParam(w, CodeInvalidField, "group_by must be day, endpoint, model or key.", "group_by")
+		return
+	}
 	s, err := a.UsageOf(call.Identity.UserID)
 	switch {
 	case errors.Is(err, metering.ErrStoreUnavailable):
@@ -47,7 +56,16 @@ func (a *API) usage(w http.ResponseWriter, _ *http.Request, call *Call) {
 		a.Errors.Internal(w, err, "Usage could not be read; try again.")
 		return
 	}
-	WriteJSON(w, http.StatusOK, usageAnswer{Status: s})
+	answer := usageAnswer{Status: s}
+	if groupBy != "" {
+		b, err := a.usageBreakdown(call.Identity.UserID, groupBy)
+		if err != nil {
+			a.auditReadError(w, err)
+			return
+		}
+		answer.Breakdown = &b
+	}
+	WriteJSON(w, http.StatusOK, answer)
 }
 
 // UsageOf is an account's usage status, for GET /v1/usage and the

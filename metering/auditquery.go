@@ -38,22 +38,25 @@ func (f AuditFilter) Matches(r AuditRecord) bool {
 		(f.Status == 0 || r.Status == f.Status) &&
 		(f.Provider == "" || r.Provider == f.Provider) &&
 		(f.Model == "" || r.Model == f.Model) &&
-		(f.Since.IsZero() || !r.Time.Before(f.Since)) &&
-		(f.Until.IsZero() || r.Time.Before(f.Until))
+		f.inRange(r.Time)
 }
 
 // matchesStored is Matches for a record as stored, reading only the
-// fields f names.
+// fields f names, the cheapest first: a scan for a rare status reads
+// thousands of records a page.
 func (f AuditFilter) matchesStored(data []byte) bool {
-	if f.Status == 0 && f.Provider == "" && f.Model == "" && f.Endpoint == "" && f.KeyID == 0 && !f.Timed() {
-		return true
-	}
-	v := gjson.GetManyBytes(data, "endpoint", "key_id", "status", "provider", "model", "timestamp")
-	r := AuditRecord{Endpoint: v[0].Str, KeyID: v[1].Uint(), Status: int(v[2].Int()), Provider: v[3].Str, Model: v[4].Str}
-	if f.Timed() {
-		r.Time = v[5].Time()
-	}
-	return f.Matches(r)
+	field := func(name string) gjson.Result { return gjson.GetBytes(data, name) }
+	return (f.Status == 0 || int(field("status").Int()) == f.Status) &&
+		(f.KeyID == 0 || field("key_id").Uint() == f.KeyID) &&
+		(f.Endpoint == "" || field("endpoint").Str == f.Endpoint) &&
+		(f.Provider == "" || field("provider").Str == f.Provider) &&
+		(f.Model == "" || field("model").Str == f.Model) &&
+		(!f.Timed() || f.inRange(field("timestamp").Time()))
+}
+
+// inRange reports whether t is in [f.Since, f.Until).
+func (f AuditFilter) inRange(t time.Time) bool {
+	return (f.Since.IsZero() || !t.Before(f.Since)) && (f.Until.IsZero() || t.Before(f.Until))
 }
 
 // AuditScanBudget bounds the records one page reads past those its

@@ -107,7 +107,7 @@ func buildScaleAudit(b *testing.B, path string) (*AuditLog, *bolt.DB) {
 			r.UserID, r.KeyID, r.Endpoint = u, u*10, scaleEndpoint(other)
 			other++
 		case big < scaleAuditRecords:
-			r.UserID, r.KeyID, r.Endpoint = scaleAuditUser, scaleAuditUser*10+uint64(big/7%3), scaleEndpoint(big)
+			r.UserID, r.KeyID, r.Endpoint, r.Status = scaleAuditUser, scaleAuditUser*10+uint64(big/7%3), scaleEndpoint(big), scaleStatus(big)
 			big++
 		case other < scaleOtherRecords:
 			u := uint64(2 + other%scaleOtherUsers)
