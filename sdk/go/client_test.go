@@ -306,6 +306,12 @@ func TestRequestShape(t *testing.T) {
 		{func() error { _, err := c.Audit(ctx, kaine.AuditParams{Limit: 5, Endpoint: "/v1/llm"}); return err }, "endpoint=%2Fv1%2Fllm&limit=5"},
 		{func() error { _, err := c.Audit(ctx, kaine.AuditParams{}); return err }, ""},
 		{func() error {
+			_, err := c.Audit(ctx, kaine.AuditParams{Limit: 2, Before: 4097, Endpoint: "/v1/llm", KeyID: 3, Status: 429,
+				Provider: "openai", Model: "gpt-4.1-mini", Since: time.Date(2026, 11, 1, 1, 0, 0, 0, time.FixedZone("CET", 3600)),
+				Until: time.Date(2026, 12, 1, 0, 0, 0, 500, time.UTC)})
+			return err
+		}, "before=4097&endpoint=%2Fv1%2Fllm&key_id=3&limit=2&model=gpt-4.1-mini&provider=openai&since=2026-11-01T00%3A00%3A00Z&status=429&until=2026-12-01T00%3A00%3A00.0000005Z"},
+		{func() error {
 			_, err := c.Leads.List(ctx, kaine.LeadListParams{Status: kaine.LeadBooked, Limit: 3})
 			return err
 		}, "limit=3&status=booked"},

@@ -31,4 +31,10 @@
 //		return err
 //	}
 //	fmt.Println(stream.Done().CostUSD)
+//
+// The audit log comes a page at a time: AuditAll ranges over a whole
+// listing, following each page's NextBefore. AuditExport (records) and
+// AuditExportCSV (the CSV's bytes) stream an export without holding it,
+// and report one that ended before its summary line as a *Error with Code
+// CodeExportIncomplete.
 package kaine

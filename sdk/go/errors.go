@@ -30,6 +30,10 @@ const (
 	CodeGenerationFailed  = "generation_failed"   // 500
 	CodeInternalError     = "internal_error"      // 500
 	CodeStoreUnavailable  = "store_unavailable"   // 503
+
+	// CodeExportIncomplete is the SDK's own: an audit export that ended
+	// before its summary line (Status is the export's 200).
+	CodeExportIncomplete = "export_incomplete"
 )
 
 var codeStatus = map[string]int{
@@ -65,8 +69,13 @@ type Error struct {
 	// store_unavailable), 0 when it gave none.
 	RetryAfter time.Duration
 
-	noRetry bool // X-Should-Retry: false
+	noRetry bool  // X-Should-Retry: false
+	cause   error // why an export ended early (Unwrap)
 }
+
+// Unwrap is why an export ended before its summary (io.ErrUnexpectedEOF,
+// context.DeadlineExceeded, …); nil for an error the gateway answered.
+func (e *Error) Unwrap() error { return e.cause }
 
 func (e *Error) Error() string {
 	var b strings.Builder

@@ -6,11 +6,15 @@ package kaine_test
 // Skipped when KAINE_BASE_URL is unset.
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -568,4 +572,193 @@ func TestLiveRateLimitRetried(t *testing.T) {
 		t.Errorf("succeeded after %s, sooner than Retry-After %s", took, limited.RetryAfter)
 	}
 	t.Logf("succeeded after %s and %d requests", took, counter.n.Load())
+}
+
+// TestLiveAuditPagesAndExport pages through the audit log with a small
+// limit and exports the same records: calls to a path of their own (a
+// knowledge document that does not exist, 404) make a listing no other
+// test adds to.
+func TestLiveAuditPagesAndExport(t *testing.T) {
+	c := live(t, "KAINE_API_KEY")
+	ctx := ctxFor(t)
+	me, err := c.Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-time.Second)
+	docID := 1<<40 + time.Now().UnixNano()%(1<<30)
+	path := fmt.Sprintf("/v1/knowledge/%d", docID)
+	const calls = 7
+	for range calls {
+		_, err := c.Knowledge.Get(ctx, docID)
+		if e := asError(t, err); e.Status != 404 {
+			t.Fatalf("GET %s: %v", path, e)
+		}
+	}
+	timed := kaine.AuditParams{Limit: 2, Endpoint: path, KeyID: me.KeyID, Status: 404, Since: start, Until: time.Now().Add(time.Hour)}
+
+	// The records are written within 250 ms of the calls' answers.
+	var listed []kaine.AuditRecord
+	for range 50 {
+		listed = listed[:0]
+		for r, err := range c.AuditAll(ctx, timed) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed = append(listed, r)
+		}
+		if len(listed) >= calls {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(listed) != calls {
+		t.Fatalf("the listing of %s holds %d records, want %d", path, len(listed), calls)
+	}
+	seen := map[int64]bool{}
+	for i, r := range listed {
+		if seen[r.ID] {
+			t.Errorf("record %d listed twice", r.ID)
+		}
+		seen[r.ID] = true
+		if r.Endpoint != path || r.Status != 404 || r.KeyID != me.KeyID || r.Method != "GET" || r.Error != kaine.CodeNotFound {
+			t.Errorf("record %+v", r)
+		}
+		// Newest first: by timestamp, then id, in a listing by time.
+		if i > 0 {
+			prev := listed[i-1]
+			if r.Timestamp.After(prev.Timestamp) || (r.Timestamp.Equal(prev.Timestamp) && r.ID >= prev.ID) {
+				t.Errorf("record %d (%s) after %d (%s)", r.ID, r.Timestamp, prev.ID, prev.Timestamp)
+			}
+		}
+	}
+
+	// The same pages by hand: at most 2 records each, next_before on every
+	// page but the last.
+	p, pages, total := timed, 0, 0
+	for {
+		page, err := c.Audit(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		total += len(page.Records)
+		if page.Count != len(page.Records) || page.Count > 2 {
+			t.Errorf("page %d: count %d, %d records", pages, page.Count, len(page.Records))
+		}
+		if page.NextBefore == 0 {
+			break
+		}
+		p.Before = page.NextBefore
+	}
+	if total != calls || pages < calls/2 {
+		t.Errorf("%d records in %d pages", total, pages)
+	}
+
+	// A listing by id (no time filter) holds the same records, ids
+	// falling.
+	var byID []int64
+	for r, err := range c.AuditAll(ctx, kaine.AuditParams{Limit: 3, Endpoint: path}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(byID) > 0 && r.ID >= byID[len(byID)-1] {
+			t.Errorf("id %d after %d", r.ID, byID[len(byID)-1])
+		}
+		byID = append(byID, r.ID)
+	}
+	if len(byID) != calls || !slices.ContainsFunc(listed, func(r kaine.AuditRecord) bool { return r.ID == byID[0] }) {
+		t.Errorf("by id: %v; by time: %d records", byID, len(listed))
+	}
+
+	// The export of the same filter: the same records in the same order,
+	// and a summary that counts them.
+	filter := timed.ExportParams()
+	x, err := c.AuditExport(ctx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exported []int64
+	cost := 0.0
+	for r := range x.Records() {
+		exported = append(exported, r.ID)
+		cost += r.CostUSD
+	}
+	if err := x.Err(); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	var want []int64
+	for _, r := range listed {
+		want = append(want, r.ID)
+	}
+	if !slices.Equal(exported, want) {
+		t.Errorf("exported %v, listed %v", exported, want)
+	}
+	if s := x.Summary(); s == nil || s.Count != int64(len(listed)) || s.CostUSD != cost || x.RequestID() == "" {
+		t.Errorf("summary %+v for %d listed records", s, len(listed))
+	}
+
+	// As CSV, with a read key.
+	read := live(t, "KAINE_READ_KEY")
+	xc, err := read.AuditExportCSV(ctx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(xc)
+	xc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comment = '#'
+	rows, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != calls+1 || rows[0][0] != "id" || rows[1][0] != strconv.FormatInt(want[0], 10) || rows[1][5] != path {
+		t.Errorf("CSV rows %q", rows)
+	}
+	if s := xc.Summary(); s == nil || s.Count != calls {
+		t.Errorf("CSV summary %+v", s)
+	}
+
+	// A filter on the provider and model of a call.
+	if _, err := c.LLM(ctx, kaine.LLMParams{Prompt: "Say hi", MaxTokens: 20}); err != nil {
+		t.Fatal(err)
+	}
+	llm := auditOf(t, c, kaine.AuditParams{Limit: 1, Endpoint: "/v1/llm", Since: start})
+	rec := llm.Records[0]
+	if rec.Provider == "" || rec.Model == "" {
+		t.Fatalf("an LLM call's record without provider or model: %+v", rec)
+	}
+	served := kaine.AuditParams{Limit: 2, Provider: rec.Provider, Model: rec.Model, Since: start}
+	n := 0
+	found := false
+	for r, err := range c.AuditAll(ctx, served) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		found = found || r.ID == rec.ID
+		if r.Provider != rec.Provider || r.Model != rec.Model {
+			t.Errorf("provider %s model %s let %+v through", rec.Provider, rec.Model, r)
+		}
+	}
+	x, err = c.AuditExport(ctx, served.ExportParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range x.Records() {
+	}
+	if !found || x.Err() != nil || x.Summary() == nil || x.Summary().Count != int64(n) {
+		t.Errorf("served by %s %s: found %v, %d listed, export %v %+v", rec.Provider, rec.Model, found, n, x.Err(), x.Summary())
+	}
+	x.Close()
+
+	// An export refused before it starts is a *kaine.Error from the call.
+	_, err = c.AuditExport(ctx, kaine.AuditExportParams{Since: start, Until: start})
+	if e := asError(t, err); e.Status != 400 || e.Code != kaine.CodeInvalidField {
+		t.Errorf("until not after since: %+v", e)
+	}
 }

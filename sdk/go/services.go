@@ -35,22 +35,6 @@ func (c *Client) Usage(ctx context.Context) (*Usage, error) {
 	return &out, nil
 }
 
-// Audit is the account's audit log, newest first (GET /v1/audit).
-func (c *Client) Audit(ctx context.Context, p AuditParams) (*AuditList, error) {
-	q := limitQuery(nil, p.Limit)
-	if p.Endpoint != "" {
-		if q == nil {
-			q = url.Values{}
-		}
-		q.Set("endpoint", p.Endpoint)
-	}
-	var out AuditList
-	if err := c.get(ctx, "/v1/audit", q, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
 // Providers lists the providers, their state and prices, and the routing
 // rules (GET /v1/providers).
 func (c *Client) Providers(ctx context.Context) (*ProvidersStatus, error) {

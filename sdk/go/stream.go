@@ -74,8 +74,53 @@ func (c *Client) LLMStream(ctx context.Context, p LLMParams) (*LLMStream, error)
 		return nil, fmt.Errorf("kaine: encoding the POST /v1/llm body: %w", err)
 	}
 	r := request{method: http.MethodPost, path: "/v1/llm", body: body, accept: "text/event-stream"}
-	var stream *LLMStream
-	err = c.retry(ctx, r.method, func() error {
+	a, err := c.openStreamed(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	a.timer.Reset(c.timeout) // the answer has started: a full wait for its first event
+	resp := a.resp
+	s := &LLMStream{resp: resp, reader: bufio.NewReader(resp.Body), cancel: a.cancel, ctx: a.ctx, timer: a.timer,
+		timeout: c.timeout, requestID: resp.Header.Get("X-Request-Id")}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+		// A call that ended before any text is answered as JSON.
+		data, err := io.ReadAll(resp.Body)
+		s.closeOnce.Do(func() {
+			a.timer.Stop()
+			a.cancel(context.Canceled)
+			resp.Body.Close()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("kaine: reading the answer of POST /v1/llm: %w", timeoutCause(a.ctx, err, c.timeout))
+		}
+		var answer LLMAnswer
+		if err := json.Unmarshal(data, &answer); err != nil {
+			return nil, fmt.Errorf("kaine: decoding the answer of POST /v1/llm (request %s): %w", s.requestID, err)
+		}
+		s.pending = &answer
+	}
+	return s, nil
+}
+
+// streamedAnswer is a 2xx answer whose body is read as it comes. Its
+// context ends when the caller's does, when timer fires (cause
+// errEventTimeout) or when it is closed.
+type streamedAnswer struct {
+	resp    *http.Response
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	timer   *time.Timer // stopped when openStreamed returns
+	timeout time.Duration
+}
+
+// openStreamed sends r with the retries of its method and returns the
+// answer once its headers came, its body unread. An error answer is read
+// and returned as a *Error (retried like any other); once a 2xx answer
+// has come nothing is retried, so a body is never read twice or resumed.
+// The client's timeout bounds the wait for the headers.
+func (c *Client) openStreamed(ctx context.Context, r request) (*streamedAnswer, error) {
+	var out *streamedAnswer
+	err := c.retry(ctx, r.method, func() error {
 		sctx, cancel := context.WithCancelCause(ctx)
 		timer := time.AfterFunc(c.timeout, func() { cancel(errEventTimeout) })
 		fail := func(err error) error {
@@ -99,33 +144,47 @@ func (c *Client) LLMStream(ctx context.Context, p LLMParams) (*LLMStream, error)
 			}
 			return fail(errorFromResponse(resp, data))
 		}
-		timer.Reset(c.timeout) // the answer has started: a full wait for its first event
-		s := &LLMStream{resp: resp, reader: bufio.NewReader(resp.Body), cancel: cancel, ctx: sctx, timer: timer,
-			timeout: c.timeout, requestID: resp.Header.Get("X-Request-Id")}
-		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-			// A call that ended before any text is answered as JSON.
-			data, err := io.ReadAll(resp.Body)
-			s.closeOnce.Do(func() {
-				timer.Stop()
-				cancel(context.Canceled)
-				resp.Body.Close()
-			})
-			if err != nil {
-				return fmt.Errorf("kaine: reading the answer of POST /v1/llm: %w", timeoutCause(sctx, err, c.timeout))
-			}
-			var answer LLMAnswer
-			if err := json.Unmarshal(data, &answer); err != nil {
-				return fmt.Errorf("kaine: decoding the answer of POST /v1/llm (request %s): %w", s.requestID, err)
-			}
-			s.pending = &answer
-		}
-		stream = s
+		timer.Stop()
+		out = &streamedAnswer{resp: resp, ctx: sctx, cancel: cancel, timer: timer, timeout: c.timeout}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return stream, nil
+	return out, nil
+}
+
+// Read reads the body, each wait for it bounded by the client's timeout
+// (the time the reader spends between reads is not counted).
+func (a *streamedAnswer) Read(p []byte) (int, error) {
+	a.timer.Reset(a.timeout)
+	n, err := a.resp.Body.Read(p)
+	a.timer.Stop()
+	return n, err
+}
+
+// readError says why the body could not be read to its end: a wait past
+// the timeout, the answer closed, the caller's context, the body ended
+// (io.ErrUnexpectedEOF) or the connection.
+func (a *streamedAnswer) readError(err error) error {
+	switch cause := context.Cause(a.ctx); {
+	case cause == errEventTimeout:
+		return fmt.Errorf("no data within %s: %w", a.timeout, context.DeadlineExceeded)
+	case cause == errClosed:
+		return errClosed
+	case cause != nil:
+		return cause
+	case err == io.EOF:
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// close ends the answer's context with cause and lets its connection go.
+func (a *streamedAnswer) close(cause error) {
+	a.timer.Stop()
+	a.cancel(cause)
+	a.resp.Body.Close()
 }
 
 // timeoutCause puts a read failure caused by the event timer in words.

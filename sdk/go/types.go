@@ -50,16 +50,52 @@ type UsageStatus struct {
 
 // ---- Audit ----
 
-// AuditParams filters GET /v1/audit; zero values are not sent.
+// AuditParams is a page of GET /v1/audit and the filters that narrow it;
+// zero values are not sent. Every filter narrows the listing; a listing
+// given Since or Until is newest first by timestamp (then id), the others
+// by id.
 type AuditParams struct {
-	Limit    int    // default 100, clamped to 500
-	Endpoint string // only this path's records, e.g. "/v1/llm"
+	Limit int // default 100, clamped to 500
+	// Before is the NextBefore of the page before: the page after it.
+	// Client.AuditAll follows it for you.
+	Before   int64
+	Endpoint string    // only this path's records, e.g. "/v1/llm"
+	KeyID    int64     // only the calls made with this key
+	Status   int       // only the calls answered with this HTTP status
+	Provider string    // only the calls served by this provider, e.g. "openai"
+	Model    string    // only the calls served by this model (its catalog id)
+	Since    time.Time // only the records timestamped at or after this time
+	Until    time.Time // only the records timestamped before this time
 }
 
 // AuditList is GET /v1/audit's answer, newest first.
 type AuditList struct {
 	Records []AuditRecord `json:"records"`
 	Count   int           `json:"count"`
+	// NextBefore is the Before of the next page; 0 when the listing is
+	// done. A page may hold fewer than Limit records, even none, and still
+	// have one: a filter on Status, Provider or Model reads a bounded
+	// number of records a page.
+	NextBefore int64 `json:"next_before,omitempty"`
+}
+
+// AuditExportParams filters GET /v1/audit/export as AuditParams filters
+// a listing; zero values are not sent.
+type AuditExportParams struct {
+	Endpoint string
+	KeyID    int64
+	Status   int
+	Provider string
+	Model    string
+	Since    time.Time
+	Until    time.Time
+}
+
+// AuditExportSummary is an export's last line: how many records it held
+// and what they cost in all.
+type AuditExportSummary struct {
+	Count   int64   `json:"count"`
+	CostUSD float64 `json:"cost_usd"`
 }
 
 // AuditRecord is one authenticated call of the account.

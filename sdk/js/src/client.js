@@ -2,6 +2,7 @@
 // every method of the v1 API.
 
 import { KaineError, errorFromResponse, parseRetryAfter } from './errors.js';
+import { AuditExport, AuditExportCsv } from './export.js';
 import { LlmStream } from './stream.js';
 
 export const VERSION = '0.1.0';
@@ -26,6 +27,30 @@ function queryString(query) {
   }
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+/** A time filter as the gateway reads it: a Date in RFC 3339 (UTC), a string as it is. */
+function rfc3339(name, v) {
+  if (v === undefined || v === null) return undefined;
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw new TypeError(`${name} is an invalid Date`);
+    return v.toISOString();
+  }
+  if (typeof v === 'string') return v;
+  throw new TypeError(`${name} must be a Date or an RFC 3339 string`);
+}
+
+/** The filters of GET /v1/audit and its export, as query values. */
+export function auditFilter(p = {}) {
+  return {
+    endpoint: p.endpoint,
+    key_id: p.key_id,
+    status: p.status,
+    provider: p.provider,
+    model: p.model,
+    since: rfc3339('since', p.since),
+    until: rfc3339('until', p.until),
+  };
 }
 
 /** A path segment for an id. */
@@ -156,7 +181,49 @@ export class Kaine {
   }
 
   audit(params = {}, opts) {
-    return this.request('GET', '/v1/audit', { query: { limit: params.limit, endpoint: params.endpoint }, ...opts });
+    const query = { limit: params.limit, before: params.before, ...auditFilter(params) };
+    return this.request('GET', '/v1/audit', { query, ...opts });
+  }
+
+  /**
+   * Every record of a listing, newest first, page after page: audit(params),
+   * then again with `before` set to each answer's `next_before` until an
+   * answer has none. Each page is a call of its own, with its own retries.
+   * @param {import('./index.js').AuditParams} [params]
+   * @param {import('./index.js').RequestOptions} [opts]
+   */
+  async *auditAll(params = {}, opts) {
+    let before = params.before;
+    for (;;) {
+      const page = await this.audit({ ...params, before }, opts);
+      yield* page.records;
+      const next = page.next_before;
+      if (next === undefined || next === null) return;
+      if (next === before) {
+        throw new KaineError({
+          status: 200,
+          code: 'invalid_response',
+          message: `GET /v1/audit answered next_before ${next}, the before it was sent: the listing does not move`,
+        });
+      }
+      before = next;
+    }
+  }
+
+  /**
+   * `GET /v1/audit/export` as NDJSON: an async iterable of the records, read
+   * as they come. Nothing is sent until it is iterated.
+   */
+  auditExport(params = {}, opts) {
+    return new AuditExport(this, auditFilter(params), opts ?? {});
+  }
+
+  /**
+   * `GET /v1/audit/export` as CSV: an async iterable of the body's bytes, as
+   * the gateway writes them. Nothing is sent until it is iterated.
+   */
+  auditExportCsv(params = {}, opts) {
+    return new AuditExportCsv(this, auditFilter(params), opts ?? {});
   }
 
   providers(opts) {
@@ -190,10 +257,13 @@ export class Kaine {
   }
 
   /**
-   * Sends a call with its retries. Without `o.stream`, answers {response,
-   * json}; with it, a 2xx event stream is answered unread as {response,
-   * controller, release} (the caller times and reads it), and a 2xx JSON
-   * answer as {response, json}.
+   * Sends a call with its retries. Without `o.stream` or `o.streamBody`,
+   * answers {response, json}; with `o.stream`, a 2xx event stream is
+   * answered unread as {response, controller, release} (the caller times and
+   * reads it), and a 2xx JSON answer as {response, json}; with
+   * `o.streamBody`, every 2xx answer is answered unread. An error answer is
+   * read, and retried as its method allows: nothing is retried once a 2xx
+   * answer came.
    * @param {string} method
    * @param {string} path
    * @param {object} o
@@ -206,7 +276,7 @@ export class Kaine {
     const userSignal = o.signal;
     /** @type {Record<string, string>} */
     const headers = {
-      Accept: o.stream ? 'text/event-stream, application/json' : 'application/json',
+      Accept: o.accept ?? (o.stream ? 'text/event-stream, application/json' : 'application/json'),
       'User-Agent': `kaine-js/${VERSION}`,
       ...this.defaultHeaders,
     };
@@ -237,7 +307,7 @@ export class Kaine {
       try {
         response = await this._fetch(url, { method, headers, body: payload, signal: controller.signal });
         const isEvents = (response.headers.get('content-type') ?? '').includes('text/event-stream');
-        if (o.stream && response.ok && isEvents) {
+        if (response.ok && (o.streamBody || (o.stream && isEvents))) {
           clearTimeout(timer); // from here the stream times each event itself
           return { response, controller, release };
         }

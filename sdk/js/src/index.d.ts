@@ -48,8 +48,27 @@ export declare class Kaine {
   me(opts?: RequestOptions): Promise<Me>;
   /** `GET /v1/usage`. */
   usage(opts?: RequestOptions): Promise<Usage>;
-  /** `GET /v1/audit`, newest first. */
+  /**
+   * `GET /v1/audit`: a page of the audit log, newest first. The listing goes
+   * on while the answer has `next_before`: send it as `before` with the same
+   * filters, or use auditAll.
+   */
   audit(params?: AuditParams, opts?: RequestOptions): Promise<AuditList>;
+  /**
+   * Every record of a listing, newest first: `audit(params)`, then again with
+   * `before` set to each answer's `next_before` until an answer has none
+   * (`limit` is the size of each page; a page may come short, even empty,
+   * and the listing still go on).
+   */
+  auditAll(params?: AuditParams, opts?: RequestOptions): AsyncGenerator<AuditRecord, void, undefined>;
+  /**
+   * `GET /v1/audit/export` as NDJSON: every record the filters match, read as
+   * it comes. Nothing is sent until it is iterated; a refusal then throws
+   * from the iteration's start (after the retries of a GET).
+   */
+  auditExport(filter?: AuditFilter, opts?: RequestOptions): AuditExport;
+  /** `GET /v1/audit/export` as CSV: the body's bytes as the gateway writes them. */
+  auditExportCsv(filter?: AuditFilter, opts?: RequestOptions): AuditExportCsv;
   /** `GET /v1/providers`. */
   providers(opts?: RequestOptions): Promise<ProvidersStatus>;
   /** `POST /v1/llm` (a `stream` field is left out: see llmStream). */
@@ -136,9 +155,26 @@ export interface LimitParams {
   /** At least 1; a larger value than the route's maximum is clamped. */
   limit?: number;
 }
-export interface AuditParams extends LimitParams {
+/** What narrows the audit log, in a listing and an export alike. */
+export interface AuditFilter {
   /** Only the records of this path, e.g. `/v1/llm`. */
   endpoint?: string;
+  /** Only the records of calls made with this key. */
+  key_id?: number;
+  /** Only the records of calls answered with this HTTP status. */
+  status?: number;
+  /** Only the records of calls served by this provider, e.g. `openai`. */
+  provider?: string;
+  /** Only the records of calls served by this model (its catalog id). */
+  model?: string;
+  /** Only the records timestamped at or after this time (a Date, or an RFC 3339 string). A listing given `since` or `until` is newest first by timestamp, then id. */
+  since?: Date | string;
+  /** Only the records timestamped before this time (a Date, or an RFC 3339 string). */
+  until?: Date | string;
+}
+export interface AuditParams extends AuditFilter, LimitParams {
+  /** The `next_before` of the page before: the page after it. */
+  before?: number;
 }
 export interface LeadListParams extends LimitParams {
   status?: LeadStatus;
@@ -168,7 +204,14 @@ export type ErrorCode =
   | 'client_closed_request';
 
 /** Codes the SDK gives a call that got no usable answer (status 0, or the answer's status). */
-export type ClientErrorCode = 'timeout' | 'connection_error' | 'invalid_response' | 'stream_interrupted' | 'stream_error';
+export type ClientErrorCode =
+  | 'timeout'
+  | 'connection_error'
+  | 'invalid_response'
+  | 'stream_interrupted'
+  | 'stream_error'
+  /** An audit export that ended before its summary line (status 200): it is incomplete. */
+  | 'export_incomplete';
 
 /**
  * Every failure of a call. `status` is the HTTP status (0 when no answer
@@ -282,6 +325,48 @@ export interface UsageStatus {
 export interface AuditList {
   records: AuditRecord[];
   count: number;
+  /** The `before` of the next page; absent when the listing is done. */
+  next_before?: number;
+}
+/** An export's last line. */
+export interface AuditExportSummary {
+  count: number;
+  cost_usd: number;
+}
+
+/**
+ * An NDJSON export, iterable once. After the loop, `summary` is the export's
+ * last line; a body that ends before it throws KaineError `export_incomplete`
+ * (status 200), and a line that is not JSON `invalid_response`. Leaving the
+ * loop early (`break`) closes the connection. `timeoutMs` bounds the wait for
+ * the answer, then each wait for more of it.
+ */
+export declare class AuditExport implements AsyncIterable<AuditRecord> {
+  [Symbol.asyncIterator](): AsyncIterator<AuditRecord>;
+  /** The summary line, once it came. */
+  readonly summary: AuditExportSummary | null;
+  /** How many records came so far. */
+  readonly count: number;
+  /** The answer's `X-Request-Id`, once it came. */
+  readonly requestId: string | null;
+  /** The answer's headers, once they came. */
+  readonly headers: Headers | null;
+}
+
+/**
+ * A CSV export, iterable once for the body's bytes (a header row, a row a
+ * record, last `# count=N cost_usd=X`), unchanged. After the end, `summary`
+ * is that last line; a body that ends before it throws KaineError
+ * `export_incomplete` after the bytes that came.
+ */
+export declare class AuditExportCsv implements AsyncIterable<Uint8Array> {
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+  /** The summary line, once the body ended after it. */
+  readonly summary: AuditExportSummary | null;
+  /** The answer's `X-Request-Id`, once it came. */
+  readonly requestId: string | null;
+  /** The answer's headers, once they came. */
+  readonly headers: Headers | null;
 }
 export interface AuditRecord {
   id: number;

@@ -2,4 +2,5 @@
 export { Kaine, VERSION, DEFAULT_BASE_URL } from './client.js';
 export { KaineError } from './errors.js';
 export { LlmStream } from './stream.js';
+export { AuditExport, AuditExportCsv } from './export.js';
 export { Kaine as default } from './client.js';

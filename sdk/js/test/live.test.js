@@ -362,6 +362,92 @@ describe('live gateway', { skip, timeout: 120_000 }, () => {
     assert.equal(again.status, 404);
   });
 
+  test('audit: pages of a small limit hold each record once, newest first; the export counts the same', async () => {
+    const collect = async (iterable) => {
+      const out = [];
+      for await (const x of iterable) out.push(x);
+      return out;
+    };
+    const me = await client.me();
+    const since = new Date(Date.now() - 1000);
+    // Calls to a path of their own (a document that does not exist): a listing no other test adds to.
+    const docId = 2 ** 40 + Math.floor(Math.random() * 2 ** 30);
+    const path = `/v1/knowledge/${docId}`;
+    const calls = 7;
+    for (let i = 0; i < calls; i++) assert.equal((await failure(() => client.knowledge.get(docId))).status, 404);
+    const filter = { endpoint: path, key_id: me.key_id, status: 404, since, until: new Date(Date.now() + 3_600_000) };
+
+    // Records are written within 250 ms of the calls' answers.
+    const listed = await until(() => collect(client.auditAll({ ...filter, limit: 2 })), (l) => l.length >= calls);
+    assert.equal(listed.length, calls);
+    assert.equal(new Set(listed.map((r) => r.id)).size, calls, 'each record once');
+    for (const [i, r] of listed.entries()) {
+      assert.equal(r.endpoint, path);
+      assert.equal(r.status, 404);
+      assert.equal(r.key_id, me.key_id);
+      assert.equal(r.error, 'not_found');
+      if (i > 0) assert.ok(Date.parse(r.timestamp) <= Date.parse(listed[i - 1].timestamp), 'newest first');
+    }
+
+    // The same pages by hand: at most 2 records each, next_before on all but the last.
+    let before;
+    let pages = 0;
+    let total = 0;
+    for (;;) {
+      const page = await client.audit({ ...filter, limit: 2, before });
+      pages++;
+      total += page.records.length;
+      assert.equal(page.count, page.records.length);
+      assert.ok(page.count <= 2);
+      if (page.next_before === undefined) break;
+      assert.equal(typeof page.next_before, 'number');
+      before = page.next_before;
+    }
+    assert.equal(total, calls);
+    assert.ok(pages >= Math.ceil(calls / 2), `${pages} pages`);
+
+    // A listing by id (no time filter): the same records, ids falling.
+    const byId = (await collect(client.auditAll({ endpoint: path, limit: 3 }))).map((r) => r.id);
+    assert.deepEqual([...byId].sort((a, b) => b - a), byId);
+    assert.deepEqual([...byId].sort(), listed.map((r) => r.id).sort());
+
+    // The export of the same filter: the same records in the same order, counted by its summary.
+    const x = client.auditExport(filter);
+    const exported = await collect(x);
+    assert.deepEqual(exported.map((r) => r.id), listed.map((r) => r.id));
+    assert.equal(x.summary.count, listed.length);
+    assert.equal(typeof x.summary.cost_usd, 'number');
+    assert.equal(typeof x.requestId, 'string');
+
+    // As CSV, with a read key.
+    const reader = new Kaine({ apiKey: READ_KEY ?? KEY, baseURL: BASE });
+    const csv = reader.auditExportCsv(filter);
+    const text = Buffer.concat(await collect(csv)).toString('utf8');
+    const lines = text.trimEnd().split('\n');
+    assert.match(lines[0], /^id,timestamp,key_id,request_id,/);
+    assert.equal(lines.length, calls + 2);
+    assert.ok(lines[1].startsWith(`${listed[0].id},`));
+    assert.equal(lines.at(-1), `# count=${calls} cost_usd=${csv.summary.cost_usd}`);
+    assert.equal(csv.summary.count, calls);
+
+    // A filter on the provider and the model of a call.
+    await client.llm({ prompt: 'Say hi', max_tokens: 20 });
+    const [rec] = (await until(() => client.audit({ endpoint: '/v1/llm', since, limit: 1 }), (l) => l.count > 0)).records;
+    assert.ok(rec.provider && rec.model, JSON.stringify(rec));
+    const served = { provider: rec.provider, model: rec.model, since };
+    const servedList = await collect(client.auditAll({ ...served, limit: 2 }));
+    assert.ok(servedList.some((r) => r.id === rec.id));
+    for (const r of servedList) assert.deepEqual([r.provider, r.model], [rec.provider, rec.model]);
+    const servedExport = client.auditExport(served);
+    assert.equal((await collect(servedExport)).length, servedList.length);
+    assert.equal(servedExport.summary.count, servedList.length);
+
+    // An export refused before it starts throws from the iteration's start.
+    const refused = await failure(() => collect(client.auditExport({ since, until: since })));
+    assert.equal(refused.status, 400);
+    assert.equal(refused.code, 'invalid_field');
+  });
+
   test('errors: a write with a read key is 403 insufficient_scope', { skip: READ_KEY ? false : 'KAINE_READ_KEY is unset' }, async () => {
     const reader = new Kaine({ apiKey: READ_KEY, baseURL: BASE });
     const me = await reader.me();

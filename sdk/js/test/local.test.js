@@ -416,6 +416,189 @@ describe('streams', () => {
   });
 });
 
+describe('audit', () => {
+  const record = (id) => ({
+    id, key_id: 3, request_id: `req-${id}`, endpoint: '/v1/llm', method: 'POST', status: 200, provider: 'openai',
+    model: 'gpt-4.1-mini', tokens_in: 10, tokens_out: 5, cost_usd: 0.25, latency_ms: 12, timestamp: '2026-12-06T10:00:00Z',
+  });
+  /** Writes an export's body piece by piece; ends it unless told not to. */
+  const exportBody = (res, type, pieces, { end = true } = {}) => {
+    res.writeHead(200, { 'Content-Type': type });
+    for (const p of pieces) res.write(p);
+    if (end) res.end();
+  };
+  const ndjson = (...lines) => lines.map((l) => `${JSON.stringify(l)}\n`);
+  async function collect(iterable) {
+    const out = [];
+    for await (const x of iterable) out.push(x);
+    return out;
+  }
+
+  test('audit sends every filter; times as RFC 3339', async () => {
+    handler = (req, res) => json(res, 200, { records: [], count: 0 });
+    await client().audit({
+      limit: 2, before: 4097, endpoint: '/v1/llm', key_id: 3, status: 429, provider: 'openai', model: 'gpt-4.1-mini',
+      since: new Date(Date.UTC(2026, 10, 1)), until: '2026-12-01T00:00:00+01:00',
+    });
+    await client().audit({});
+    assert.deepEqual(hits.map((h) => h.url), [
+      '/v1/audit?limit=2&before=4097&endpoint=%2Fv1%2Fllm&key_id=3&status=429&provider=openai&model=gpt-4.1-mini' +
+        '&since=2026-11-01T00%3A00%3A00.000Z&until=2026-12-01T00%3A00%3A00%2B01%3A00',
+      '/v1/audit',
+    ]);
+    assert.throws(() => client().audit({ since: 1700000000 }), /since must be a Date or an RFC 3339 string/);
+  });
+
+  test('auditAll follows next_before until an answer has none', async () => {
+    // Pages of 2: whole, short, empty but going on (a filter's scan budget), last.
+    const pages = {
+      '': { records: [record(9), record(8)], count: 2, next_before: 8 },
+      8: { records: [record(5)], count: 1, next_before: 4 },
+      4: { records: [], count: 0, next_before: 2 },
+      2: { records: [record(1)], count: 1 },
+      99: { records: [], count: 0, next_before: 99 },
+    };
+    handler = (req, res) => {
+      const page = pages[new URL(req.url, base).searchParams.get('before') ?? ''];
+      if (page) json(res, 200, page);
+      else json(res, 400, kaineError('invalid_field'));
+    };
+    const ids = (await collect(client().auditAll({ limit: 2, status: 200 }))).map((r) => r.id);
+    assert.deepEqual(ids, [9, 8, 5, 1]);
+    assert.deepEqual(hits.map((h) => h.url), [
+      '/v1/audit?limit=2&status=200',
+      '/v1/audit?limit=2&before=8&status=200',
+      '/v1/audit?limit=2&before=4&status=200',
+      '/v1/audit?limit=2&before=2&status=200',
+    ]);
+
+    hits = [];
+    for await (const r of client().auditAll({ limit: 2 })) if (r.id === 8) break;
+    assert.equal(hits.length, 1, 'leaving the loop stops the paging');
+
+    const bad = await failure(collect(client().auditAll({ before: 7 })));
+    assert.equal(bad.code, 'invalid_field');
+    const stuck = await failure(collect(client().auditAll({ before: 99 })));
+    assert.equal(stuck.code, 'invalid_response');
+  });
+
+  test('auditExport: the records as they come, then the summary', async () => {
+    handler = (req, res) => {
+      const [a, b, sum] = ndjson(record(3), record(2), { summary: { count: 2, cost_usd: 0.5 } });
+      exportBody(res, 'application/x-ndjson', [a.slice(0, 20), a.slice(20) + '\n', b, sum]);
+    };
+    const x = client().auditExport({ endpoint: '/v1/llm', since: new Date(Date.UTC(2026, 11, 1)) });
+    assert.equal(hits.length, 0, 'nothing is sent before the iteration');
+    const got = await collect(x);
+    assert.deepEqual(got, [record(3), record(2)]);
+    assert.deepEqual(x.summary, { count: 2, cost_usd: 0.5 });
+    assert.equal(x.count, 2);
+    assert.equal(x.requestId, 'req-1');
+    assert.equal(hits[0].url, '/v1/audit/export?endpoint=%2Fv1%2Fllm&since=2026-12-01T00%3A00%3A00.000Z&format=ndjson');
+    assert.equal(hits[0].headers.accept, 'application/x-ndjson');
+    assert.throws(() => x[Symbol.asyncIterator](), /once/);
+  });
+
+  test('an export that ends before its summary is export_incomplete, never resumed', async () => {
+    const [a] = ndjson(record(3));
+    for (const pieces of [[a], [a, '{"summary":{"count"'], [a.trimEnd()], []]) {
+      hits = [];
+      handler = (req, res) => exportBody(res, 'application/x-ndjson', pieces);
+      const x = client().auditExport();
+      const got = [];
+      const err = await failure((async () => {
+        for await (const r of x) got.push(r);
+      })());
+      assert.equal(err.code, 'export_incomplete', JSON.stringify(pieces));
+      assert.equal(err.status, 200);
+      assert.equal(err.requestId, 'req-1');
+      assert.equal(x.summary, null);
+      assert.equal(got.length, pieces.length && pieces[0].endsWith('\n') ? 1 : 0);
+      assert.equal(hits.length, 1);
+    }
+
+    handler = (req, res) => exportBody(res, 'application/x-ndjson', ndjson(record(3), { summary: { count: 2, cost_usd: 0.5 } }));
+    assert.equal((await failure(collect(client().auditExport()))).code, 'invalid_response', 'a summary that miscounts');
+    handler = (req, res) => exportBody(res, 'application/x-ndjson', ['not json\n']);
+    assert.equal((await failure(collect(client().auditExport()))).code, 'invalid_response');
+  });
+
+  test('an export is retried on a 5xx before its body, and refused at the start', async () => {
+    handler = (req, res, body, n) =>
+      n === 1
+        ? json(res, 500, kaineError('internal_error'))
+        : exportBody(res, 'application/x-ndjson', ndjson({ summary: { count: 0, cost_usd: 0 } }));
+    const x = client().auditExport();
+    assert.deepEqual(await collect(x), []);
+    assert.deepEqual(x.summary, { count: 0, cost_usd: 0 });
+    assert.equal(hits.length, 2);
+
+    hits = [];
+    handler = (req, res) => json(res, 403, kaineError('insufficient_scope'));
+    const err = await failure(collect(client().auditExportCsv()));
+    assert.equal(err.status, 403);
+    assert.equal(hits.length, 1);
+  });
+
+  test('an export times each wait, not the consumer; break closes it', async () => {
+    handler = (req, res) => exportBody(res, 'application/x-ndjson', ndjson(record(3)), { end: false });
+    const got = [];
+    const err = await failure((async () => {
+      for await (const r of client({ timeoutMs: 300 }).auditExport()) {
+        got.push(r);
+        await new Promise((r) => setTimeout(r, 400)); // longer than the timeout: not counted
+      }
+    })());
+    assert.equal(err.code, 'export_incomplete');
+    assert.match(err.message, /no data within 300 ms/);
+    assert.equal(got.length, 1);
+
+    let closed;
+    const gone = new Promise((r) => (closed = r));
+    handler = (req, res) => {
+      res.on('close', closed);
+      exportBody(res, 'application/x-ndjson', ndjson(record(3)), { end: false });
+    };
+    for await (const r of client().auditExport()) {
+      assert.equal(r.id, 3);
+      break;
+    }
+    await gone;
+  });
+
+  test('auditExportCsv: the bytes unchanged, the summary checked', async () => {
+    const rows =
+      'id,timestamp,key_id,request_id,method,endpoint,status,provider,model,tokens_in,tokens_out,cost_usd,latency_ms,error,resource,note\n' +
+      '3,2026-12-06T10:00:00Z,3,req-3,POST,/v1/llm,200,openai,gpt-4.1-mini,10,5,0.25,12,,,\n' +
+      // A quoted cell whose lines look like a summary is not one.
+      '2,2026-12-06T09:00:00Z,3,req-2,GET,"/v1/x\n# count=1 cost_usd=0\n",404,,,0,0,0,1,not_found,,\n';
+    let cut = false;
+    handler = (req, res) => {
+      if (cut) exportBody(res, 'text/csv; charset=utf-8', [rows.slice(0, rows.indexOf('cost_usd=0\n') + 11)]);
+      else exportBody(res, 'text/csv; charset=utf-8', [rows.slice(0, 40), rows.slice(40), '# count=2 cost_usd=0.25\n']);
+    };
+    const x = client().auditExportCsv({ status: 200, provider: 'openai' });
+    const body = Buffer.concat(await collect(x)).toString('utf8');
+    assert.equal(body, `${rows}# count=2 cost_usd=0.25\n`);
+    assert.deepEqual(x.summary, { count: 2, cost_usd: 0.25 });
+    assert.equal(hits[0].url, '/v1/audit/export?status=200&provider=openai&format=csv');
+    assert.equal(hits[0].headers.accept, 'text/csv');
+
+    // Straight into a Node stream.
+    const { pipeline } = await import('node:stream/promises');
+    const { Writable } = await import('node:stream');
+    let piped = '';
+    await pipeline(client().auditExportCsv(), new Writable({ write(c, _e, cb) { piped += c; cb(); } }));
+    assert.equal(piped, body);
+
+    cut = true;
+    const c2 = client().auditExportCsv();
+    const err = await failure(collect(c2));
+    assert.equal(err.code, 'export_incomplete');
+    assert.equal(c2.summary, null);
+  });
+});
+
 describe('SSE reader', () => {
   const streamOf = (chunks) =>
     new ReadableStream({

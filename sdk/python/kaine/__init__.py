@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .client import DEFAULT_BASE_URL, Agents, Client, Knowledge, LandingPages, Leads, Outbox, Videos, Workflows, __version__
 from .errors import KaineError
+from .export import AuditExport, AuditExportCsv
 from .streaming import LlmStream
 from .types import (
     OK,
@@ -23,6 +24,7 @@ from .types import (
     AgentRunRequest,
     AgentStep,
     AgentToolCall,
+    AuditExportSummary,
     AuditList,
     AuditRecord,
     Delta,
@@ -62,9 +64,9 @@ from .types import (
 )
 
 __all__ = [
-    "Client", "KaineError", "LlmStream", "DEFAULT_BASE_URL", "__version__",
+    "Client", "KaineError", "LlmStream", "AuditExport", "AuditExportCsv", "DEFAULT_BASE_URL", "__version__",
     "Leads", "LandingPages", "Videos", "Workflows", "Agents", "Outbox", "Knowledge",
-    "Ping", "OK", "Me", "Usage", "UsageStatus", "AuditList", "AuditRecord",
+    "Ping", "OK", "Me", "Usage", "UsageStatus", "AuditList", "AuditRecord", "AuditExportSummary",
     "LlmRequest", "LlmAnswer", "Delta", "Done",
     "ProvidersStatus", "ProviderStatus", "LiveModels", "ModelStatus", "Rates", "Price", "RoutingStatus", "RouteStep",
     "Lead", "LeadList", "LeadCreate", "LeadPatch", "LandingPageRequest", "LandingPage", "VideoRequest", "Video",

@@ -267,11 +267,19 @@ class Transport:
             ) from e
         return data, answer
 
-    def open_stream(self, method: str, path: str, *, json_body: Any) -> OpenStream:
-        """Make a call whose successful answer is read as it comes."""
-        out = self._call(
-            method, path, query=None, json_body=json_body, accept="text/event-stream, application/json", stream=True
-        )
+    def open_stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        accept: str = "text/event-stream, application/json",
+    ) -> OpenStream:
+        """Make a call whose successful answer is read as it comes. An error
+        answer is read and retried as its method allows; nothing is retried
+        once a successful answer came, so a body is never read twice."""
+        out = self._call(method, path, query=query, json_body=json_body, accept=accept, stream=True)
         assert isinstance(out, OpenStream)
         return out
 

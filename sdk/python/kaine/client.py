@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from typing import Any, Mapping, TypeVar
+from datetime import datetime, timezone
+from typing import Any, Iterator, Mapping, TypeVar
 
 from ._decode import DecodeError, decode, encode
 from ._transport import Answer, Transport
 from .errors import KaineError
+from .export import AuditExport, AuditExportCsv
 from .streaming import LlmStream
 from .types import (
     OK,
@@ -16,6 +18,7 @@ from .types import (
     AgentRun,
     AgentRunRequest,
     AuditList,
+    AuditRecord,
     KnowledgeDocumentAnswer,
     KnowledgeList,
     KnowledgeRequest,
@@ -134,9 +137,133 @@ class Client:
         """``GET /v1/usage``: the 30-day usage against the cap (``.status``)."""
         return self._call(Usage, "GET", "/v1/usage")
 
-    def audit(self, limit: int | None = None, endpoint: str | None = None) -> AuditList:
-        """``GET /v1/audit``: the account's audit records, newest first."""
-        return self._call(AuditList, "GET", "/v1/audit", query={"limit": limit, "endpoint": endpoint})
+    def audit(
+        self,
+        limit: int | None = None,
+        endpoint: str | None = None,
+        *,
+        before: int | None = None,
+        key_id: int | None = None,
+        status: int | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+    ) -> AuditList:
+        """``GET /v1/audit``: a page of the account's audit records, newest first.
+
+        Every filter narrows the listing: ``endpoint`` (a path, e.g. ``/v1/llm``),
+        ``key_id``, ``status`` (the HTTP status answered), ``provider``, ``model``
+        (its catalog id), ``since`` (at or after) and ``until`` (before): an
+        aware :class:`~datetime.datetime` or an RFC 3339 string. A listing given
+        ``since`` or ``until`` is newest first by timestamp, then id. The
+        listing goes on while the answer has ``next_before``: send it as
+        ``before`` with the same filters, or use :meth:`audit_all`.
+        """
+        query = {"limit": limit, "before": before,
+                 **_audit_filter(endpoint, key_id, status, provider, model, since, until)}
+        return self._call(AuditList, "GET", "/v1/audit", query=query)
+
+    def audit_all(
+        self,
+        limit: int | None = None,
+        endpoint: str | None = None,
+        *,
+        before: int | None = None,
+        key_id: int | None = None,
+        status: int | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+    ) -> Iterator[AuditRecord]:
+        """Every record of a listing, newest first, page after page: :meth:`audit`,
+        then again with ``before`` set to each answer's ``next_before`` until an
+        answer has none. ``limit`` is the size of each page (a page may come
+        short, even empty, and the listing still go on); each page is a call
+        of its own, with its own retries.
+
+        ::
+
+            for r in client.audit_all(endpoint="/v1/llm", since="2026-11-01T00:00:00Z"):
+                print(r.timestamp, r.cost_usd)
+        """
+        while True:
+            page = self.audit(limit, endpoint, before=before, key_id=key_id, status=status, provider=provider,
+                              model=model, since=since, until=until)
+            yield from page.records
+            if page.next_before is None:
+                return
+            if page.next_before == before:
+                raise KaineError(200, "invalid_response", f"GET /v1/audit answered next_before {before}, "
+                                 "the before it was sent: the listing does not move")
+            before = page.next_before
+
+    def audit_export(
+        self,
+        endpoint: str | None = None,
+        *,
+        key_id: int | None = None,
+        status: int | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+    ) -> AuditExport:
+        """``GET /v1/audit/export`` as NDJSON: an iterator of every
+        :class:`~kaine.AuditRecord` the filters (as :meth:`audit`'s) match, read
+        as they come; after the end, ``.summary`` is the count and the cost.
+        A body cut before its summary line raises :class:`~kaine.KaineError`
+        ``export_incomplete``.
+
+        ::
+
+            with client.audit_export(since="2026-11-01T00:00:00Z") as export:
+                for r in export:
+                    ...
+            print(export.summary.count, export.summary.cost_usd)
+        """
+        return AuditExport(self._export("ndjson", endpoint, key_id, status, provider, model, since, until),
+                           self._t.timeout)
+
+    def audit_export_csv(
+        self,
+        endpoint: str | None = None,
+        *,
+        key_id: int | None = None,
+        status: int | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+    ) -> AuditExportCsv:
+        """``GET /v1/audit/export`` as CSV, its bytes as the gateway writes them:
+        a file-like object (``read``) and an iterator of chunks; after the end,
+        ``.summary``. A body cut before its summary line raises
+        :class:`~kaine.KaineError` ``export_incomplete``.
+
+        ::
+
+            with client.audit_export_csv(since="2026-11-01T00:00:00Z") as export, open("audit.csv", "wb") as f:
+                shutil.copyfileobj(export, f)
+        """
+        return AuditExportCsv(self._export("csv", endpoint, key_id, status, provider, model, since, until),
+                              self._t.timeout)
+
+    def _export(
+        self,
+        format: str,
+        endpoint: str | None,
+        key_id: int | None,
+        status: int | None,
+        provider: str | None,
+        model: str | None,
+        since: datetime | str | None,
+        until: datetime | str | None,
+    ) -> Any:
+        query = {**_audit_filter(endpoint, key_id, status, provider, model, since, until), "format": format}
+        accept = "text/csv" if format == "csv" else "application/x-ndjson"
+        return self._t.open_stream("GET", "/v1/audit/export", query=query, accept=accept)
 
     # ---- LLM ----
 
@@ -327,6 +454,30 @@ class Knowledge(_Resource):
 
 
 # ---- helpers ----
+
+
+def _audit_filter(
+    endpoint: str | None,
+    key_id: int | None,
+    status: int | None,
+    provider: str | None,
+    model: str | None,
+    since: datetime | str | None,
+    until: datetime | str | None,
+) -> dict[str, Any]:
+    return {"endpoint": endpoint, "key_id": key_id, "status": status, "provider": provider, "model": model,
+            "since": _rfc3339("since", since), "until": _rfc3339("until", until)}
+
+
+def _rfc3339(name: str, v: datetime | str | None) -> str | None:
+    """A time filter as the gateway reads it: an aware datetime in UTC, a string as it is."""
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, datetime):
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise ValueError(f"{name} is a naive datetime: give it a timezone (e.g. datetime.now(timezone.utc))")
+        return v.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    raise TypeError(f"{name} must be a datetime or an RFC 3339 string, not {type(v).__name__}")
 
 
 def _id(v: int | str) -> str:

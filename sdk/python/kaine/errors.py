@@ -43,7 +43,8 @@ class KaineError(Exception):
             Kaine's error shape; ``connection_error`` / ``timeout`` when no
             answer came; ``invalid_response`` when a successful answer lacks a
             field the contract requires; ``stream_interrupted`` when a stream
-            ended without its ``done`` event.
+            ended without its ``done`` event; ``export_incomplete`` when an
+            audit export ended before its summary line.
         message: ``detail.message``, or a description of what went wrong.
         request_id: the answer's ``X-Request-Id`` header, when there was an answer.
         retry_after: the ``Retry-After`` seconds, on a 429 or a 503 that gave one.

@@ -17,7 +17,7 @@ __all__ = [
     # Account
     "Ping", "OK", "Me", "Usage", "UsageStatus",
     # Audit
-    "AuditList", "AuditRecord",
+    "AuditList", "AuditRecord", "AuditExportSummary",
     # LLM
     "LlmRequest", "LlmAnswer", "Delta", "Done",
     "ProvidersStatus", "ProviderStatus", "LiveModels", "ModelStatus", "Rates", "Price",
@@ -107,6 +107,16 @@ class AuditRecord:
 class AuditList:
     records: list[AuditRecord]
     count: int
+    next_before: int | None = None
+    """The ``before`` of the next page; ``None`` when the listing is done."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditExportSummary:
+    """An audit export's last line: how many records it held, and their cost in all."""
+
+    count: int
+    cost_usd: float
 
 
 # ---- LLM ----

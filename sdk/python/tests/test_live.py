@@ -4,10 +4,12 @@ starts one and sets the variables below; without KAINE_BASE_URL these skip)."""
 from __future__ import annotations
 
 import os
+import random
 import time
 import unittest
 import uuid
-from typing import Callable, TypeVar
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, TypeVar
 
 import kaine
 from kaine import Client, Delta, Done, KaineError
@@ -96,6 +98,95 @@ class AccountTest(unittest.TestCase):
         everything = c.audit()
         self.assertEqual(everything.count, len(everything.records))
         self.assertGreaterEqual(everything.count, a.count)
+
+
+@live
+class AuditTest(unittest.TestCase):
+    def test_pages_and_export(self) -> None:
+        """Pages of a small limit hold each record once, newest first; the export
+        counts the same. Calls to a path of their own (a document that does not
+        exist, 404) make a listing no other test adds to."""
+        c = client()
+        me = c.me()
+        since = datetime.now(timezone.utc) - timedelta(seconds=1)
+        doc_id = 2**40 + random.randrange(2**30)
+        path = f"/v1/knowledge/{doc_id}"
+        calls = 7
+        for _ in range(calls):
+            with self.assertRaises(KaineError) as cm:
+                c.knowledge.get(doc_id)
+            self.assertEqual(cm.exception.status, 404)
+        f: dict[str, Any] = {"endpoint": path, "key_id": me.key_id, "status": 404, "since": since,
+                             "until": datetime.now(timezone.utc) + timedelta(hours=1)}
+
+        # Records are written within 250 ms of the calls' answers.
+        def all_of_them() -> list[kaine.AuditRecord] | None:
+            got = list(c.audit_all(2, **f))
+            return got if len(got) >= calls else None
+
+        listed = wait_for(all_of_them, f"{calls} audit records of {path}")
+        self.assertEqual(len(listed), calls)
+        self.assertEqual(len({r.id for r in listed}), calls, "each record once")
+        for prev, r in zip(listed, listed[1:]):
+            self.assertGreaterEqual(datetime.fromisoformat(prev.timestamp), datetime.fromisoformat(r.timestamp),
+                                    "newest first")
+        for r in listed:
+            self.assertEqual((r.endpoint, r.method, r.status, r.key_id, r.error),
+                             (path, "GET", 404, me.key_id, "not_found"))
+
+        # The same pages by hand: at most 2 records each, next_before on all but the last.
+        before, pages, total = None, 0, 0
+        while True:
+            page = c.audit(2, before=before, **f)
+            pages += 1
+            total += len(page.records)
+            self.assertEqual(page.count, len(page.records))
+            self.assertLessEqual(page.count, 2)
+            if page.next_before is None:
+                break
+            before = page.next_before
+        self.assertEqual(total, calls)
+        self.assertGreaterEqual(pages, (calls + 1) // 2)
+
+        # A listing by id (no time filter): the same records, ids falling.
+        by_id = [r.id for r in c.audit_all(3, path)]
+        self.assertEqual(by_id, sorted(by_id, reverse=True))
+        self.assertEqual(sorted(by_id), sorted(r.id for r in listed))
+
+        # The export of the same filter: the same records in the same order, counted by its summary.
+        with c.audit_export(**f) as export:
+            exported = list(export)
+        self.assertEqual([r.id for r in exported], [r.id for r in listed])
+        assert export.summary is not None
+        self.assertEqual(export.summary.count, len(listed))
+        self.assertAlmostEqual(export.summary.cost_usd, sum(r.cost_usd for r in exported))
+        self.assertTrue(export.request_id)
+
+        # As CSV, with a read key.
+        with client(READ_KEY).audit_export_csv(**f) as csv_export:
+            text = csv_export.read().decode()
+        lines = text.rstrip("\n").split("\n")
+        self.assertTrue(lines[0].startswith("id,timestamp,key_id,request_id,"))
+        self.assertEqual(len(lines), calls + 2)
+        self.assertTrue(lines[1].startswith(f"{listed[0].id},"))
+        self.assertEqual(csv_export.summary.count if csv_export.summary else None, calls)
+        self.assertTrue(lines[-1].startswith(f"# count={calls} cost_usd="))
+
+        # A filter on the provider and the model of a call.
+        c.llm("Say hi", max_tokens=20)
+        rec = wait_for(lambda: next(iter(c.audit(1, "/v1/llm", since=since).records), None), "the LLM call's record")
+        self.assertTrue(rec.provider and rec.model, rec)
+        served = list(c.audit_all(2, provider=rec.provider, model=rec.model, since=since))
+        self.assertIn(rec.id, [r.id for r in served])
+        self.assertTrue(all((r.provider, r.model) == (rec.provider, rec.model) for r in served))
+        with c.audit_export(provider=rec.provider, model=rec.model, since=since) as export:
+            self.assertEqual(len(list(export)), len(served))
+        self.assertEqual(export.summary.count if export.summary else None, len(served))
+
+        # An export refused before it starts raises from the call.
+        with self.assertRaises(KaineError) as cm:
+            c.audit_export(since=since, until=since)
+        self.assertEqual((cm.exception.status, cm.exception.code), (400, "invalid_field"))
 
 
 @live

@@ -3,10 +3,15 @@ decoding, timeouts — what a live gateway cannot show on demand."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
+import shutil
 import socket
 import time
 import unittest
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
 
@@ -455,6 +460,171 @@ class StreamTest(LocalTest):
         self.assertEqual(next(s), Delta(text="a"))
         s.close()
         s.close()
+
+
+
+def audit_record(id: int) -> dict[str, Any]:
+    return {"id": id, "key_id": 3, "request_id": f"req-{id}", "endpoint": "/v1/llm", "method": "POST", "status": 200,
+            "provider": "openai", "model": "gpt-4.1-mini", "tokens_in": 10, "tokens_out": 5, "cost_usd": 0.25,
+            "latency_ms": 12, "timestamp": "2026-12-06T10:00:00Z"}
+
+
+def ndjson(*objs: Any) -> list[bytes]:
+    return [json.dumps(o).encode() + b"\n" for o in objs]
+
+
+NDJSON = {"Content-Type": "application/x-ndjson"}
+CSV = {"Content-Type": "text/csv; charset=utf-8"}
+CSV_ROWS = (
+    b"id,timestamp,key_id,request_id,method,endpoint,status,provider,model,tokens_in,tokens_out,cost_usd,"
+    b"latency_ms,error,resource,note\n"
+    b"3,2026-12-06T10:00:00Z,3,req-3,POST,/v1/llm,200,openai,gpt-4.1-mini,10,5,0.25,12,,,\n"
+    # A quoted cell whose lines look like a summary is not one.
+    b'2,2026-12-06T09:00:00Z,3,req-2,GET,"/v1/x\n# count=1 cost_usd=0\n",404,,,0,0,0,1,not_found,,\n'
+)
+
+
+class AuditTest(LocalTest):
+    def test_filters_in_the_query(self) -> None:
+        self.server.script(Reply(200, {"records": [], "count": 0}), Reply(200, {"records": [], "count": 0}))
+        c, _ = self.client()
+        c.audit(2, "/v1/llm", before=4097, key_id=3, status=429, provider="openai", model="gpt-4.1-mini",
+                since=datetime(2026, 11, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+                until="2026-12-01T00:00:00+01:00")
+        c.audit()
+        self.assertEqual([r.path for r in self.server.received], [
+            "/v1/audit?limit=2&before=4097&endpoint=%2Fv1%2Fllm&key_id=3&status=429&provider=openai"
+            "&model=gpt-4.1-mini&since=2026-11-01T00%3A00%3A00Z&until=2026-12-01T00%3A00%3A00%2B01%3A00",
+            "/v1/audit",
+        ])
+        with self.assertRaises(ValueError):
+            c.audit(since=datetime(2026, 11, 1))  # naive: which zone?
+        with self.assertRaises(TypeError):
+            c.audit(until=1700000000)  # type: ignore[arg-type]
+
+    def test_audit_all_follows_next_before(self) -> None:
+        # Pages of 2: whole, short, empty but going on (a filter's scan budget), last.
+        self.server.script(
+            Reply(200, {"records": [audit_record(9), audit_record(8)], "count": 2, "next_before": 8}),
+            Reply(200, {"records": [audit_record(5)], "count": 1, "next_before": 4}),
+            Reply(200, {"records": [], "count": 0, "next_before": 2}),
+            Reply(200, {"records": [audit_record(1)], "count": 1}),
+        )
+        c, _ = self.client()
+        records = list(c.audit_all(2, status=200))
+        self.assertEqual([r.id for r in records], [9, 8, 5, 1])
+        self.assertIsInstance(records[0], kaine.AuditRecord)
+        self.assertEqual([r.path for r in self.server.received], [
+            "/v1/audit?limit=2&status=200",
+            "/v1/audit?limit=2&before=8&status=200",
+            "/v1/audit?limit=2&before=4&status=200",
+            "/v1/audit?limit=2&before=2&status=200",
+        ])
+        self.server.script(Reply(200, {"records": [audit_record(9), audit_record(8)], "count": 2, "next_before": 8}))
+        for r in c.audit_all(2):
+            if r.id == 8:
+                break
+        self.assertEqual(len(self.server.received), 1, "leaving the loop stops the paging")
+        self.server.script(Reply(200, {"records": [], "count": 0, "next_before": 99}))
+        with self.assertRaises(KaineError) as cm:
+            list(c.audit_all(before=99))
+        self.assertEqual(cm.exception.code, "invalid_response")
+
+    def test_export_records_then_summary(self) -> None:
+        a, b, summary = ndjson(audit_record(3), audit_record(2), {"summary": {"count": 2, "cost_usd": 0.5}})
+        self.server.script(Reply(200, chunks=[a[:20], a[20:] + b"\n", b, summary], headers=NDJSON,
+                                 trailers={"X-Kaine-Export-Count": "2"}))
+        c, _ = self.client()
+        with c.audit_export("/v1/llm", since="2026-12-01T00:00:00Z") as export:
+            records = list(export)
+        self.assertEqual([r.id for r in records], [3, 2])
+        self.assertEqual(records[0], kaine.AuditRecord(**audit_record(3)))
+        self.assertEqual(export.summary, kaine.AuditExportSummary(count=2, cost_usd=0.5))
+        self.assertEqual((export.count, export.request_id), (2, "req-1"))
+        r = self.server.received[0]
+        self.assertEqual(r.path, "/v1/audit/export?endpoint=%2Fv1%2Fllm&since=2026-12-01T00%3A00%3A00Z&format=ndjson")
+        self.assertEqual(r.headers["accept"], "application/x-ndjson")
+
+    def test_export_cut_is_incomplete_never_resumed(self) -> None:
+        (a,) = ndjson(audit_record(3))
+        for chunks in ([a], [a, b'{"summary":{"count"'], [a.rstrip()], []):
+            self.server.script(Reply(200, chunks=chunks, headers=NDJSON), Reply(200, chunks=[], headers=NDJSON))
+            c, _ = self.client()
+            export = c.audit_export()
+            got: list[Any] = []
+            with self.assertRaises(KaineError) as cm:
+                for r in export:
+                    got.append(r)
+            e = cm.exception
+            self.assertEqual((e.status, e.code, e.request_id), (200, "export_incomplete", "req-1"), chunks)
+            self.assertEqual(len(got), 1 if chunks and chunks[0].endswith(b"\n") else 0)
+            self.assertIsNone(export.summary)
+            self.assertEqual(len(self.server.received), 1)
+        self.server.script(Reply(200, chunks=ndjson(audit_record(3), {"summary": {"count": 2, "cost_usd": 0.5}}),
+                                 headers=NDJSON))
+        with self.assertRaises(KaineError) as cm:
+            list(c.audit_export())
+        self.assertEqual(cm.exception.code, "invalid_response")  # a summary that miscounts
+
+    def test_export_retried_before_its_body_and_refused_at_the_call(self) -> None:
+        self.server.script(Reply(500, error_body("internal_error")),
+                           Reply(200, chunks=ndjson({"summary": {"count": 0, "cost_usd": 0}}), headers=NDJSON))
+        c, sleeps = self.client()
+        export = c.audit_export()
+        self.assertEqual(list(export), [])
+        self.assertEqual(export.summary, kaine.AuditExportSummary(count=0, cost_usd=0))
+        self.assertEqual(len(sleeps), 1)
+        self.server.script(Reply(403, error_body("insufficient_scope")))
+        with self.assertRaises(KaineError) as cm:
+            c.audit_export_csv()
+        self.assertEqual((cm.exception.status, cm.exception.code), (403, "insufficient_scope"))
+
+    def test_export_times_each_wait_not_the_reader(self) -> None:
+        self.server.script(Reply(200, chunks=ndjson(audit_record(3), {"summary": {"count": 1, "cost_usd": 0.25}}),
+                                 headers=NDJSON, chunk_delay=0.6))
+        c, _ = self.client(timeout=0.3)
+        with self.assertRaises(KaineError) as cm:
+            list(c.audit_export())
+        self.assertEqual(cm.exception.code, "export_incomplete")
+        self.assertIn("no data within 0.3 s", cm.exception.message)
+
+        self.server.script(Reply(200, chunks=ndjson(audit_record(3), audit_record(2),
+                                                    {"summary": {"count": 2, "cost_usd": 0.5}}),
+                                 headers=NDJSON, chunk_delay=0.1))
+        c, _ = self.client(timeout=0.5)
+        export = c.audit_export()
+        for _ in export:
+            time.sleep(0.6)  # longer than the timeout: the reader's own time is not counted
+        self.assertEqual(export.summary.count if export.summary else None, 2)
+
+    def test_export_csv(self) -> None:
+        self.server.script(Reply(200, chunks=[CSV_ROWS[:40], CSV_ROWS[40:], b"# count=2 cost_usd=0.25\n"],
+                                 headers=CSV))
+        c, _ = self.client()
+        with c.audit_export_csv(status=200, provider="openai") as export:
+            out = io.BytesIO()
+            shutil.copyfileobj(export, out, 16)
+        self.assertEqual(out.getvalue(), CSV_ROWS + b"# count=2 cost_usd=0.25\n")
+        self.assertEqual(export.summary, kaine.AuditExportSummary(count=2, cost_usd=0.25))
+        self.assertEqual(export.read(), b"")
+        r = self.server.received[0]
+        self.assertEqual(r.path, "/v1/audit/export?status=200&provider=openai&format=csv")
+        self.assertEqual(r.headers["accept"], "text/csv")
+        rows = list(csv.reader(io.StringIO(out.getvalue().decode())))
+        self.assertEqual((len(rows), rows[2][5]), (4, "/v1/x\n# count=1 cost_usd=0\n"))
+
+        # Iterated, then cut inside the quoted cell, after a line that looks like a summary.
+        self.server.script(Reply(200, chunks=[CSV_ROWS[:CSV_ROWS.index(b"cost_usd=0\n") + 11]], headers=CSV))
+        export = c.audit_export_csv()
+        got = b""
+        with self.assertRaises(KaineError) as cm:
+            for chunk in export:
+                got += chunk
+        self.assertEqual(cm.exception.code, "export_incomplete")
+        self.assertTrue(got.endswith(b"# count=1 cost_usd=0\n"))
+        self.assertIsNone(export.summary)
+        with self.assertRaises(KaineError):
+            export.read()
 
 
 if __name__ == "__main__":
