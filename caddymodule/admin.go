@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
@@ -26,6 +27,7 @@ func init() {
 //	PATCH  /kaine/users/{id}   {"tier"}
 //	POST   /kaine/users/{id}/login-link   → {"url","expires_at"}: a one-time dashboard sign-in
 //	DELETE /kaine/users/{id}/sessions     → {"ended"}: every dashboard session of the user
+//	GET    /kaine/users/{id}/audit-verify[?since=RFC3339] → the check of the user's audit hash chain
 //	POST   /kaine/keys         {"username" or "user_id","scopes","name"}
 //	GET    /kaine/keys[?user_id=N]
 //	DELETE /kaine/keys/{id}
@@ -58,6 +60,8 @@ func serveAdmin(w http.ResponseWriter, r *http.Request) error {
 		return app.adminLoginLink(w, id)
 	case resource == "users" && action == "sessions" && r.Method == http.MethodDelete:
 		return app.adminEndSessions(w, id)
+	case resource == "users" && action == "audit-verify" && r.Method == http.MethodGet:
+		return app.adminVerifyAudit(w, r, id)
 	case action != "":
 		return apiError(http.StatusNotFound, fmt.Sprintf("no admin route %s %s", r.Method, r.URL.Path))
 	case resource == "users" && id == "" && r.Method == http.MethodPost:
@@ -277,6 +281,26 @@ func (a *App) adminEndSessions(w http.ResponseWriter, idText string) error {
 		return err
 	}
 	return writeAdminJSON(w, http.StatusOK, map[string]any{"user_id": id, "ended": ended})
+}
+
+// adminVerifyAudit checks a user's audit hash chain since ?since (RFC
+// 3339; absent: all of it). A broken chain is a 200 whose ok is false.
+func (a *App) adminVerifyAudit(w http.ResponseWriter, r *http.Request, idText string) error {
+	id, err := parseID(idText, "user id")
+	if err != nil {
+		return err
+	}
+	var since time.Time
+	if s := r.URL.Query().Get("since"); s != "" {
+		if since, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return apiError(http.StatusBadRequest, fmt.Sprintf("since %q is not an RFC 3339 time", s))
+		}
+	}
+	v, err := a.auditLog().Verify(id, since)
+	if err != nil {
+		return caddy.APIError{HTTPStatus: http.StatusInternalServerError, Err: err}
+	}
+	return writeAdminJSON(w, http.StatusOK, v)
 }
 
 // Interface guards

@@ -38,6 +38,21 @@ signout ends every dashboard session of the user and voids unused links.`,
 		},
 	})
 	caddycmd.RegisterCommand(caddycmd.Command{
+		Name:  "audit",
+		Short: "Checks Kaine audit logs on a running gateway",
+		Long: `Checks a user's audit log through the admin API of a running gateway.
+
+  kaine audit verify --user U [--since 2026-11-01T00:00:00Z]
+
+Each account's records form a hash chain; verify recomputes it over the
+range and names the first record that does not fit. It exits 1 when the
+chain is broken. Keep the last_hash it prints: a later verify whose chain
+no longer holds that record's hash shows the log was rewritten.`,
+		CobraFunc: func(c *cobra.Command) {
+			c.AddCommand(adminCommand("verify", "Recomputes a user's audit hash chain and names the first record that does not fit", cmdAuditVerify, "user", "since"))
+		},
+	})
+	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "keys",
 		Short: "Manages Kaine API keys on a running gateway",
 		Long: `Manages Kaine API keys through the admin API of a running gateway.
@@ -64,6 +79,7 @@ var flagHelp = map[string]string{
 	"user":     "a username or user ID",
 	"scopes":   "comma-separated scopes: read, write or read,write",
 	"name":     "a label for the key",
+	"since":    "the start of the range, an RFC 3339 time (default: the oldest record)",
 }
 
 // adminCommand makes a subcommand that talks to the admin API. Every one
@@ -265,4 +281,37 @@ func (c adminClient) userAction(fl caddycmd.Flags, method, action string) error 
 		return err
 	}
 	return printJSON(out)
+}
+
+func cmdAuditVerify(c adminClient, fl caddycmd.Flags, _ []string) error {
+	if err := required(fl, "user"); err != nil {
+		return err
+	}
+	id, err := c.userID(fl.String("user"))
+	if err != nil {
+		return err
+	}
+	uri := "/kaine/users/" + strconv.FormatUint(id, 10) + "/audit-verify"
+	if since := fl.String("since"); since != "" {
+		uri += "?" + url.Values{"since": {since}}.Encode()
+	}
+	var out struct {
+		OK       bool   `json:"ok"`
+		BrokenAt uint64 `json:"broken_at"`
+		Reason   string `json:"reason"`
+	}
+	var raw json.RawMessage
+	if err := c.do(http.MethodGet, uri, nil, &raw); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("reading the verification: %w", err)
+	}
+	if err := printJSON(raw); err != nil {
+		return err
+	}
+	if !out.OK {
+		return fmt.Errorf("the audit chain of user %d is broken at record %d: %s", id, out.BrokenAt, out.Reason)
+	}
+	return nil
 }

@@ -305,6 +305,10 @@ func (f *fakeAccount) AuditExport(w http.ResponseWriter, user uint64, endpoint, 
 // fakeAuditLog lists a fakeAccount's records as the audit log's Page does.
 type fakeAuditLog struct{ account *fakeAccount }
 
+func (fakeAuditLog) Verify(uint64, time.Time) (metering.AuditVerification, error) {
+	return metering.AuditVerification{OK: true}, nil
+}
+
 func (l fakeAuditLog) Query(user uint64, endpoint string, limit int) ([]metering.AuditRecord, error) {
 	return l.account.AuditPage(user, endpoint, 0, limit)
 }

@@ -2,7 +2,9 @@ package fleet
 
 import (
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -46,6 +48,13 @@ const (
 	// seqBits is how many bits of a record's ID hold its stream entry's
 	// sequence number within its millisecond.
 	seqBits = 12
+	// auditRehashes bounds how often one send hashes a batch again because
+	// its account's chain moved on; past it the batch waits for the next
+	// send, a second later.
+	auditRehashes = 16
+	// maxAuditHeads bounds the chain heads an instance remembers; past it
+	// they are forgotten, each learnt again at its account's next batch.
+	maxAuditHeads = 100_000
 )
 
 // AuditLog is the fleet's audit log: one Redis stream an account, each
@@ -56,6 +65,12 @@ const (
 // its records by endpoint, by key and by timestamp in the same script
 // (audit_prelude.lua names the keys), so a page seeks an index as the
 // embedded log's does.
+//
+// Each account's records form a hash chain (audit_prelude.lua): a
+// record's hash is computed here, over the hash before it, and the script
+// that adds a batch refuses it when the chain's head is no longer the one
+// it was hashed against, answering with the head to hash it again.
+// Verify walks the chain.
 //
 // Records written before the key and time indexes existed (or by an
 // instance of that version during a rolling deploy) are in neither:
@@ -68,7 +83,11 @@ type AuditLog struct {
 	onError   func(error)
 	retention atomic.Int64 // nanoseconds
 
-	sendMu  sync.Mutex // one send at a time: the writer's or the retry's
+	sendMu sync.Mutex // one send at a time: the writer's or the retry's
+	// heads is the head of each account's chain as this instance last
+	// learnt it (hex, as Redis answered it, which the script compares),
+	// so a batch is hashed against it without asking; guarded by sendMu.
+	heads   map[uint64]string
 	mu      sync.Mutex
 	backlog []auditBatch // not yet taken by Redis, oldest first
 	held    int          // records in backlog
@@ -90,7 +109,7 @@ type auditBatch struct {
 // AuditLog starts the fleet's audit writer; records older than retention
 // are trimmed. Close flushes and stops it.
 func (s *Store) AuditLog(opts metering.AuditOptions, retention time.Duration) (*AuditLog, error) {
-	l := &AuditLog{store: s, onError: opts.OnError, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &AuditLog{store: s, onError: opts.OnError, heads: map[uint64]string{}, stop: make(chan struct{}), done: make(chan struct{})}
 	if l.onError == nil {
 		l.onError = func(error) {}
 	}
@@ -113,7 +132,9 @@ func (l *AuditLog) write(batch []metering.AuditRecord) error {
 	byAccount := map[uint64]*auditBatch{}
 	var order []*auditBatch
 	for i := range batch {
-		r := &batch[i]
+		r := batch[i]
+		// The JSON is the chain's, which holds no hash.
+		r.Hash = ""
 		data, err := json.Marshal(r)
 		if err != nil {
 			return fmt.Errorf("encoding audit record: %w", err)
@@ -169,10 +190,12 @@ func (l *AuditLog) waiting() int {
 }
 
 // send sends the backlog, a bounded piece a pipeline, and forgets what
-// Redis took.
+// Redis took. A batch hashed against a head its account's chain no longer
+// has is hashed again and resent, up to auditRehashes times.
 func (l *AuditLog) send() error {
 	l.sendMu.Lock()
 	defer l.sendMu.Unlock()
+	rehashed := map[uint64]int{} // by batch token
 	for {
 		l.mu.Lock()
 		pending := l.backlog[:min(len(l.backlog), auditSendBatches)]
@@ -182,25 +205,78 @@ func (l *AuditLog) send() error {
 		}
 		retention := time.Duration(l.retention.Load())
 		oldest := strconv.FormatInt(l.store.now().Add(-retention).UnixMilli(), 10)
+		chained := l.chain(pending)
 		cmds, err := l.store.evalEach(auditAddScript, len(pending), func(i int) ([]string, []any) {
-			return l.batchArgs(pending[i], oldest, retention)
+			return l.batchArgs(pending[i], chained[i], oldest, retention)
 		})
-		if err := l.taken(pending, cmds, err); err != nil {
+		if err := l.taken(pending, cmds, err, rehashed); err != nil {
 			return err
 		}
 	}
 }
 
+// auditMovedOn is audit_add.lua's answer to a batch hashed against a
+// head its account's chain no longer has: nothing was added. (1: added; 0:
+// added by an earlier send, whose answer was lost.)
+const auditMovedOn = -1
+
+// chainedBatch is a batch as one send sends it: hashed against the head
+// its account's chain is believed to have, or, that head unknown, without
+// its records, to learn it.
+type chainedBatch struct {
+	prev   string   // hex; "" when the head is unknown
+	hashes []string // hex, each record's; nil when prev is ""
+}
+
+// chain hashes each batch of pending onto its account's chain, each after
+// the batch before it of the same account.
+func (l *AuditLog) chain(pending []auditBatch) []chainedBatch {
+	after := map[uint64]string{} // each account's head after its batches so far
+	chained := make([]chainedBatch, len(pending))
+	for i, b := range pending {
+		prev, known := after[b.account]
+		if !known {
+			prev, known = l.heads[b.account]
+		}
+		if !known {
+			continue
+		}
+		head, _ := parseChainHash(prev) // checked when learnt
+		c := chainedBatch{prev: prev, hashes: make([]string, len(b.records))}
+		for j, data := range b.records {
+			head = chainLink(head, data)
+			c.hashes[j] = hex.EncodeToString(head[:])
+		}
+		after[b.account], chained[i] = c.hashes[len(c.hashes)-1], c
+	}
+	return chained
+}
+
 // taken drops from the backlog the batches Redis answered, and those it
 // refused (a script's error would come back on every resend), said so;
-// the unanswered stay.
-func (l *AuditLog) taken(pending []auditBatch, cmds []*redis.Cmd, err error) error {
+// the unanswered stay, as do those hashed against a head their chain no
+// longer has, to be hashed again (rehashed counts them, by token).
+func (l *AuditLog) taken(pending []auditBatch, cmds []*redis.Cmd, err error, rehashed map[uint64]int) error {
 	done := map[uint64]bool{}
 	unanswered := 0
+	var movedOn *auditBatch
 	for i, b := range pending {
-		switch e := cmdError(cmds, i, err); {
+		e := cmdError(cmds, i, err)
+		var added int64
+		var head string
+		if e == nil {
+			added, head, e = auditAddAnswer(cmds[i])
+		}
+		switch {
 		case e == nil:
-		case isReply(e):
+			l.learnHead(b.account, head)
+			if added == auditMovedOn {
+				if rehashed[b.token]++; rehashed[b.token] > auditRehashes {
+					movedOn = &pending[i]
+				}
+				continue
+			}
+		case isReply(e) || errors.Is(e, errMalformedReply):
 			l.onError(fmt.Errorf("dropping %d audit records of account %d: Redis refused them: %w", len(b.records), b.account, e))
 		default:
 			unanswered++
@@ -219,14 +295,47 @@ func (l *AuditLog) taken(pending []auditBatch, cmds []*redis.Cmd, err error) err
 	}
 	l.backlog = kept
 	l.mu.Unlock()
-	if unanswered > 0 {
+	switch {
+	case unanswered > 0:
 		return unavailable(fmt.Sprintf("writing audit records (%d wait)", l.waiting()), err)
+	case movedOn != nil:
+		return fmt.Errorf("writing %d audit records of account %d: its chain moved on each of the %d times they were hashed (%d records wait)",
+			len(movedOn.records), movedOn.account, auditRehashes, l.waiting())
 	}
 	return nil
 }
 
-func (l *AuditLog) batchArgs(b auditBatch, oldest string, retention time.Duration) ([]string, []any) {
-	keys := []string{l.store.accountKey(b.account, "audit_batch:"+strconv.FormatUint(b.token, 10)), l.stream(b.account), l.timeIndex(b.account)}
+// auditAddAnswer reads audit_add.lua's answer: what it did and the
+// chain's head after it.
+func auditAddAnswer(cmd *redis.Cmd) (added int64, head string, err error) {
+	reply, err := cmd.Slice()
+	if err != nil {
+		return 0, "", err
+	}
+	if len(reply) == 2 {
+		added, isInt := reply[0].(int64)
+		head, isText := reply[1].(string)
+		if _, isHash := parseChainHash(head); isInt && isText && isHash {
+			return added, head, nil
+		}
+	}
+	return 0, "", fmt.Errorf("adding audit records: %w", errMalformedReply)
+}
+
+// learnHead remembers an account's chain head, forgetting all once too
+// many are kept.
+func (l *AuditLog) learnHead(account uint64, head string) {
+	if _, known := l.heads[account]; !known && len(l.heads) >= maxAuditHeads {
+		clear(l.heads)
+	}
+	l.heads[account] = head
+}
+
+// batchArgs are the keys and arguments of audit_add.lua for a batch:
+// without its records when the head it would be hashed against is
+// unknown, so that the script only answers with it.
+func (l *AuditLog) batchArgs(b auditBatch, c chainedBatch, oldest string, retention time.Duration) ([]string, []any) {
+	keys := []string{l.store.accountKey(b.account, "audit_batch:"+strconv.FormatUint(b.token, 10)), l.stream(b.account), l.timeIndex(b.account), l.chainHead(b.account)}
 	position := map[string]int{}
 	indexAt := func(key string) int {
 		p, ok := position[key]
@@ -237,13 +346,16 @@ func (l *AuditLog) batchArgs(b auditBatch, oldest string, retention time.Duratio
 		}
 		return p
 	}
-	args := []any{oldest, retention.Milliseconds(), auditTokenTTL.Milliseconds()}
+	args := []any{oldest, retention.Milliseconds(), auditTokenTTL.Milliseconds(), c.prev}
+	if c.prev == "" {
+		return keys, args
+	}
 	for i, data := range b.records {
 		// The key and the timestamp are read from the record as Redis
 		// will hold it, where its page will read them.
 		fields := gjson.GetManyBytes(data, "key_id", "timestamp")
 		ms, nanos := auditTimeIndexed(fields[1].Time())
-		args = append(args, indexAt(l.endpointIndex(b.account, b.index[i])), indexAt(l.keyIndex(b.account, fields[0].Uint())), ms, nanos, data)
+		args = append(args, indexAt(l.endpointIndex(b.account, b.index[i])), indexAt(l.keyIndex(b.account, fields[0].Uint())), ms, nanos, data, c.hashes[i])
 	}
 	return keys, args
 }
@@ -257,6 +369,8 @@ func auditTimeIndexed(t time.Time) (ms int64, nanos string) {
 }
 
 func (l *AuditLog) stream(account uint64) string { return l.store.accountKey(account, "audit") }
+
+func (l *AuditLog) chainHead(account uint64) string { return l.store.accountKey(account, "audit_head") }
 
 func (l *AuditLog) endpointIndex(account uint64, endpoint string) string {
 	return l.store.accountKey(account, "audit_by_endpoint:"+endpoint)
@@ -330,9 +444,10 @@ func (c auditChecks) needles() ([]string, error) {
 // Page returns up to limit of an account's records matching f, newest
 // first, below the record id before (0: from the newest), and next, the
 // before of the page that follows (0: the listing is done), as
-// metering.AuditLog.Page does: one script seeks an index (the account's
-// time index, its key's or its endpoint's, or its stream) and reads at
-// most metering.AuditScanBudget records past it, in one round trip.
+// metering.AuditLog.Page does, each record with its hash: one script
+// seeks an index (the account's time index, its key's or its endpoint's,
+// or its stream) and reads at most metering.AuditScanBudget records past
+// it, in one round trip.
 func (l *AuditLog) Page(user uint64, f metering.AuditFilter, before uint64, limit int) (records []metering.AuditRecord, next uint64, err error) {
 	if limit <= 0 || limit > metering.AuditScanBudget {
 		// As in the embedded log: no page reads past the budget, so a
@@ -372,18 +487,19 @@ func (l *AuditLog) Page(user uint64, f metering.AuditFilter, before uint64, limi
 		return nil, 0, fmt.Errorf("reading audit log below record %d: %w", before, metering.ErrUnknownCursor)
 	case err != nil:
 		return nil, 0, unavailable("reading audit log", err)
-	case len(reply)%2 != 1:
+	case len(reply)%3 != 1:
 		return nil, 0, fmt.Errorf("reading audit log: %w", errMalformedReply)
 	}
 	if reply[0] != "" {
 		next = recordID(reply[0])
 	}
-	records = make([]metering.AuditRecord, 0, len(reply)/2)
-	for i := 1; i < len(reply); i += 2 {
+	records = make([]metering.AuditRecord, 0, len(reply)/3)
+	for i := 1; i < len(reply); i += 3 {
 		r, err := decodeAudit(user, reply[i], reply[i+1])
 		if err != nil {
 			return nil, 0, err
 		}
+		r.Hash = reply[i+2]
 		records = append(records, r)
 	}
 	return records, next, nil
@@ -437,9 +553,8 @@ func (l *AuditLog) Spend(user uint64, since time.Time) (metering.Breakdown, erro
 	}
 }
 
-func decodeAudit(user uint64, id string, value any) (metering.AuditRecord, error) {
+func decodeAudit(user uint64, id, raw string) (metering.AuditRecord, error) {
 	var r metering.AuditRecord
-	raw, _ := value.(string)
 	if err := json.Unmarshal([]byte(raw), &r); err != nil {
 		return r, fmt.Errorf("decoding audit record %s: %w", id, err)
 	}

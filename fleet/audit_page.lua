@@ -11,8 +11,9 @@
 -- the index does not narrow to, as pieces of JSON a passing record holds
 -- (a JSON array; auditChecks.needles in Go).
 -- Returns the stream ID to page below next ('' when the listing is done),
--- then ID, JSON, ID, JSON, ...; an UNKNOWNCURSOR error when the walk is by
--- time and the record to page below is not indexed.
+-- then ID, JSON, hash ('' for a record written before the chain), ID,
+-- JSON, hash, ...; an UNKNOWNCURSOR error when the walk is by time and the
+-- record to page below is not indexed.
 local stream, index = KEYS[1], KEYS[2]
 local walk, before, limit, budget = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local untilScore, untilNanos = tonumber(ARGV[5]), ARGV[6]
@@ -25,7 +26,7 @@ local matched, scanned = 0, 0
 
 -- visit lists a record when it passes the checks; false once the page is
 -- full or the budget spent, out[1] then the record to go on below.
-local function visit(id, json)
+local function visit(id, json, hash)
 	if not json then
 		return true -- trimmed between the index and the record
 	end
@@ -42,6 +43,7 @@ local function visit(id, json)
 	if passes then
 		out[#out + 1] = id
 		out[#out + 1] = json
+		out[#out + 1] = hash or ''
 		matched = matched + 1
 	end
 	if matched == limit or scanned == budget then
@@ -61,9 +63,17 @@ local function chunk()
 	return math.min(n, budget - scanned)
 end
 
+-- fields is a stream entry's JSON and hash: fields r and h, which
+-- audit_add.lua writes first and second.
+local function fields(entry)
+	return entry[2][2], entry[2][4]
+end
+
 local function record(id)
 	local entry = redis.call('XRANGE', stream, id, id)[1]
-	return entry and entry[2][2]
+	if entry then
+		return fields(entry)
+	end
 end
 
 if walk ~= 'time' then
@@ -72,8 +82,13 @@ if walk ~= 'time' then
 		local n = chunk()
 		local entries = redis.call('XREVRANGE', index, start, '-', 'COUNT', n)
 		for _, entry in ipairs(entries) do
-			local json = walk == 'stream' and entry[2][2] or record(entry[1])
-			if not visit(entry[1], json) then
+			local json, hash
+			if walk == 'stream' then
+				json, hash = fields(entry)
+			else
+				json, hash = record(entry[1])
+			end
+			if not visit(entry[1], json, hash) then
 				return out
 			end
 		end

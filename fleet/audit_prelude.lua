@@ -1,5 +1,9 @@
 -- What the audit log's scripts share. An account's keys:
--- audit:                 stream, the records (field r: JSON), by write time
+-- audit:                 stream, the records by write time: field r, the
+--                        JSON; h, its hash; p, the hash before it (hex
+--                        SHA-256 both, absent on records written before
+--                        the chain), in that order
+-- audit_head:            string, the hash of the account's newest record
 -- audit_by_endpoint:<e>: stream, an entry with each record's ID for endpoint e
 -- audit_by_key:<id>:     stream, the same for each record of key id
 -- audit_by_time:         sorted set, a member per record (timeMember), its
@@ -7,6 +11,14 @@
 -- A double holds milliseconds exactly, not nanoseconds; equal scores order
 -- by member, which starts with the nanoseconds past the millisecond, so
 -- the set is in the order of the records' timestamps, then their IDs.
+--
+-- A record's hash is SHA-256 of the hash before it (32 bytes) and its
+-- JSON, computed in Go (Lua has no SHA-256): h_n = SHA-256(p_n || r_n),
+-- p_n = h_(n-1), the first record's p all zeros (auditGenesis). Each
+-- record keeps its p, so what retention leaves verifies from its oldest.
+
+-- auditGenesis is the p of an account's first chained record.
+local auditGenesis = string.rep('0', 64)
 
 local function padded(digits, width)
 	return string.rep('0', width - #digits) .. digits

@@ -19,11 +19,18 @@ type auditLog interface {
 	Query(user uint64, endpoint string, limit int) ([]metering.AuditRecord, error)
 	Page(user uint64, f metering.AuditFilter, before uint64, limit int) ([]metering.AuditRecord, uint64, error)
 	Spend(user uint64, since time.Time) (metering.Breakdown, error)
+	Verify(user uint64, since time.Time) (metering.AuditVerification, error)
 }
 
 func openAudit(t testing.TB, s *Store) *AuditLog {
 	t.Helper()
-	l, err := s.AuditLog(metering.AuditOptions{OnError: func(err error) { t.Log(err) }}, 90*24*time.Hour)
+	return openAuditWith(t, s, metering.AuditOptions{})
+}
+
+func openAuditWith(t testing.TB, s *Store, opts metering.AuditOptions) *AuditLog {
+	t.Helper()
+	opts.OnError = func(err error) { t.Log(err) }
+	l, err := s.AuditLog(opts, 90*24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +156,8 @@ func TestAuditRecordsWaitForRedisAndAreWrittenOnce(t *testing.T) {
 	got, err := l.Query(1, "", 100)
 	if err != nil || len(got) != 6 {
 		t.Fatalf("%d records after Redis came back, want 6: %v", len(got), err)
+	}
+	if v, err := l.Verify(1, time.Time{}); err != nil || !v.OK || v.Checked != 6 {
+		t.Fatalf("the chain after Redis came back: %+v, %v", v, err)
 	}
 }

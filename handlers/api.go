@@ -105,6 +105,7 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/usage", Scope: accounts.ScopeRead, Handle: a.usage},
 		{Method: http.MethodGet, Path: "/v1/audit", Scope: accounts.ScopeRead, Handle: a.audit},
 		{Method: http.MethodGet, Path: "/v1/audit/export", Scope: accounts.ScopeRead, Handle: a.auditExport},
+		{Method: http.MethodGet, Path: "/v1/audit/verify", Scope: accounts.ScopeRead, Handle: a.auditVerify},
 		{Method: http.MethodPost, Path: "/v1/llm", Scope: accounts.ScopeWrite, Handle: a.llm, Reserves: true},
 		{Method: http.MethodPost, Path: "/v1/chat/completions", Scope: accounts.ScopeWrite, Handle: a.chatCompletions, Errors: OpenAIErrors, SDKKeys: true, Reserves: true},
 		{Method: http.MethodGet, Path: "/v1/providers", Scope: accounts.ScopeRead, Handle: a.providers},

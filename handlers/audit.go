@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/keinetech/kaine/internal/clip"
 	"github.com/keinetech/kaine/metering"
@@ -16,6 +17,9 @@ type AuditLog interface {
 	// before (0: from the newest), and returns the next page's before, 0
 	// at the end (see metering.AuditLog.Page).
 	Page(user uint64, f metering.AuditFilter, before uint64, limit int) ([]metering.AuditRecord, uint64, error)
+	// Verify checks the account's hash chain from its first record at or
+	// after since (zero: its oldest) to its newest.
+	Verify(user uint64, since time.Time) (metering.AuditVerification, error)
 }
 
 const (
@@ -49,6 +53,25 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request, call *Call) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, auditAnswer{Records: records, Count: len(records), NextBefore: next})
+}
+
+// auditVerify answers GET /v1/audit/verify: the check of the account's
+// hash chain from since (absent: its oldest record) to its newest. A
+// broken chain is a 200 whose ok is false, broken_at naming the first
+// record that does not fit.
+func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, call *Call) {
+	q := auditQuery{values: r.URL.Query()}
+	since := q.time("since")
+	if q.err != nil {
+		a.Errors.Send(w, q.err)
+		return
+	}
+	v, err := a.Audit.Verify(call.Identity.UserID, since)
+	if err != nil {
+		a.auditReadError(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, v)
 }
 
 // auditReadError answers a listing the log could not serve.

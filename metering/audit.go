@@ -1,15 +1,12 @@
 package metering
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime"
 	"time"
 
-	"github.com/tidwall/gjson"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/keinetech/kaine/internal/keyrange"
@@ -41,6 +38,9 @@ type AuditRecord struct {
 	// served under its provider's unpriced policy), notes joined by "; ".
 	Note string    `json:"note,omitempty"`
 	Time time.Time `json:"timestamp"`
+	// Hash is the record's link in its account's hash chain (hex SHA-256),
+	// absent on records written before the chain.
+	Hash string `json:"hash,omitempty"`
 }
 
 // AddNote appends a note to the record's (nothing when note is empty).
@@ -81,7 +81,7 @@ type AuditLog struct {
 func OpenAuditLog(db *bolt.DB, opts AuditOptions) (*AuditLog, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
 		return keyrange.CreateBuckets(tx, bucketAudit, bucketAuditByEndpoint, bucketAuditByKey,
-			bucketAuditByAccountTime, bucketAuditByTime, bucketAuditMeta)
+			bucketAuditByAccountTime, bucketAuditByTime, bucketAuditMeta, bucketAuditChain, bucketAuditAnchor)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("preparing audit buckets: %w", err)
@@ -104,6 +104,7 @@ func (l *AuditLog) writeBatch(batch []AuditRecord) error {
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		records := tx.Bucket(bucketAudit)
 		idx := openAuditIndexes(tx)
+		chain := openChainHeads(tx)
 		seq := records.Sequence()
 		for i := range batch {
 			if i > 0 && i%yieldEvery == 0 {
@@ -113,17 +114,20 @@ func (l *AuditLog) writeBatch(batch []AuditRecord) error {
 			}
 			r := &batch[i]
 			seq++
-			r.ID = seq
+			r.ID, r.Hash = seq, ""
 			data, err := json.Marshal(storedAudit{AuditRecord: *r, User: r.UserID})
 			if err != nil {
 				return fmt.Errorf("encoding audit record: %w", err)
 			}
-			if err := records.Put(recordKey(r.UserID, seq), data); err != nil {
+			if err := records.Put(recordKey(r.UserID, seq), chainedValue(chain.next(r.UserID, data), data)); err != nil {
 				return err
 			}
 			if err := idx.put(r, seq); err != nil {
 				return err
 			}
+		}
+		if err := chain.store(); err != nil {
+			return err
 		}
 		return records.SetSequence(seq)
 	})
@@ -172,45 +176,4 @@ func timeValue(user uint64, endpoint string) []byte {
 func (l *AuditLog) Query(user uint64, endpoint string, limit int) ([]AuditRecord, error) {
 	records, _, err := l.Page(user, AuditFilter{Endpoint: endpoint}, 0, limit)
 	return records, err
-}
-
-// Sweep deletes up to max records older than before, oldest first, in one
-// transaction, and returns how many it deleted. The owner calls it until it
-// returns less than max.
-func (l *AuditLog) Sweep(before time.Time, max int) (int, error) {
-	n := 0
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		byTime := tx.Bucket(bucketAuditByTime)
-		type expired struct{ key, value []byte }
-		var batch []expired
-		// Collect first: deleting under a cursor makes Next skip keys.
-		c := byTime.Cursor()
-		cutoff := uint64(before.UnixNano())
-		for k, v := c.First(); k != nil && len(batch) < max && binary.BigEndian.Uint64(k) < cutoff; k, v = c.Next() {
-			batch = append(batch, expired{bytes.Clone(k), bytes.Clone(v)})
-		}
-		records := tx.Bucket(bucketAudit)
-		idx := openAuditIndexes(tx)
-		for _, e := range batch {
-			seq := keyrange.IDOf(e.key)
-			user := keyrange.AccountOf(e.value)
-			keyID := gjson.GetBytes(records.Get(recordKey(user, seq)), "key_id").Uint()
-			err := errors.Join(
-				records.Delete(recordKey(user, seq)),
-				idx.byEndpoint.Delete(endpointKey(user, string(e.value[8:]), seq)),
-				idx.byKey.Delete(keyIDKey(user, keyID, seq)),
-				idx.byAccountTime.Delete(append(keyrange.Prefix(user), e.key...)),
-				byTime.Delete(e.key),
-			)
-			if err != nil {
-				return err
-			}
-		}
-		n = len(batch)
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("sweeping audit records: %w", err)
-	}
-	return n, nil
 }

@@ -1,7 +1,6 @@
 package metering
 
 import (
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -71,16 +70,15 @@ func backfillAuditIndexes(db *bolt.DB) error {
 				}
 			}
 			for n := 0; k != nil && n < backfillChunk; k, v = c.Next() {
-				var s storedAudit
-				if err := json.Unmarshal(v, &s); err != nil {
-					return fmt.Errorf("decoding audit record %x: %w", k, err)
+				s, err := decodeStoredAudit(v)
+				if err != nil {
+					return fmt.Errorf("audit record %x: %w", k, err)
 				}
-				s.AuditRecord.UserID = s.User
 				seq := keyrange.IDOf(k)
-				if err := idx.byKey.Put(keyIDKey(s.User, s.KeyID, seq), nil); err != nil {
+				if err := idx.byKey.Put(keyIDKey(s.UserID, s.KeyID, seq), nil); err != nil {
 					return err
 				}
-				if err := idx.byAccountTime.Put(accountTimeKey(s.User, s.Time, seq), nil); err != nil {
+				if err := idx.byAccountTime.Put(accountTimeKey(s.UserID, s.Time, seq), nil); err != nil {
 					return err
 				}
 				after, n = append(after[:0], k...), n+1

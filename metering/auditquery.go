@@ -81,13 +81,13 @@ func (l *AuditLog) Page(user uint64, f AuditFilter, before uint64, limit int) (r
 	err = l.db.View(func(tx *bolt.Tx) error {
 		all := tx.Bucket(bucketAudit)
 		scanned := 0
-		visit := func(seq uint64, data []byte) (bool, error) {
-			if data == nil {
+		visit := func(seq uint64, stored []byte) (bool, error) {
+			if stored == nil {
 				return true, nil // trimmed between the index and the record
 			}
 			scanned++
-			if f.matchesStored(data) {
-				r, err := decodeStoredAudit(data)
+			if data, _ := storedRecord(stored); f.matchesStored(data) {
+				r, err := decodeStoredAudit(stored)
 				if err != nil {
 					return false, err
 				}
@@ -136,7 +136,7 @@ func (l *AuditLog) walkTime(tx *bolt.Tx, user uint64, f AuditFilter, before uint
 		upper = accountTimeKey(user, f.Until, 0)
 	}
 	if before != 0 {
-		data := all.Get(recordKey(user, before))
+		data, _ := storedRecord(all.Get(recordKey(user, before)))
 		if data == nil {
 			return ErrUnknownCursor
 		}
@@ -166,11 +166,13 @@ func (l *AuditLog) walkTime(tx *bolt.Tx, user uint64, f AuditFilter, before uint
 	return nil
 }
 
-func decodeStoredAudit(data []byte) (AuditRecord, error) {
+// decodeStoredAudit decodes a stored record, with its hash.
+func decodeStoredAudit(stored []byte) (AuditRecord, error) {
+	data, hash := storedRecord(stored)
 	var s storedAudit
 	if err := json.Unmarshal(data, &s); err != nil {
 		return AuditRecord{}, fmt.Errorf("decoding audit record: %w", err)
 	}
-	s.AuditRecord.UserID = s.User
+	s.AuditRecord.UserID, s.AuditRecord.Hash = s.User, hexHash(hash)
 	return s.AuditRecord, nil
 }

@@ -42,7 +42,8 @@ func (l *AuditLog) Spend(user uint64, since time.Time) (Breakdown, error) {
 			done = true
 			return keyrange.ReverseBefore(tx.Bucket(bucketAudit).Cursor(), prefix, before, func(k, v []byte) (bool, error) {
 				before, read = binary.BigEndian.Uint64(k[len(k)-8:]), read+1
-				fields := gjson.GetManyBytes(v, "timestamp", "endpoint", "model", "cost_usd")
+				data, _ := storedRecord(v)
+				fields := gjson.GetManyBytes(data, "timestamp", "endpoint", "model", "cost_usd")
 				switch at := fields[0].Time(); {
 				case at.Before(since.Add(-idOrderSlack)):
 					return false, nil // ids follow time: the rest is older
