@@ -244,7 +244,7 @@ func (l *AuditLog) chain(pending []auditBatch) []chainedBatch {
 		head, _ := parseChainHash(prev) // checked when learnt
 		c := chainedBatch{prev: prev, hashes: make([]string, len(b.records))}
 		for j, data := range b.records {
-			head = chainLink(head, data)
+			head = metering.AuditLink(head, data)
 			c.hashes[j] = hex.EncodeToString(head[:])
 		}
 		after[b.account], chained[i] = c.hashes[len(c.hashes)-1], c

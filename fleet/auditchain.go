@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"strconv"
@@ -13,17 +12,10 @@ import (
 	"github.com/keinetech/kaine/metering"
 )
 
-// chainHash is a link of an account's hash chain: SHA-256 of the link
-// before it and a record's JSON (audit_prelude.lua).
-type chainHash = [sha256.Size]byte
-
-// chainLink is the hash of a record whose JSON is data, after prev.
-func chainLink(prev chainHash, data []byte) chainHash {
-	h := sha256.New()
-	h.Write(prev[:])
-	h.Write(data)
-	return chainHash(h.Sum(nil))
-}
+// chainHash is a link of an account's hash chain, the embedded log's
+// (metering.AuditLink), over a record's JSON as Redis holds it
+// (audit_prelude.lua).
+type chainHash = metering.AuditHash
 
 // parseChainHash reads a hash as the scripts keep it: 64 hex digits.
 func parseChainHash(s string) (chainHash, bool) {
@@ -91,7 +83,7 @@ func (l *AuditLog) Verify(user uint64, since time.Time) (metering.AuditVerificat
 			if v.Checked > 0 && prev != last {
 				return broken(id, reasonGap)
 			}
-			if !hashOK || !prevOK || chainLink(prev, []byte(data)) != hash {
+			if !hashOK || !prevOK || metering.AuditLink(prev, []byte(data)) != hash {
 				return broken(id, reasonChanged)
 			}
 			if v.Checked == 0 {

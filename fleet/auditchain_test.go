@@ -233,7 +233,7 @@ func TestAuditChainFindsWhatWasChanged(t *testing.T) {
 				if i == 10 {
 					fields["r"] = strings.Replace(fields["r"], `"status":200`, `"status":201`, 1)
 					prev, _ := parseChainHash(fields["p"])
-					hash := chainLink(prev, []byte(fields["r"]))
+					hash := metering.AuditLink(prev, []byte(fields["r"]))
 					fields["h"] = hex.EncodeToString(hash[:])
 				}
 				return fields
@@ -376,7 +376,7 @@ func TestAuditPageCarriesEachRecordsHash(t *testing.T) {
 		prev, _ := parseChainHash(all[i+1].Hash)
 		r.ID, r.Hash = 0, "" // as written
 		data, _ := json.Marshal(r)
-		if hash := chainLink(prev, data); hex.EncodeToString(hash[:]) != all[i].Hash {
+		if hash := metering.AuditLink(prev, data); hex.EncodeToString(hash[:]) != all[i].Hash {
 			t.Fatalf("record %d's hash %s is not that of %s after %s", all[i].ID, all[i].Hash, data, all[i+1].Hash)
 		}
 	}

@@ -25,10 +25,14 @@ var (
 // which starts with '{'.
 const chainedRecord = 0x01
 
-type chainHash = [sha256.Size]byte
+// AuditHash is a link of an account's hash chain.
+type AuditHash = [sha256.Size]byte
 
-// link is the hash of a record whose JSON is data, after prev.
-func link(prev chainHash, data []byte) chainHash {
+type chainHash = AuditHash
+
+// AuditLink is the hash of a record whose JSON, as stored, is data, after
+// prev: the chain both audit logs keep (zero before an account's first).
+func AuditLink(prev AuditHash, data []byte) AuditHash {
 	h := sha256.New()
 	h.Write(prev[:])
 	h.Write(data)
@@ -67,7 +71,7 @@ func (c *chainHeads) next(user uint64, data []byte) chainHash {
 	if !ok {
 		copy(prev[:], c.bucket.Get(keyrange.Prefix(user))) // none: zeros
 	}
-	h := link(prev, data)
+	h := AuditLink(prev, data)
 	c.heads[user] = h
 	return h
 }

@@ -115,7 +115,7 @@ func (res *AuditVerification) check(id uint64, v []byte, prev *chainHash) error 
 	case hash == nil:
 		res.Unchained++
 		return nil
-	case link(*prev, data) != chainHash(hash):
+	case AuditLink(*prev, data) != chainHash(hash):
 		res.BrokenAt, res.Reason = id, reasonBadLink
 		return errChainBroken
 	}

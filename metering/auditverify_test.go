@@ -86,7 +86,7 @@ func TestAuditChainFindsWhatWasChanged(t *testing.T) {
 			return records[20].ID, func(s []byte) []byte {
 				data, _ := storedRecord(s)
 				forged := bytes.Replace(data, []byte(`"status":200`), []byte(`"status":201`), 1)
-				return chainedValue(link(chainHash{}, forged), forged)
+				return chainedValue(AuditLink(chainHash{}, forged), forged)
 			}
 		}, func(records []AuditRecord) uint64 { return records[20].ID }},
 	} {

@@ -70,7 +70,7 @@
 //	                    in fleet mode (pinned like the first), and measure the
 //	                    drop-in through it as the scenario "fleet"
 //
-// A default run takes about two minutes, plus the build of the gateway.
+// A default run takes about three minutes, plus the build of the gateway.
 package main
 
 import (
