@@ -74,7 +74,9 @@ func TestAuditChainFindsWhatWasChanged(t *testing.T) {
 		broken func(records []AuditRecord) uint64
 	}{
 		{"a cost lowered", func(records []AuditRecord) (uint64, func([]byte) []byte) {
-			return records[20].ID, func(s []byte) []byte { return bytes.Replace(s, []byte(`"cost_usd":0.001`), []byte(`"cost_usd":0.000`), 1) }
+			return records[20].ID, func(s []byte) []byte {
+				return bytes.Replace(s, []byte(`"cost_usd":0.001`), []byte(`"cost_usd":0.000`), 1)
+			}
 		}, func(records []AuditRecord) uint64 { return records[20].ID }},
 		{"a record removed", func(records []AuditRecord) (uint64, func([]byte) []byte) {
 			return records[20].ID, func([]byte) []byte { return nil }
