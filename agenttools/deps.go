@@ -3,6 +3,7 @@ package agenttools
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/knowledge"
@@ -20,6 +21,7 @@ type CRM interface {
 	Get(user, id uint64) (leads.Lead, error)
 	Update(user, id uint64, p leads.Patch) (leads.Lead, error)
 	Create(user uint64, l leads.Lead) (leads.Lead, error)
+	Pipeline(user uint64, since time.Time) (leads.Pipeline, error)
 }
 
 // Outbox records every message tried; *outbox.Store is one.
@@ -96,6 +98,10 @@ type Deps struct {
 	// WorkflowsAllowed reports whether an account may trigger the n8n
 	// instance's workflows: an instance is one tenant's. Nil allows none.
 	WorkflowsAllowed func(account uint64) bool
+
+	// Numbers serves account_usage and audit_summary: the account's own
+	// figures, read-only.
+	Numbers Numbers
 }
 
 // Names are the tools New can provide, given every dependency: what an
@@ -103,16 +109,17 @@ type Deps struct {
 // (no video provider, no n8n) is left out of New's map, and a run offers
 // its agents only the rest.
 var Names = []string{
-	"crm_search", "crm_update", "crm_add_lead",
+	"crm_search", "crm_update", "crm_add_lead", "crm_pipeline",
 	"send_email", "send_sms", "phone_call", "send_booking_link",
 	"knowledge_search", "generate_landing_page", "generate_video", "trigger_workflow",
+	"account_usage", "audit_summary",
 }
 
 // New returns the tools d supports, by name.
 func New(d Deps) map[string]agents.Tool {
 	var list []agents.Tool
 	if d.CRM != nil {
-		list = append(list, crmSearch{d.CRM}, crmUpdate{d.CRM}, crmAddLead{d.CRM})
+		list = append(list, crmSearch{d.CRM}, crmUpdate{d.CRM}, crmAddLead{d.CRM}, crmPipeline{d.CRM})
 	}
 	if d.CRM != nil && d.Outbox != nil {
 		allowed := d.ConnectorsAllowed
@@ -142,6 +149,9 @@ func New(d Deps) map[string]agents.Tool {
 			allowed = func(uint64) bool { return false }
 		}
 		list = append(list, triggerWorkflow{d.Workflows, allowed})
+	}
+	if d.Numbers != nil {
+		list = append(list, accountUsage{d.Numbers}, auditSummary{d.Numbers})
 	}
 	tools := make(map[string]agents.Tool, len(list))
 	for _, t := range list {

@@ -22,6 +22,7 @@ func allDeps(s stores) Deps {
 	d.Videos = &fakeVideos{}
 	d.Workflows = nopWorkflows{}
 	d.WorkflowsAllowed = func(uint64) bool { return true }
+	d.Numbers = &fakeNumbers{}
 	return d
 }
 
@@ -44,8 +45,8 @@ func TestNewMakesTheToolsItsDependenciesAllow(t *testing.T) {
 		{"everything", allDeps(s), allTools},
 		{"nothing", Deps{}, nil},
 		{"stores only: messaging without connectors still records", s.deps(), []string{
-			"crm_add_lead", "crm_search", "crm_update", "knowledge_search", "phone_call", "send_booking_link", "send_email", "send_sms"}},
-		{"no outbox: nothing that could not be recorded", Deps{CRM: s.leads}, []string{"crm_add_lead", "crm_search", "crm_update"}},
+			"crm_add_lead", "crm_pipeline", "crm_search", "crm_update", "knowledge_search", "phone_call", "send_booking_link", "send_email", "send_sms"}},
+		{"no outbox: nothing that could not be recorded", Deps{CRM: s.leads}, []string{"crm_add_lead", "crm_pipeline", "crm_search", "crm_update"}},
 		{"workflows without an allow list", Deps{Workflows: nopWorkflows{}}, []string{"trigger_workflow"}},
 	}
 	for _, tt := range tests {

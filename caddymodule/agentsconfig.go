@@ -236,7 +236,7 @@ func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) (map[strin
 	a.mailer = mailer // the dashboard emails sign-in links through it too
 	deps := agenttools.Deps{CRM: a.runtime.leads, Outbox: a.runtime.outbox, Mailer: mailer, Texter: texter, Caller: caller,
 		ConnectorsAllowed: a.Agents.connectorsAllowed(a.accountStore()), BookingURL: a.Agents.bookingURL(),
-		Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages()}
+		Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages(), Numbers: a.api.AgentNumbers()}
 	if len(a.api.Videos) > 0 {
 		deps.Videos = a.api.AgentVideos()
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -14,10 +15,13 @@ import (
 // UsageBreakdown is the window's audited calls summed by one of their
 // fields: what an export of the window sums to, group by group.
 type UsageBreakdown struct {
-	GroupBy string        `json:"group_by"`
-	Since   time.Time     `json:"since"`
-	Groups  []UsageGroup  `json:"groups"`
-	Total   UsageSubtotal `json:"total"`
+	GroupBy string    `json:"group_by"`
+	Since   time.Time `json:"since"`
+	// Until is the range's end (not in it), for a range that is not the
+	// window (an agent's audit_summary); zero: now.
+	Until  time.Time     `json:"until,omitzero"`
+	Groups []UsageGroup  `json:"groups"`
+	Total  UsageSubtotal `json:"total"`
 }
 
 // UsageGroup is one value of the field grouped by: a UTC day
@@ -51,15 +55,21 @@ func windowStart(now time.Time) time.Time {
 }
 
 // usageBreakdown sums the account's audit records since the window's
-// start by groupBy, reading them a page at a time as an export does. Days
-// come in order, the other groups costliest first.
+// start by groupBy.
 func (a *API) usageBreakdown(user uint64, groupBy string) (UsageBreakdown, error) {
+	return a.callTotals(user, groupBy, windowStart(time.Now()), time.Time{})
+}
+
+// callTotals sums the account's audit records in [since, until) (zero
+// until: to now) by groupBy, reading them a page at a time as an export
+// does. Days come in order, the other groups costliest first.
+func (a *API) callTotals(user uint64, groupBy string, since, until time.Time) (UsageBreakdown, error) {
 	groupOf := usageGroupings[groupBy]
-	b := UsageBreakdown{GroupBy: groupBy, Since: windowStart(time.Now())}
+	b := UsageBreakdown{GroupBy: groupBy, Since: since, Until: until}
 	sums := map[string]*UsageGroup{}
 	var before uint64
 	for {
-		records, next, err := a.Audit.Page(user, metering.AuditFilter{Since: b.Since}, before, auditExportPage)
+		records, next, err := a.Audit.Page(user, metering.AuditFilter{Since: since, Until: until}, before, auditExportPage)
 		if err != nil {
 			return UsageBreakdown{}, fmt.Errorf("summing the audit log of account %d by %s: %w", user, groupBy, err)
 		}
@@ -89,4 +99,38 @@ func (a *API) usageBreakdown(user uint64, groupBy string) (UsageBreakdown, error
 		return cmp.Or(cmp.Compare(y.CostUSD, x.CostUSD), cmp.Compare(x.Key, y.Key))
 	})
 	return b, nil
+}
+
+// AgentNumbers gives the reporting tools (account_usage, audit_summary)
+// the account's figures as the API shows them.
+func (a *API) AgentNumbers() AgentNumbers { return AgentNumbers{a} }
+
+// AgentNumbers is the figures of the reporting tools.
+type AgentNumbers struct{ api *API }
+
+// Usage is GET /v1/usage's answer, with the breakdown by groupBy when not
+// empty.
+func (n AgentNumbers) Usage(account uint64, groupBy string) (json.RawMessage, error) {
+	s, err := n.api.UsageOf(account)
+	if err != nil {
+		return nil, err
+	}
+	answer := usageAnswer{Status: s}
+	if groupBy != "" {
+		b, err := n.api.usageBreakdown(account, groupBy)
+		if err != nil {
+			return nil, err
+		}
+		answer.Breakdown = &b
+	}
+	return json.Marshal(answer)
+}
+
+// CallTotals is the account's audited calls in [since, until) by groupBy.
+func (n AgentNumbers) CallTotals(account uint64, groupBy string, since, until time.Time) (json.RawMessage, error) {
+	b, err := n.api.callTotals(account, groupBy, since, until)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(b)
 }
