@@ -102,6 +102,8 @@ type Deps struct {
 	// Numbers serves account_usage and audit_summary: the account's own
 	// figures, read-only.
 	Numbers Numbers
+	// Fetcher serves fetch_page.
+	Fetcher PageFetcher
 }
 
 // Names are the tools New can provide, given every dependency: what an
@@ -112,7 +114,7 @@ var Names = []string{
 	"crm_search", "crm_update", "crm_add_lead", "crm_pipeline",
 	"send_email", "send_sms", "phone_call", "send_booking_link",
 	"knowledge_search", "generate_landing_page", "generate_video", "trigger_workflow",
-	"account_usage", "audit_summary",
+	"account_usage", "audit_summary", "fetch_page",
 }
 
 // New returns the tools d supports, by name.
@@ -152,6 +154,9 @@ func New(d Deps) map[string]agents.Tool {
 	}
 	if d.Numbers != nil {
 		list = append(list, accountUsage{d.Numbers}, auditSummary{d.Numbers})
+	}
+	if d.Fetcher != nil {
+		list = append(list, fetchPage{d.Fetcher})
 	}
 	tools := make(map[string]agents.Tool, len(list))
 	for _, t := range list {

@@ -11,6 +11,7 @@ import (
 	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/landing"
 	"github.com/keinetech/kaine/videos"
+	"github.com/keinetech/kaine/webfetch"
 	"github.com/keinetech/kaine/workflows"
 )
 
@@ -23,6 +24,7 @@ func allDeps(s stores) Deps {
 	d.Workflows = nopWorkflows{}
 	d.WorkflowsAllowed = func(uint64) bool { return true }
 	d.Numbers = &fakeNumbers{}
+	d.Fetcher = webfetch.New(webfetch.Options{})
 	return d
 }
 

@@ -467,6 +467,16 @@ func TestAgentsConfigRefusesWhatCannotWork(t *testing.T) {
 			}
 		}`, `unrecognized setting "host"`},
 		{`agents {
+			fetch {
+				allow intranet.example:8080
+			}
+		}`, "must be an IP address and port"},
+		{`agents {
+			fetch {
+				max_bytes lots
+			}
+		}`, "not a positive number of bytes"},
+		{`agents {
 			file /nonexistent/agents.json
 		}`, "reading file"},
 	} {

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -35,6 +36,11 @@ import (
 //			from        +15551234567
 //			base_url    https://api.twilio.com
 //		}
+//		fetch {
+//			allow     10.0.0.5:8080 …   (private IP:ports fetch_page may read)
+//			max_bytes 1048576
+//			timeout   10s
+//		}
 //	}
 func parseAgents(d *caddyfile.Dispenser, app *App) error {
 	if app.Agents != nil {
@@ -66,8 +72,10 @@ func parseAgents(d *caddyfile.Dispenser, app *App) error {
 			c.Twilio = &Twilio{}
 			err = parseSettings(d, "twilio", map[string]*string{"account_sid": &c.Twilio.AccountSID,
 				"auth_token": &c.Twilio.AuthToken, "from": &c.Twilio.From, "base_url": &c.Twilio.BaseURL})
+		case "fetch":
+			c.Fetch, err = parseFetch(d)
 		default:
-			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, accounts, agent, smtp, twilio)", key)
+			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, accounts, agent, smtp, twilio, fetch)", key)
 		}
 		if err != nil {
 			return err
@@ -134,4 +142,34 @@ func parseSettings(d *caddyfile.Dispenser, block string, dst map[string]*string)
 		}
 	}
 	return nil
+}
+
+// parseFetch reads the `fetch { allow …; max_bytes N; timeout D }` block.
+func parseFetch(d *caddyfile.Dispenser) (*Fetch, error) {
+	f := &Fetch{}
+	if d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var err error
+		switch key := d.Val(); key {
+		case "allow":
+			f.Allow = append(f.Allow, d.RemainingArgs()...)
+		case "max_bytes":
+			var v string
+			if err = oneArg(d, &v); err == nil {
+				if f.MaxBytes, err = strconv.ParseInt(v, 10, 64); err != nil || f.MaxBytes <= 0 {
+					err = d.Errf("fetch max_bytes %q is not a positive number of bytes", v)
+				}
+			}
+		case "timeout":
+			err = positiveDuration(d, &f.Timeout, "10s")
+		default:
+			return nil, d.Errf("agents: fetch: unrecognized setting %q (known: allow, max_bytes, timeout)", key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
 }

@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/keinetech/kaine/agenttools"
 	"github.com/keinetech/kaine/handlers"
 	"github.com/keinetech/kaine/outbox"
+	"github.com/keinetech/kaine/webfetch"
 	"github.com/keinetech/kaine/workflows"
 )
 
@@ -40,6 +43,30 @@ type Agents struct {
 	// Twilio ("*": every account). The operator pays for every email, SMS
 	// and call; other accounts' messages are queued, never sent.
 	Accounts []string `json:"accounts,omitempty"`
+	// Fetch bounds fetch_page; without it the tool reads public https
+	// pages only, 1 MiB and 10 s at most.
+	Fetch *Fetch `json:"fetch,omitempty"`
+}
+
+// Fetch bounds what the fetch_page tool reads.
+type Fetch struct {
+	// Allow are IP:port addresses fetch_page may reach though they are
+	// private or loopback (an intranet page, a test's server), over http
+	// or https. Nothing else that is not public is ever reached.
+	Allow []string `json:"allow,omitempty"`
+	// MaxBytes bounds a page's body; a longer one is cut. Default 1 MiB.
+	MaxBytes int64 `json:"max_bytes,omitempty"`
+	// Timeout bounds a fetch, redirects included. Default 10s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+}
+
+// fetcher is the fetch_page tool's reader under these bounds.
+func (c *Agents) fetcher() *webfetch.Fetcher {
+	var f Fetch
+	if c != nil && c.Fetch != nil {
+		f = *c.Fetch
+	}
+	return webfetch.New(webfetch.Options{Allow: f.Allow, MaxBytes: f.MaxBytes, Timeout: time.Duration(f.Timeout)})
 }
 
 // SMTP is the mail server send_email and send_booking_link send through.
@@ -169,6 +196,17 @@ func (c *Agents) validate() error {
 			return err
 		}
 	}
+	if f := c.Fetch; f != nil {
+		for _, a := range f.Allow {
+			// The check is on the address reached, so a name could not match.
+			if _, err := netip.ParseAddrPort(a); err != nil {
+				return fmt.Errorf("agents: fetch allow %q must be an IP address and port, like 10.0.0.5:8080", a)
+			}
+		}
+		if f.MaxBytes < 0 || f.Timeout < 0 {
+			return fmt.Errorf("agents: fetch max_bytes and timeout must be positive")
+		}
+	}
 	return nil
 }
 
@@ -236,7 +274,8 @@ func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) (map[strin
 	a.mailer = mailer // the dashboard emails sign-in links through it too
 	deps := agenttools.Deps{CRM: a.runtime.leads, Outbox: a.runtime.outbox, Mailer: mailer, Texter: texter, Caller: caller,
 		ConnectorsAllowed: a.Agents.connectorsAllowed(a.accountStore()), BookingURL: a.Agents.bookingURL(),
-		Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages(), Numbers: a.api.AgentNumbers()}
+		Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages(), Numbers: a.api.AgentNumbers(),
+		Fetcher: a.Agents.fetcher()}
 	if len(a.api.Videos) > 0 {
 		deps.Videos = a.api.AgentVideos()
 	}
