@@ -122,7 +122,7 @@ func gatewayTools() map[string]*fakeTool {
 
 var knownTools = []string{"crm_search", "crm_update", "crm_add_lead", "generate_landing_page", "generate_video",
 	"trigger_workflow", "knowledge_search", "send_email", "send_sms", "phone_call", "send_booking_link",
-	"crm_pipeline", "account_usage", "audit_summary", "fetch_page"}
+	"crm_pipeline", "account_usage", "audit_summary", "fetch_page", "web_search"}
 
 func openDB(t *testing.T, path string) *bolt.DB {
 	t.Helper()

@@ -104,6 +104,8 @@ type Deps struct {
 	Numbers Numbers
 	// Fetcher serves fetch_page.
 	Fetcher PageFetcher
+	// WebSearch serves web_search.
+	WebSearch WebSearch
 }
 
 // Names are the tools New can provide, given every dependency: what an
@@ -114,7 +116,7 @@ var Names = []string{
 	"crm_search", "crm_update", "crm_add_lead", "crm_pipeline",
 	"send_email", "send_sms", "phone_call", "send_booking_link",
 	"knowledge_search", "generate_landing_page", "generate_video", "trigger_workflow",
-	"account_usage", "audit_summary", "fetch_page",
+	"account_usage", "audit_summary", "fetch_page", "web_search",
 }
 
 // New returns the tools d supports, by name.
@@ -157,6 +159,9 @@ func New(d Deps) map[string]agents.Tool {
 	}
 	if d.Fetcher != nil {
 		list = append(list, fetchPage{d.Fetcher})
+	}
+	if d.WebSearch != nil {
+		list = append(list, webSearch{d.WebSearch})
 	}
 	tools := make(map[string]agents.Tool, len(list))
 	for _, t := range list {

@@ -1,14 +1,17 @@
 package agenttools
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/leads"
+	"github.com/keinetech/kaine/websearch"
 )
 
 // fakeNumbers answers with what it was asked, for the tools' checks.
@@ -65,4 +68,21 @@ func TestCRMPipelineCountsOnlyTheAccountsLeads(t *testing.T) {
 	if strings.Contains(out, "Other") {
 		t.Fatalf("another account's lead: %s", out)
 	}
+}
+
+// fakeSearch finds one result for any query.
+type fakeSearch struct{}
+
+func (fakeSearch) Search(_ context.Context, env agents.Env, query string, count int) ([]websearch.Result, error) {
+	return []websearch.Result{{Title: fmt.Sprintf("%d: %s", env.Account, query), URL: "https://example.com/", Snippet: strconv.Itoa(count)}}, nil
+}
+
+func TestWebSearchPassesTheQueryAndBoundsTheCount(t *testing.T) {
+	d := Deps{WebSearch: fakeSearch{}}
+	out := mustRun(t, d, "web_search", agents.Env{Account: 7}, `{"query":"boilers lisbon","count":3}`)
+	if out != `{"results":[{"title":"7: boilers lisbon","url":"https://example.com/","snippet":"3"}],"count":1}` {
+		t.Fatalf("web_search: %s", out)
+	}
+	wantError(t, d, "web_search", agents.Env{Account: 7}, `{"query":"x","count":50}`, "count must be from 1 to 20")
+	wantError(t, d, "web_search", agents.Env{Account: 7}, `{}`, "query")
 }

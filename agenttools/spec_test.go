@@ -25,6 +25,7 @@ func allDeps(s stores) Deps {
 	d.WorkflowsAllowed = func(uint64) bool { return true }
 	d.Numbers = &fakeNumbers{}
 	d.Fetcher = webfetch.New(webfetch.Options{})
+	d.WebSearch = fakeSearch{}
 	return d
 }
 

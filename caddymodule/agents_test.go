@@ -477,6 +477,22 @@ func TestAgentsConfigRefusesWhatCannotWork(t *testing.T) {
 			}
 		}`, "not a positive number of bytes"},
 		{`agents {
+			web_search brave {
+				api_key k
+			}
+		}`, "web_search needs price_usd"},
+		{`agents {
+			web_search google {
+				api_key k
+				price_usd 0.01
+			}
+		}`, "must be brave"},
+		{`agents {
+			web_search brave {
+				price_usd 0.01
+			}
+		}`, "web_search needs api_key"},
+		{`agents {
 			file /nonexistent/agents.json
 		}`, "reading file"},
 	} {

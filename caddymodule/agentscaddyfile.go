@@ -7,6 +7,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/keinetech/kaine/agents"
+	"github.com/keinetech/kaine/money"
 )
 
 // parseAgents reads
@@ -41,6 +42,11 @@ import (
 //			max_bytes 1048576
 //			timeout   10s
 //		}
+//		web_search brave {
+//			api_key   {env.BRAVE_API_KEY}
+//			price_usd 0.005              (what a search costs the account)
+//			base_url  https://api.search.brave.com
+//		}
 //	}
 func parseAgents(d *caddyfile.Dispenser, app *App) error {
 	if app.Agents != nil {
@@ -74,8 +80,10 @@ func parseAgents(d *caddyfile.Dispenser, app *App) error {
 				"auth_token": &c.Twilio.AuthToken, "from": &c.Twilio.From, "base_url": &c.Twilio.BaseURL})
 		case "fetch":
 			c.Fetch, err = parseFetch(d)
+		case "web_search":
+			c.WebSearch, err = parseWebSearch(d)
 		default:
-			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, accounts, agent, smtp, twilio, fetch)", key)
+			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, accounts, agent, smtp, twilio, fetch, web_search)", key)
 		}
 		if err != nil {
 			return err
@@ -172,4 +180,25 @@ func parseFetch(d *caddyfile.Dispenser) (*Fetch, error) {
 		}
 	}
 	return f, nil
+}
+
+// parseWebSearch reads `web_search <provider> { api_key; price_usd; base_url }`.
+func parseWebSearch(d *caddyfile.Dispenser) (*WebSearch, error) {
+	w := &WebSearch{}
+	if err := oneArg(d, &w.Provider); err != nil {
+		return nil, err
+	}
+	var price string
+	if err := parseSettings(d, "web_search", map[string]*string{"api_key": &w.APIKey, "price_usd": &price, "base_url": &w.BaseURL}); err != nil {
+		return nil, err
+	}
+	if price == "" {
+		return nil, d.Err("agents: web_search needs price_usd: what one search costs the account (0 to give searches away)")
+	}
+	p, err := money.ParseUSD(price)
+	if err != nil {
+		return nil, d.Errf("agents: web_search price_usd %q is not an amount in dollars, like 0.005", price)
+	}
+	w.PriceUSD = p
+	return w, nil
 }

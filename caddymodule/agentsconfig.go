@@ -15,8 +15,10 @@ import (
 	"github.com/keinetech/kaine/agents"
 	"github.com/keinetech/kaine/agenttools"
 	"github.com/keinetech/kaine/handlers"
+	"github.com/keinetech/kaine/money"
 	"github.com/keinetech/kaine/outbox"
 	"github.com/keinetech/kaine/webfetch"
+	"github.com/keinetech/kaine/websearch"
 	"github.com/keinetech/kaine/workflows"
 )
 
@@ -46,6 +48,41 @@ type Agents struct {
 	// Fetch bounds fetch_page; without it the tool reads public https
 	// pages only, 1 MiB and 10 s at most.
 	Fetch *Fetch `json:"fetch,omitempty"`
+	// WebSearch is the search provider of web_search; without it the
+	// tool is not offered.
+	WebSearch *WebSearch `json:"web_search,omitempty"`
+}
+
+// WebSearch is the provider web_search asks, and what a search costs the
+// account.
+type WebSearch struct {
+	// Provider is the search API: brave (Brave Search's web search).
+	Provider string `json:"provider"`
+	// APIKey is written as {env.VAR} or {file.PATH}.
+	APIKey string `json:"api_key"`
+	// BaseURL is the API's address. Default: https://api.search.brave.com.
+	BaseURL string `json:"base_url,omitempty"`
+	// PriceUSD is what one search costs the account: reserved before it
+	// is made, charged when it is, in the run's cost and its audit record.
+	PriceUSD money.MicroUSD `json:"price_usd"`
+}
+
+// braveBaseURL is Brave Search's API.
+const braveBaseURL = "https://api.search.brave.com"
+
+// webSearch is web_search's searches through the configured provider, nil
+// without one.
+func (c *Agents) webSearch(repl *caddy.Replacer, rt *runtime, api *handlers.API) agenttools.WebSearch {
+	if c == nil || c.WebSearch == nil {
+		return nil
+	}
+	w := c.WebSearch
+	base := w.BaseURL
+	if base == "" {
+		base = braveBaseURL
+	}
+	brave := websearch.NewBrave(base, repl.ReplaceAll(w.APIKey, ""), rt.httpClient("brave", base))
+	return api.AgentWebSearch(brave, w.PriceUSD)
 }
 
 // Fetch bounds what the fetch_page tool reads.
@@ -196,6 +233,19 @@ func (c *Agents) validate() error {
 			return err
 		}
 	}
+	if w := c.WebSearch; w != nil {
+		switch {
+		case w.Provider != "brave":
+			return fmt.Errorf("agents: web_search provider %q must be brave", w.Provider)
+		case w.APIKey == "":
+			return fmt.Errorf("agents: web_search needs api_key, written as {env.VAR} or {file.PATH}")
+		case w.PriceUSD < 0:
+			return fmt.Errorf("agents: web_search price_usd must not be negative")
+		}
+		if err := checkURL("agents: web_search base_url", w.BaseURL); err != nil {
+			return err
+		}
+	}
 	if f := c.Fetch; f != nil {
 		for _, a := range f.Allow {
 			// The check is on the address reached, so a name could not match.
@@ -276,6 +326,9 @@ func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) (map[strin
 		ConnectorsAllowed: a.Agents.connectorsAllowed(a.accountStore()), BookingURL: a.Agents.bookingURL(),
 		Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages(), Numbers: a.api.AgentNumbers(),
 		Fetcher: a.Agents.fetcher()}
+	if search := a.Agents.webSearch(repl, a.runtime, a.api); search != nil {
+		deps.WebSearch = search
+	}
 	if len(a.api.Videos) > 0 {
 		deps.Videos = a.api.AgentVideos()
 	}

@@ -64,6 +64,11 @@ func (a *App) resolveSettings(repl *caddy.Replacer) error {
 			resolve(repl, &t.AccountSID, &t.From, &t.BaseURL)
 			c.Twilio = &t
 		}
+		if c.WebSearch != nil {
+			w := *c.WebSearch
+			resolve(repl, &w.BaseURL)
+			c.WebSearch = &w
+		}
 		a.Agents = &c
 	}
 	for name, v := range a.Videos {
