@@ -122,7 +122,8 @@ func gatewayTools() map[string]*fakeTool {
 
 var knownTools = []string{"crm_search", "crm_update", "crm_add_lead", "generate_landing_page", "generate_video",
 	"trigger_workflow", "knowledge_search", "send_email", "send_sms", "phone_call", "send_booking_link",
-	"crm_pipeline", "account_usage", "audit_summary", "fetch_page", "web_search"}
+	"crm_pipeline", "account_usage", "audit_summary", "fetch_page", "web_search",
+	"meta_ads_draft_campaign", "meta_ads_campaigns", "meta_ads_insights"}
 
 func openDB(t *testing.T, path string) *bolt.DB {
 	t.Helper()

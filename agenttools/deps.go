@@ -106,6 +106,9 @@ type Deps struct {
 	Fetcher PageFetcher
 	// WebSearch serves web_search.
 	WebSearch WebSearch
+	// MetaAds, with Outbox, serves the meta_ads tools; an account without
+	// an ad account is answered that nothing was done.
+	MetaAds MetaAds
 }
 
 // Names are the tools New can provide, given every dependency: what an
@@ -117,6 +120,7 @@ var Names = []string{
 	"send_email", "send_sms", "phone_call", "send_booking_link",
 	"knowledge_search", "generate_landing_page", "generate_video", "trigger_workflow",
 	"account_usage", "audit_summary", "fetch_page", "web_search",
+	"meta_ads_draft_campaign", "meta_ads_campaigns", "meta_ads_insights",
 }
 
 // New returns the tools d supports, by name.
@@ -162,6 +166,10 @@ func New(d Deps) map[string]agents.Tool {
 	}
 	if d.WebSearch != nil {
 		list = append(list, webSearch{d.WebSearch})
+	}
+	if d.MetaAds != nil && d.Outbox != nil {
+		m := metaTools{ads: d.MetaAds, outbox: d.Outbox}
+		list = append(list, metaDraftCampaign{m}, metaCampaigns{m}, metaInsights{m})
 	}
 	tools := make(map[string]agents.Tool, len(list))
 	for _, t := range list {

@@ -26,6 +26,7 @@ func allDeps(s stores) Deps {
 	d.Numbers = &fakeNumbers{}
 	d.Fetcher = webfetch.New(webfetch.Options{})
 	d.WebSearch = fakeSearch{}
+	d.MetaAds = fakeAdAccounts{&fakeAdClient{}}
 	return d
 }
 
@@ -87,6 +88,10 @@ func TestSchemasMatchWhatTheToolsRead(t *testing.T) {
 					Enum        []string `json:"enum"`
 					Minimum     *int     `json:"minimum"`
 					Maximum     *int     `json:"maximum"`
+					// Items is an array's element type.
+					Items *struct {
+						Type string `json:"type"`
+					} `json:"items"`
 				} `json:"properties"`
 				Required   []string `json:"required"`
 				Additional *bool    `json:"additionalProperties"`

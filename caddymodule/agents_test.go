@@ -493,6 +493,19 @@ func TestAgentsConfigRefusesWhatCannotWork(t *testing.T) {
 			}
 		}`, "web_search needs api_key"},
 		{`agents {
+			meta_ads angel {
+				ad_account act_123
+				page_id 9
+				access_token t
+			}
+		}`, "numeric id (without act_)"},
+		{`agents {
+			meta_ads angel {
+				ad_account 123
+				page_id 9
+			}
+		}`, "needs access_token"},
+		{`agents {
 			file /nonexistent/agents.json
 		}`, "reading file"},
 	} {

@@ -47,6 +47,13 @@ import (
 //			price_usd 0.005              (what a search costs the account)
 //			base_url  https://api.search.brave.com
 //		}
+//		meta_ads <username> {         (one block an account)
+//			ad_account    1234567890
+//			page_id       1122334455
+//			access_token  {env.META_TOKEN}
+//			graph_version v24.0
+//			base_url      https://graph.facebook.com
+//		}
 //	}
 func parseAgents(d *caddyfile.Dispenser, app *App) error {
 	if app.Agents != nil {
@@ -82,8 +89,15 @@ func parseAgents(d *caddyfile.Dispenser, app *App) error {
 			c.Fetch, err = parseFetch(d)
 		case "web_search":
 			c.WebSearch, err = parseWebSearch(d)
+		case "meta_ads":
+			m := MetaAdsAccount{}
+			if err = oneArg(d, &m.Username); err == nil {
+				err = parseSettings(d, "meta_ads", map[string]*string{"ad_account": &m.AdAccount, "page_id": &m.PageID,
+					"access_token": &m.AccessToken, "graph_version": &m.GraphVersion, "base_url": &m.BaseURL})
+			}
+			c.MetaAds = append(c.MetaAds, m)
 		default:
-			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, accounts, agent, smtp, twilio, fetch, web_search)", key)
+			return d.Errf("agents: unrecognized setting %q (known: file, booking_url, accounts, agent, smtp, twilio, fetch, web_search, meta_ads)", key)
 		}
 		if err != nil {
 			return err

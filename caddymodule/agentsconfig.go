@@ -51,6 +51,9 @@ type Agents struct {
 	// WebSearch is the search provider of web_search; without it the
 	// tool is not offered.
 	WebSearch *WebSearch `json:"web_search,omitempty"`
+	// MetaAds are the accounts' Meta ad accounts; an account without one
+	// is answered by the meta_ads tools that nothing was done.
+	MetaAds []MetaAdsAccount `json:"meta_ads,omitempty"`
 }
 
 // WebSearch is the provider web_search asks, and what a search costs the
@@ -233,6 +236,16 @@ func (c *Agents) validate() error {
 			return err
 		}
 	}
+	seen := map[string]bool{}
+	for _, m := range c.MetaAds {
+		if err := m.validate(); err != nil {
+			return err
+		}
+		if seen[m.Username] {
+			return fmt.Errorf("agents: meta_ads %s appears twice", m.Username)
+		}
+		seen[m.Username] = true
+	}
 	if w := c.WebSearch; w != nil {
 		switch {
 		case w.Provider != "brave":
@@ -325,7 +338,7 @@ func (a *App) newAgentTools(repl *caddy.Replacer, n8n *workflows.N8N) (map[strin
 	deps := agenttools.Deps{CRM: a.runtime.leads, Outbox: a.runtime.outbox, Mailer: mailer, Texter: texter, Caller: caller,
 		ConnectorsAllowed: a.Agents.connectorsAllowed(a.accountStore()), BookingURL: a.Agents.bookingURL(),
 		Knowledge: a.runtime.knowledge, LandingPages: a.api.AgentLandingPages(), Numbers: a.api.AgentNumbers(),
-		Fetcher: a.Agents.fetcher()}
+		Fetcher: a.Agents.fetcher(), MetaAds: a.Agents.metaAds(repl, a.runtime, a.accountStore())}
 	if search := a.Agents.webSearch(repl, a.runtime, a.api); search != nil {
 		deps.WebSearch = search
 	}

@@ -69,6 +69,12 @@ func (a *App) resolveSettings(repl *caddy.Replacer) error {
 			resolve(repl, &w.BaseURL)
 			c.WebSearch = &w
 		}
+		metaAds := make([]MetaAdsAccount, len(c.MetaAds))
+		for i, m := range c.MetaAds {
+			resolve(repl, &m.Username, &m.AdAccount, &m.PageID, &m.GraphVersion, &m.BaseURL)
+			metaAds[i] = m
+		}
+		c.MetaAds = metaAds
 		a.Agents = &c
 	}
 	for name, v := range a.Videos {

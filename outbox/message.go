@@ -22,10 +22,14 @@ const (
 	ChannelSMS         Channel = "sms"
 	ChannelPhone       Channel = "phone"
 	ChannelBookingLink Channel = "booking_link"
+	// ChannelMetaAds is a call to an account's Meta ad account: To is the
+	// ad account, Subject the call, Body what was asked and what Meta
+	// answered.
+	ChannelMetaAds Channel = "meta_ads"
 )
 
 // Channels lists every channel.
-var Channels = []Channel{ChannelEmail, ChannelSMS, ChannelPhone, ChannelBookingLink}
+var Channels = []Channel{ChannelEmail, ChannelSMS, ChannelPhone, ChannelBookingLink, ChannelMetaAds}
 
 // Valid reports whether c is one of Channels.
 func (c Channel) Valid() bool { return slices.Contains(Channels, c) }
