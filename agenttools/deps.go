@@ -104,7 +104,8 @@ type Deps struct {
 	Numbers Numbers
 	// Fetcher serves fetch_page.
 	Fetcher PageFetcher
-	// WebSearch serves web_search.
+	// WebSearch serves web_search. Without it web_search is still offered,
+	// and answers that nothing was searched, so an agent says so.
 	WebSearch WebSearch
 	// MetaAds, with Outbox, serves the meta_ads tools; an account without
 	// an ad account is answered that nothing was done.
@@ -164,9 +165,7 @@ func New(d Deps) map[string]agents.Tool {
 	if d.Fetcher != nil {
 		list = append(list, fetchPage{d.Fetcher})
 	}
-	if d.WebSearch != nil {
-		list = append(list, webSearch{d.WebSearch})
-	}
+	list = append(list, webSearch{d.WebSearch})
 	if d.MetaAds != nil && d.Outbox != nil {
 		m := metaTools{ads: d.MetaAds, outbox: d.Outbox}
 		list = append(list, metaDraftCampaign{m}, metaCampaigns{m}, metaInsights{m})

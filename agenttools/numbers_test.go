@@ -86,3 +86,10 @@ func TestWebSearchPassesTheQueryAndBoundsTheCount(t *testing.T) {
 	wantError(t, d, "web_search", agents.Env{Account: 7}, `{"query":"x","count":50}`, "count must be from 1 to 20")
 	wantError(t, d, "web_search", agents.Env{Account: 7}, `{}`, "query")
 }
+
+func TestWebSearchWithoutAProviderSearchesNothing(t *testing.T) {
+	s := newStores(t)
+	if out := mustRun(t, s.deps(), "web_search", agents.Env{Account: 1}, `{"query":"boilers"}`); out != searchNotConfigured {
+		t.Fatalf("web_search without a provider: %s", out)
+	}
+}

@@ -20,8 +20,13 @@ const (
 	maxSearchQuery       = 400 // bytes
 )
 
-// webSearch is web_search.
+// webSearch is web_search; without a search provider (search nil) it
+// answers that nothing was searched.
 type webSearch struct{ search WebSearch }
+
+// searchNotConfigured is web_search's answer on a gateway without a search
+// provider.
+const searchNotConfigured = "NOT DONE: no web search provider is configured on this gateway, so nothing was searched. The operator configures one in the gateway's agents block."
 
 func (webSearch) Spec() routing.Tool {
 	return spec("web_search",
@@ -55,6 +60,9 @@ func (t webSearch) Run(ctx context.Context, env agents.Env, input json.RawMessag
 	}
 	if c.err != nil {
 		return "", c.err
+	}
+	if t.search == nil {
+		return searchNotConfigured, nil
 	}
 	results, err := t.search.Search(ctx, env, in.Query, count)
 	if err != nil {

@@ -47,11 +47,11 @@ func TestNewMakesTheToolsItsDependenciesAllow(t *testing.T) {
 		want []string
 	}{
 		{"everything", allDeps(s), allTools},
-		{"nothing", Deps{}, nil},
+		{"nothing: a search that answers nothing was searched", Deps{}, []string{"web_search"}},
 		{"stores only: messaging without connectors still records", s.deps(), []string{
-			"crm_add_lead", "crm_pipeline", "crm_search", "crm_update", "knowledge_search", "phone_call", "send_booking_link", "send_email", "send_sms"}},
-		{"no outbox: nothing that could not be recorded", Deps{CRM: s.leads}, []string{"crm_add_lead", "crm_pipeline", "crm_search", "crm_update"}},
-		{"workflows without an allow list", Deps{Workflows: nopWorkflows{}}, []string{"trigger_workflow"}},
+			"crm_add_lead", "crm_pipeline", "crm_search", "crm_update", "knowledge_search", "phone_call", "send_booking_link", "send_email", "send_sms", "web_search"}},
+		{"no outbox: nothing that could not be recorded", Deps{CRM: s.leads}, []string{"crm_add_lead", "crm_pipeline", "crm_search", "crm_update", "web_search"}},
+		{"workflows without an allow list", Deps{Workflows: nopWorkflows{}}, []string{"trigger_workflow", "web_search"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,18 +60,24 @@ func TestLeadHunterFetchesOnlyWhatTheOperatorAllows(t *testing.T) {
 	if lead := gjson.GetBytes(data, "leads.0"); lead.Get("email").Str != "ops@lisbon-boilers.example" || lead.Get("source").Str == "" {
 		t.Fatalf("leads after the run: %s", data)
 	}
-	// fetch_page was offered; web_search, with no search provider
-	// configured, was not.
-	offered := gjson.ParseBytes(u.anthropic.Bodies("anthropic")[0]).Get("tools.#.name").Raw
-	if !strings.Contains(offered, `"fetch_page"`) || strings.Contains(offered, "web_search") {
-		t.Fatalf("offered %s", offered)
+	// Without a search provider, a search answers that nothing was done.
+	u.anthropic.Enqueue(agentCall("web_search", `{"query":"boilers lisbon"}`), agentSays("No search."), verdict("accept", "ok"))
+	_, run = g.runAgent(k.Key, `{"agent_name":"lead_hunter_agent","goal":"Find boiler companies."}`)
+	if out := run.Get("tool_calls.0.output").Str; !strings.HasPrefix(out, "NOT DONE") {
+		t.Fatalf("a search without a provider: %s", run.Get("tool_calls.0").Raw)
 	}
 }
 
-// With a search provider, lead_hunter_agent searches, each search priced
-// by the operator: reserved, charged to the run and audited; a search the
-// provider refuses is charged nothing.
+// With a search provider, lead_hunter_agent searches, reads a result's
+// page (a local server the config allows) and adds the lead; each search
+// is priced by the operator: reserved, charged to the run and audited; a
+// search the provider refuses is charged nothing.
 func TestLeadHunterSearchesAndEachSearchIsBilled(t *testing.T) {
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<title>Lisbon Boilers</title><p>Contact: ops@lisbon-boilers.example</p>`))
+	}))
+	defer site.Close()
 	brave := fakebrave.New("test-brave-key")
 	defer brave.Close()
 	brave.Results("boiler repair lisbon", fakebrave.Hit{Title: "Lisbon <strong>Boilers</strong>", URL: "https://lisbon-boilers.example/",
@@ -83,11 +89,15 @@ func TestLeadHunterSearchesAndEachSearchIsBilled(t *testing.T) {
 				price_usd 0.005
 				base_url %s
 			}
-		}`, brave.URL)))
+			fetch {
+				allow %s
+			}
+		}`, brave.URL, strings.TrimPrefix(site.URL, "http://"))))
 	k := g.userWithKey("hunter", "read", "write")
 	u.anthropic.Enqueue(
 		agentCall("web_search", `{"query":"boiler repair lisbon","count":5}`),
-		agentCall("crm_add_lead", `{"name":"Lisbon Boilers","notes":"Score 7: found by search; https://lisbon-boilers.example/"}`),
+		agentCall("fetch_page", `{"url":"`+site.URL+`/"}`),
+		agentCall("crm_add_lead", `{"name":"Lisbon Boilers","email":"ops@lisbon-boilers.example","notes":"Score 7: found by search; https://lisbon-boilers.example/"}`),
 		agentSays("Added Lisbon Boilers (score 7)."),
 		verdict("accept", "Only what the tools returned."),
 	)
@@ -99,15 +109,22 @@ func TestLeadHunterSearchesAndEachSearchIsBilled(t *testing.T) {
 	if results.Get("count").Int() != 1 || results.Get("results.0.title").Str != "Lisbon Boilers" || results.Get("results.0.url").Str != "https://lisbon-boilers.example/" {
 		t.Fatalf("web_search %s", run.Get("tool_calls.0").Raw)
 	}
+	if page := gjson.Parse(run.Get("tool_calls.1.output").Str); !strings.Contains(page.Get("text").Str, "ops@lisbon-boilers.example") {
+		t.Fatalf("fetch_page %s", run.Get("tool_calls.1").Raw)
+	}
+	_, _, leads := g.doRaw("GET", "/v1/leads", k.Key, "")
+	if gjson.GetBytes(leads, "leads.0.email").Str != "ops@lisbon-boilers.example" {
+		t.Fatalf("leads %s", leads)
+	}
 	const searchCost = 0.005
-	if got := run.Get("cost_usd").Float(); !near(got, 4*agentCallCost+searchCost) {
-		t.Fatalf("run cost %v, want 4 model calls and a search", got)
+	if got := run.Get("cost_usd").Float(); !near(got, 5*agentCallCost+searchCost) {
+		t.Fatalf("run cost %v, want 5 model calls and a search", got)
 	}
 	if rec := g.lastRecord(k.UserID, 2, "/v1/agents/tools/web_search"); rec.Cost != 5000 || rec.Status != 200 || !strings.Contains(rec.Note, "lead_hunter_agent") {
 		t.Fatalf("the search's audit record %+v", rec)
 	}
 	_, _, data := g.doRaw("GET", "/v1/usage", k.Key, "")
-	if used := gjson.GetBytes(data, "status.used_usd").Float(); !near(used, 4*agentCallCost+searchCost) {
+	if used := gjson.GetBytes(data, "status.used_usd").Float(); !near(used, 5*agentCallCost+searchCost) {
 		t.Fatalf("usage %s", data)
 	}
 
