@@ -78,7 +78,7 @@ func TestAuditPagesByTimeAndFiltersOverHTTP(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"status=abc", "status=99", "status=600", "key_id=0", "key_id=-1", "before=x", "before=0",
-		"since=yesterday", "until=2026-13-01T00:00:00Z", "since=" + until + "&until=" + since, "provider=" + strings.Repeat("p", 300)} {
+		"since=yesterday", "until=2026-13-01T00:00:00Z", "since=1969-12-31T00:00:00Z", "until=2300-01-01T00:00:00Z", "since=" + until + "&until=" + since, "provider=" + strings.Repeat("p", 300)} {
 		status, h, body := g.do("GET", g.base+"/v1/audit?"+bad, k.Key, nil)
 		wantError(t, status, h, body, 400, "invalid_field")
 	}

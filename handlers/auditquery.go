@@ -80,8 +80,18 @@ func (q *auditQuery) time(name string) time.Time {
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
+	switch {
+	case err != nil:
 		q.fail("%s must be a time in RFC 3339, e.g. 2026-11-01T00:00:00Z, got %s.", name, strconv.Quote(clip.Runes(v, 40)))
+	case t.Before(earliestAuditTime) || !t.Before(latestAuditTime):
+		// The log keys records by nanoseconds since 1970 in 64 bits.
+		q.fail("%s must be between 1970 and 2261, got %s.", name, strconv.Quote(clip.Runes(v, 40)))
 	}
 	return t
 }
+
+// The times a record's timestamp can hold.
+var (
+	earliestAuditTime = time.Unix(0, 0)
+	latestAuditTime   = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+)

@@ -23,7 +23,9 @@ import (
 func (l *AuditLog) Sweep(before time.Time, max int) (int, error) {
 	n := 0
 	err := l.db.Update(func(tx *bolt.Tx) error {
-		for _, user := range accountsOlderThan(tx, before, max) {
+		// Past max entries: an account whose oldest record by id is not yet
+		// due holds its later ones back, and must not hold back the others.
+		for _, user := range accountsOlderThan(tx, before, sweepLookahead*max) {
 			trimmed, err := trimAccount(tx, user, before, max-n)
 			if err != nil {
 				return err
@@ -39,6 +41,10 @@ func (l *AuditLog) Sweep(before time.Time, max int) (int, error) {
 	}
 	return n, nil
 }
+
+// sweepLookahead is how many entries of the time index a sweep reads for
+// each record it may delete.
+const sweepLookahead = 64
 
 // accountsOlderThan lists the accounts of the oldest records before
 // before, reading at most max entries of the log's time index.

@@ -40,26 +40,48 @@ var errChainBroken = errors.New("chain broken")
 // Verify checks the account's hash chain from its first record at or
 // after since (zero: its oldest) to its newest, which must be the chain's
 // head. The first record checked follows the record before it, or, when
-// retention trimmed that one, the anchor it left.
+// retention trimmed that one, the anchor it left. The head, the start and
+// what it follows are read with the first chunk, in one transaction, and
+// the walk ends at that head: records written meanwhile are past it, and
+// no trimming can move the start under the walk.
 func (l *AuditLog) Verify(user uint64, since time.Time) (AuditVerification, error) {
 	var res AuditVerification
 	prefix := keyrange.Prefix(user)
 	var next, head []byte
 	var prev chainHash
+	reached := false // the walk has come to the head
+	walk := func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		k, v := c.Seek(next)
+		next = nil
+		for read := 0; k != nil && bytes.HasPrefix(k, prefix) && !reached; k, v = c.Next() {
+			if read == verifyChunk {
+				next = bytes.Clone(k)
+				return nil
+			}
+			read++
+			if err := res.check(keyrange.IDOf(k), v, &prev); err != nil {
+				return err
+			}
+			reached = head != nil && bytes.Equal(prev[:], head)
+		}
+		return nil
+	}
 	err := l.db.View(func(tx *bolt.Tx) error {
 		head = bytes.Clone(tx.Bucket(bucketAuditChain).Get(prefix))
 		copy(prev[:], tx.Bucket(bucketAuditAnchor).Get(prefix))
-		next = prefix
+		// start is the first record to check; none since then: past the
+		// account's last, whose hash must then be the head.
+		start := prefix
 		if !since.IsZero() {
 			k, _ := tx.Bucket(bucketAuditByAccountTime).Cursor().Seek(accountTimeKey(user, since, 0))
-			if k == nil || !bytes.HasPrefix(k, prefix) {
-				next = nil // no record since then
-				return nil
+			start = keyrange.Prefix(user + 1)
+			if k != nil && bytes.HasPrefix(k, prefix) {
+				start = recordKey(user, keyrange.IDOf(k))
 			}
-			next = recordKey(user, keyrange.IDOf(k))
 		}
 		c := tx.Bucket(bucketAudit).Cursor()
-		k, _ := c.Seek(next)
+		k, _ := c.Seek(start)
 		var before, stored []byte
 		if k == nil {
 			before, stored = c.Last()
@@ -71,32 +93,22 @@ func (l *AuditLog) Verify(user uint64, since time.Time) (AuditVerification, erro
 			prev = chainHash{}
 			copy(prev[:], hash) // an unchained record: the chain starts after it
 		}
+		reached = head != nil && bytes.Equal(prev[:], head)
+		if bytes.HasPrefix(start, prefix) {
+			next = start
+			return walk(tx)
+		}
 		return nil
 	})
-	for err == nil && next != nil {
-		err = l.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketAudit).Cursor()
-			k, v := c.Seek(next)
-			next = nil
-			for read := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				if read == verifyChunk {
-					next = bytes.Clone(k)
-					return nil
-				}
-				read++
-				if err := res.check(keyrange.IDOf(k), v, &prev); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	for err == nil && next != nil && !reached {
+		err = l.db.View(walk)
 	}
 	switch {
 	case errors.Is(err, errChainBroken):
 		return res, nil
 	case err != nil:
 		return res, fmt.Errorf("verifying the audit chain of account %d: %w", user, err)
-	case head != nil && res.Checked > 0 && !bytes.Equal(head, prev[:]):
+	case head != nil && !reached:
 		res.BrokenAt, res.Reason = res.LastID, reasonHeadMissed
 		return res, nil
 	}

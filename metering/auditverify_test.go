@@ -158,3 +158,68 @@ func TestAuditChainStartsAfterAnOlderLog(t *testing.T) {
 		t.Fatalf("records %+v", all)
 	}
 }
+
+// Records gone since the head was written break the chain, though no
+// record is left to check.
+func TestAuditChainFindsTheNewestRecordsGoneWithNothingLeftToCheck(t *testing.T) {
+	l := newTestAudit(t, AuditOptions{})
+	records := chainOf(t, l, 5)
+	editStored(t, l, records[0].ID, func([]byte) []byte { return nil })
+	if v := verify(t, l, t0.Add(4*time.Second)); v.OK || v.Reason != reasonHeadMissed {
+		t.Fatalf("since the removed newest record: %+v", v)
+	}
+	for _, r := range records[1:] {
+		editStored(t, l, r.ID, func([]byte) []byte { return nil })
+	}
+	if v := verify(t, l, time.Time{}); v.OK || v.Checked != 0 || v.Reason != reasonHeadMissed {
+		t.Fatalf("every record removed: %+v", v)
+	}
+}
+
+// A chain being written to while it is checked verifies: the check ends
+// at the head it read first.
+func TestAuditChainVerifiesWhileWritten(t *testing.T) {
+	l := newTestAudit(t, AuditOptions{BatchSize: 3})
+	chainOf(t, l, 20)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 300 {
+			l.Record(rec(1, "/v1/llm", t0.Add(time.Hour+time.Duration(i)*time.Millisecond)))
+			if i%30 == 0 {
+				l.Flush()
+			}
+		}
+		l.Flush()
+	}()
+	for range 20 {
+		if v := verify(t, l, time.Time{}); !v.OK {
+			t.Fatalf("while written: %+v", v)
+		}
+	}
+	<-done
+	if v := verify(t, l, time.Time{}); !v.OK || v.Checked != 320 {
+		t.Fatalf("after: %+v", v)
+	}
+}
+
+// An account whose oldest record by id is not yet due holds back its own
+// later records only, not the other accounts'.
+func TestAuditSweepIsNotHeldBackByAnotherAccount(t *testing.T) {
+	l := newTestAudit(t, AuditOptions{})
+	l.Record(rec(1, "/v1/llm", t0.Add(48*time.Hour))) // written first, due last
+	for i := range 5 {
+		l.Record(rec(1, "/v1/llm", t0.Add(time.Duration(i)*time.Second)))
+	}
+	for i := range 5 {
+		l.Record(rec(2, "/v1/llm", t0.Add(time.Minute+time.Duration(i)*time.Second)))
+	}
+	l.Flush()
+	n, err := l.Sweep(t0.Add(time.Hour), 5)
+	if err != nil || n != 5 {
+		t.Fatalf("swept %d, %v; want account 2's 5", n, err)
+	}
+	if left, _, _ := l.Page(2, AuditFilter{}, 0, 10); len(left) != 0 {
+		t.Fatalf("account 2 keeps %d records", len(left))
+	}
+}

@@ -109,7 +109,7 @@ func TestPublicAddresses(t *testing.T) {
 		"93.184.215.14": true, "2606:4700::6810:84e5": true,
 		"127.0.0.1": false, "10.0.0.1": false, "172.16.5.4": false, "192.168.1.1": false, "169.254.169.254": false,
 		"100.64.1.1": false, "0.0.0.0": false, "::1": false, "fd00::1": false, "fe80::1": false, "::ffff:10.0.0.1": false,
-		"64:ff9b::a00:1": false, "224.0.0.1": false,
+		"64:ff9b::a00:1": false, "224.0.0.1": false, "0.1.2.3": false, "fec0::1": false, "64:ff9b:1::a00:1": false,
 	} {
 		if got := public(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("public(%s) = %v, want %v", addr, got, want)
