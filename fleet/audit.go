@@ -478,10 +478,11 @@ func (l *AuditLog) Page(user uint64, f metering.AuditFilter, before uint64, limi
 	}
 	untilScore, untilNanos := auditTimeBound(f.Until)
 	sinceScore, sinceNanos := auditTimeBound(f.Since)
+	cursorScore, cursorNanos := auditTimeBound(f.BeforeTime)
 	ctx, cancel := l.store.context()
 	defer cancel()
 	reply, err := auditPageScript.Run(ctx, l.store.client, []string{l.stream(user), index},
-		walk, cursor, limit, metering.AuditScanBudget, untilScore, untilNanos, sinceScore, sinceNanos, checked).StringSlice()
+		walk, cursor, limit, metering.AuditScanBudget, untilScore, untilNanos, sinceScore, sinceNanos, checked, cursorScore, cursorNanos).StringSlice()
 	switch {
 	case redis.HasErrorPrefix(err, "UNKNOWNCURSOR"):
 		return nil, 0, fmt.Errorf("reading audit log below record %d: %w", before, metering.ErrUnknownCursor)

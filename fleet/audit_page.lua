@@ -9,7 +9,9 @@
 -- the time range (not in it) as the time index's score and nanoseconds,
 -- ARGV[7], ARGV[8]: its start (in it), each '' when open, ARGV[9]: what
 -- the index does not narrow to, as pieces of JSON a passing record holds
--- (a JSON array; auditChecks.needles in Go).
+-- (a JSON array; auditChecks.needles in Go), ARGV[10], ARGV[11]: the time
+-- of the record to page below, as score and nanoseconds, when the caller
+-- knows it ('' else), so a trimmed one still places the walk.
 -- Returns the stream ID to page below next ('' when the listing is done),
 -- then ID, JSON, hash ('' for a record written before the chain), ID,
 -- JSON, hash, ...; an UNKNOWNCURSOR error when the walk is by time and the
@@ -106,7 +108,21 @@ if untilScore then
 end
 if before ~= '' then
 	local json = record(before)
-	local cursor = json and redis.call('ZREVRANK', index, timeMember(nanosOf(cjson.decode(json).timestamp), before))
+	local cursor
+	if json then
+		cursor = redis.call('ZREVRANK', index, timeMember(nanosOf(cjson.decode(json).timestamp), before))
+	elseif ARGV[10] ~= '' then
+		-- The record is trimmed, its time known: it would rank below every
+		-- member greater than its own.
+		local member = timeMember(ARGV[11], before)
+		local above = redis.call('ZCOUNT', index, '(' .. ARGV[10], '+inf')
+		for _, m in ipairs(redis.call('ZRANGEBYSCORE', index, ARGV[10], ARGV[10])) do
+			if m > member then
+				above = above + 1
+			end
+		end
+		cursor = above - 1
+	end
 	if not cursor then
 		return redis.error_reply('UNKNOWNCURSOR the record to page below is not in the audit log')
 	end

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -120,4 +121,85 @@ func TestAuditPageByTimeBelowAnUnknownRecordIsRefused(t *testing.T) {
 			t.Fatalf("a page below an unknown record: %v, want ErrUnknownCursor", err)
 		}
 	})
+}
+
+// A listing by time that pages on from a record retention trimmed goes on
+// when the caller knows that record's time, and is refused when it does
+// not.
+func TestAuditPageByTimeGoesOnPastATrimmedRecord(t *testing.T) {
+	eachAuditLog(t, func(t *testing.T, l auditLog) {
+		at := time.Now().UTC().Truncate(time.Millisecond).Add(-time.Hour)
+		for i := range 30 {
+			l.Record(auditRecord(1, "/v1/llm", i, at.Add(time.Duration(i)*time.Second)))
+		}
+		l.Flush()
+		f := metering.AuditFilter{Since: at}
+		page, next, err := l.Page(1, f, 0, 10)
+		if err != nil || len(page) != 10 || next != page[9].ID {
+			t.Fatalf("first page: %d, %d, %v", len(page), next, err)
+		}
+		cursor := page[9] // the 21st record by time; trim it and all before it
+		trimThrough(t, l, cursor)
+		if _, _, err := l.Page(1, f, next, 10); !errors.Is(err, metering.ErrUnknownCursor) {
+			t.Fatalf("without the record's time: %v, want ErrUnknownCursor", err)
+		}
+		f.BeforeTime = cursor.Time
+		rest, more, err := l.Page(1, f, next, 10)
+		if err != nil || len(rest) != 0 || more != 0 {
+			t.Fatalf("with it: %d records, next %d, %v; want the listing's end", len(rest), more, err)
+		}
+	})
+}
+
+// trimThrough removes the account's records up to cursor's time, as
+// retention does.
+func trimThrough(t *testing.T, l auditLog, cursor metering.AuditRecord) {
+	t.Helper()
+	switch log := l.(type) {
+	case *metering.AuditLog:
+		if _, err := log.Sweep(cursor.Time.Add(time.Nanosecond), 1000); err != nil {
+			t.Fatal(err)
+		}
+	case *AuditLog:
+		all, _, err := log.Page(1, metering.AuditFilter{Until: cursor.Time.Add(time.Nanosecond)}, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range all {
+			if err := log.store.client.XDel(context.Background(), log.stream(1), streamID(r.ID)).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// In Redis the time index keeps a trimmed record's place until retention
+// trims it too: a listing that knows the record's time goes on exactly
+// below it, the next records once each.
+func TestAuditPageByTimeGoesOnBelowADeletedRecordInPlace(t *testing.T) {
+	l := openAudit(t, openStore(t, Options{}))
+	at := time.Now().UTC().Truncate(time.Millisecond).Add(-time.Hour)
+	for i := range 30 {
+		l.Record(auditRecord(1, "/v1/llm", i, at.Add(time.Duration(i/2)*time.Second))) // ties in time, two by two
+	}
+	l.Flush()
+	f := metering.AuditFilter{Since: at}
+	page, next, err := l.Page(1, f, 0, 9)
+	if err != nil || len(page) != 9 {
+		t.Fatalf("first page: %d, %v", len(page), err)
+	}
+	all, _, _ := l.Page(1, f, 0, 100)
+	if err := l.store.client.XDel(context.Background(), l.stream(1), streamID(next)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	f.BeforeTime = page[8].Time
+	rest, _, err := l.Page(1, f, next, 9)
+	if err != nil || len(rest) != 9 {
+		t.Fatalf("below the deleted record: %d, %v", len(rest), err)
+	}
+	for i, r := range rest {
+		if r.ID != all[9+i].ID {
+			t.Fatalf("record %d below the deleted one is %d, want %d", i, r.ID, all[9+i].ID)
+		}
+	}
 }

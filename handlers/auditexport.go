@@ -82,6 +82,7 @@ func ExportAudit(w http.ResponseWriter, log AuditLog, user uint64, f metering.Au
 		if next == 0 {
 			break
 		}
+		f.BeforeTime = cursorTime(records, next)
 		if records, next, err = log.Page(user, f, next, auditExportPage); err != nil {
 			return true, fmt.Errorf("exporting the audit log of account %d after %d records: %w", user, count, err)
 		}
@@ -91,6 +92,16 @@ func ExportAudit(w http.ResponseWriter, log AuditLog, user uint64, f metering.Au
 	h.Set(exportCountTrailer, strconv.Itoa(count))
 	h.Set(exportCostTrailer, total.String())
 	return true, nil
+}
+
+// cursorTime is the timestamp of the record a page's next names, when it
+// is the page's last (not a record a filter's scan passed over): with it a
+// listing by time goes on though retention trims that record meanwhile.
+func cursorTime(records []metering.AuditRecord, next uint64) time.Time {
+	if n := len(records); n > 0 && records[n-1].ID == next {
+		return records[n-1].Time
+	}
+	return time.Time{}
 }
 
 // exportWriter writes an export's lines in one format.

@@ -67,9 +67,10 @@ func (a *API) callTotals(user uint64, groupBy string, since, until time.Time) (U
 	groupOf := usageGroupings[groupBy]
 	b := UsageBreakdown{GroupBy: groupBy, Since: since, Until: until}
 	sums := map[string]*UsageGroup{}
+	filter := metering.AuditFilter{Since: since, Until: until}
 	var before uint64
 	for {
-		records, next, err := a.Audit.Page(user, metering.AuditFilter{Since: since, Until: until}, before, auditExportPage)
+		records, next, err := a.Audit.Page(user, filter, before, auditExportPage)
 		if err != nil {
 			return UsageBreakdown{}, fmt.Errorf("summing the audit log of account %d by %s: %w", user, groupBy, err)
 		}
@@ -87,6 +88,7 @@ func (a *API) callTotals(user uint64, groupBy string, since, until time.Time) (U
 			break
 		}
 		before = next
+		filter.BeforeTime = cursorTime(records, next)
 	}
 	b.Groups = make([]UsageGroup, 0, len(sums))
 	for _, g := range sums {

@@ -25,6 +25,11 @@ type AuditFilter struct {
 	// Since and Until bound the records' timestamps: Since is in the
 	// range, Until is not.
 	Since, Until time.Time
+	// BeforeTime, in a listing by time, is the timestamp of the record
+	// Page's before names, for a caller that pages on from a record it
+	// read: a listing then goes on though retention trimmed that record.
+	// It narrows nothing.
+	BeforeTime time.Time
 }
 
 // Timed reports whether f bounds the records' time: such a listing is
@@ -136,17 +141,11 @@ func (l *AuditLog) walkTime(tx *bolt.Tx, user uint64, f AuditFilter, before uint
 		upper = accountTimeKey(user, f.Until, 0)
 	}
 	if before != 0 {
-		data, _ := storedRecord(all.Get(recordKey(user, before)))
-		if data == nil {
-			return ErrUnknownCursor
+		at, err := cursorTime(all, user, before, f.BeforeTime)
+		if err != nil {
+			return err
 		}
-		var at struct {
-			Time time.Time `json:"timestamp"`
-		}
-		if err := json.Unmarshal(data, &at); err != nil {
-			return fmt.Errorf("decoding audit record %d: %w", before, err)
-		}
-		if cursor := accountTimeKey(user, at.Time, before); bytes.Compare(cursor, upper) < 0 {
+		if cursor := accountTimeKey(user, at, before); bytes.Compare(cursor, upper) < 0 {
 			upper = cursor
 		}
 	}
@@ -164,6 +163,25 @@ func (l *AuditLog) walkTime(tx *bolt.Tx, user uint64, f AuditFilter, before uint
 		}
 	}
 	return nil
+}
+
+// cursorTime is the timestamp of the record before, read from the record,
+// or known when the caller knows it (the record may have been trimmed).
+func cursorTime(all *bolt.Bucket, user, before uint64, known time.Time) (time.Time, error) {
+	data, _ := storedRecord(all.Get(recordKey(user, before)))
+	switch {
+	case data == nil && known.IsZero():
+		return time.Time{}, ErrUnknownCursor
+	case data == nil:
+		return known, nil
+	}
+	var at struct {
+		Time time.Time `json:"timestamp"`
+	}
+	if err := json.Unmarshal(data, &at); err != nil {
+		return time.Time{}, fmt.Errorf("decoding audit record %d: %w", before, err)
+	}
+	return at.Time, nil
 }
 
 // decodeStoredAudit decodes a stored record, with its hash.

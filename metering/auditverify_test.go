@@ -223,3 +223,24 @@ func TestAuditSweepIsNotHeldBackByAnotherAccount(t *testing.T) {
 		t.Fatalf("account 2 keeps %d records", len(left))
 	}
 }
+
+// A listing by time that knows the time of a record gone from under its
+// cursor goes on exactly below it.
+func TestAuditPageByTimeGoesOnBelowARecordGone(t *testing.T) {
+	l := newTestAudit(t, AuditOptions{})
+	chainOf(t, l, 30)
+	f := AuditFilter{Since: t0}
+	all, _, _ := l.Page(1, f, 0, 100)
+	page, next, _ := l.Page(1, f, 0, 9)
+	editStored(t, l, next, func([]byte) []byte { return nil })
+	f.BeforeTime = page[8].Time
+	rest, _, err := l.Page(1, f, next, 9)
+	if err != nil || len(rest) != 9 {
+		t.Fatalf("below the record gone: %d, %v", len(rest), err)
+	}
+	for i, r := range rest {
+		if r.ID != all[9+i].ID {
+			t.Fatalf("record %d is %d, want %d", i, r.ID, all[9+i].ID)
+		}
+	}
+}
