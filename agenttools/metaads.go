@@ -267,15 +267,3 @@ func (t metaInsights) Run(ctx context.Context, env agents.Env, input json.RawMes
 		Days       []metaads.DayInsights `json:"days"`
 	}{in.CampaignID, days})
 }
-
-// dayOr reads a YYYY-MM-DD day the model sent, or def when it sent none.
-func dayOr(s, field string, def time.Time) (time.Time, error) {
-	if s == "" {
-		return def, nil
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s must be a day like 2026-11-30", field)
-	}
-	return d, nil
-}

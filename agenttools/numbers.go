@@ -114,12 +114,23 @@ func (t auditSummary) Run(_ context.Context, env agents.Env, input json.RawMessa
 
 // timeOr reads an RFC 3339 time the model sent, or def when it sent none.
 func timeOr(s, field string, def time.Time) (time.Time, error) {
+	return parseOr(s, field, time.RFC3339Nano, "an RFC 3339 time, like 2026-11-01T00:00:00Z", def)
+}
+
+// dayOr reads a YYYY-MM-DD day the model sent, or def when it sent none.
+func dayOr(s, field string, def time.Time) (time.Time, error) {
+	return parseOr(s, field, time.DateOnly, "a day like 2026-11-30", def)
+}
+
+// parseOr reads a time the model sent in layout, or def when it sent
+// none; what says what the field must be.
+func parseOr(s, field, layout, what string, def time.Time) (time.Time, error) {
 	if s == "" {
 		return def, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := time.Parse(layout, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s must be an RFC 3339 time, like 2026-11-01T00:00:00Z", field)
+		return time.Time{}, fmt.Errorf("%s must be %s", field, what)
 	}
 	return t, nil
 }

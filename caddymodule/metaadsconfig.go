@@ -29,10 +29,8 @@ type MetaAdsAccount struct {
 	BaseURL string `json:"base_url,omitempty"`
 }
 
-const (
-	defaultGraphVersion = "v24.0"
-	graphBaseURL        = "https://graph.facebook.com"
-)
+// defaultGraphVersion is the Graph API version of a block that names none.
+const defaultGraphVersion = "v24.0"
 
 var (
 	digits       = regexp.MustCompile(`^[0-9]+$`)
@@ -71,7 +69,7 @@ func (c *Agents) metaAds(repl *caddy.Replacer, rt *runtime, users handlers.Users
 	for _, a := range c.MetaAds {
 		base, version := a.BaseURL, a.GraphVersion
 		if base == "" {
-			base = graphBaseURL
+			base = metaads.DefaultBaseURL
 		}
 		if version == "" {
 			version = defaultGraphVersion

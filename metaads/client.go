@@ -11,13 +11,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/keinetech/kaine/internal/clip"
 )
 
 // DefaultBaseURL is Graph's address, used when Account.BaseURL is empty.
 const DefaultBaseURL = "https://graph.facebook.com"
 
-// answerClip bounds the body kept in an Exchange.
+// answerClip bounds the body kept in an Exchange, in characters.
 const answerClip = 4 << 10
 
 // maxAnswer bounds the body read from Meta; no answer used here comes near it.
@@ -67,7 +68,7 @@ type Exchange struct {
 	Path   string `json:"path"`   // e.g. /v21.0/act_123/campaigns
 	Asked  string `json:"asked"`  // the form parameters sent (url-encoded, access_token removed) or the query
 	Status int    `json:"status"` // Meta's HTTP status, 0 when no answer came
-	Answer string `json:"answer"` // Meta's body, clipped to 4 KiB
+	Answer string `json:"answer"` // Meta's body, clipped to 4,096 characters
 }
 
 // accountPath is the path of an edge of the ad account, e.g. "campaigns".
@@ -105,7 +106,7 @@ func (c *Client) call(ctx context.Context, method, path string, params url.Value
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	ex.Status = resp.StatusCode
-	ex.Answer = clip(string(raw), answerClip)
+	ex.Answer = clip.Runes(string(raw), answerClip)
 	if err != nil {
 		return ex, fmt.Errorf("reading the answer to %s %s: %w", method, path, err)
 	}
@@ -116,15 +117,4 @@ func (c *Client) call(ctx context.Context, method, path string, params url.Value
 		return ex, fmt.Errorf("decoding the answer to %s %s: %w", method, path, err)
 	}
 	return ex, nil
-}
-
-// clip cuts s to at most n bytes without splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

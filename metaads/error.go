@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/keinetech/kaine/internal/clip"
 )
 
 // Error is Meta's error answer: {"error":{"message","type","code","error_subcode","error_user_msg","fbtrace_id"}}.
@@ -66,7 +68,7 @@ func parseError(status int, raw []byte) *Error {
 		} `json:"error"`
 	}
 	if err := json.Unmarshal(raw, &env); err != nil || env.Error.Code == 0 && env.Error.Message == "" {
-		return &Error{Status: status, Message: clip(strings.TrimSpace(string(raw)), 200)}
+		return &Error{Status: status, Message: clip.Runes(strings.TrimSpace(string(raw)), 200)}
 	}
 	msg := env.Error.ErrorUserMsg
 	if msg == "" {

@@ -83,6 +83,16 @@ var ErrUnknownCursor = errors.New("the record to page below is not in the audit 
 // AuditScanBudget records past it.
 func (l *AuditLog) Page(user uint64, f AuditFilter, before uint64, limit int) (records []AuditRecord, next uint64, err error) {
 	records = []AuditRecord{}
+	// residual is what the index walked does not already narrow to.
+	residual := f
+	switch {
+	case f.Timed():
+		residual.Since, residual.Until = time.Time{}, time.Time{}
+	case f.KeyID != 0:
+		residual.KeyID = 0
+	case f.Endpoint != "":
+		residual.Endpoint = ""
+	}
 	err = l.db.View(func(tx *bolt.Tx) error {
 		all := tx.Bucket(bucketAudit)
 		scanned := 0
@@ -91,7 +101,7 @@ func (l *AuditLog) Page(user uint64, f AuditFilter, before uint64, limit int) (r
 				return true, nil // trimmed between the index and the record
 			}
 			scanned++
-			if data, _ := storedRecord(stored); f.matchesStored(data) {
+			if data, _ := storedRecord(stored); residual.matchesStored(data) {
 				r, err := decodeStoredAudit(stored)
 				if err != nil {
 					return false, err

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/keinetech/kaine/internal/clip"
 )
 
 // Result is one hit: its title, address and snippet, as plain text.
@@ -81,7 +83,7 @@ func (b *Brave) Search(ctx context.Context, query string, count int) ([]Result, 
 	case resp.StatusCode != http.StatusOK:
 		// Brave's error body: {"type":"ErrorResponse","error":{"code","detail",…}}.
 		detail := gjson.GetBytes(body, "error.detail").Str
-		return nil, fmt.Errorf("the search provider answered %s: %s", resp.Status, clip(detail, 200))
+		return nil, fmt.Errorf("the search provider answered %s: %s", resp.Status, clip.Runes(detail, 200))
 	case !gjson.ValidBytes(body):
 		return nil, errors.New("the search provider's answer is not JSON")
 	}
@@ -98,11 +100,4 @@ var tags = regexp.MustCompile(`<[^>]*>`)
 // and with its entities read.
 func plain(s string) string {
 	return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(s, ""))), " ")
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
